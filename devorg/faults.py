@@ -1,0 +1,67 @@
+"""Injected faults: latency, failing requests and forced session expiry, adjustable at run time.
+
+Tests change them through `PUT /_devorg/faults` (authorised by the connected app's client
+secret in `X-Devorg-Control`), so a running devorg can fail on demand.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from devorg.errors import SalesforceApiError
+
+_FAILURES = {
+    500: ("UNKNOWN_EXCEPTION", "An unexpected error occurred. Please include this ErrorId if "
+          "you contact support: 1234567890-12345 (-1234567890)"),
+    502: ("SERVER_UNAVAILABLE", "Bad gateway"),
+    503: ("SERVER_UNAVAILABLE", "Server temporarily unavailable"),
+}  # fmt: skip
+
+
+@dataclass
+class Faults:
+    latency_ms: int = 0
+    # The next `fail_next` API requests fail with `fail_status`.
+    fail_next: int = 0
+    fail_status: int = 503
+    # Beyond that, each request fails with probability `error_rate` (seeded, so reproducible).
+    error_rate: float = 0.0
+    error_status: int = 503
+    rng: random.Random = field(default_factory=lambda: random.Random(0))
+
+    def update(self, changes: dict[str, object]) -> None:
+        for name in ("latency_ms", "fail_next", "fail_status", "error_rate", "error_status"):
+            if name in changes:
+                value = changes[name]
+                caster = float if name == "error_rate" else int
+                if not isinstance(value, int | float) or isinstance(value, bool):
+                    raise ValueError(f"{name} must be a number")
+                setattr(self, name, caster(value))
+        if "seed" in changes:
+            self.rng = random.Random(str(changes["seed"]))
+        for status in (self.fail_status, self.error_status):
+            if status not in _FAILURES:
+                raise ValueError(f"failure status must be one of {sorted(_FAILURES)}")
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "latency_ms": self.latency_ms,
+            "fail_next": self.fail_next,
+            "fail_status": self.fail_status,
+            "error_rate": self.error_rate,
+            "error_status": self.error_status,
+        }
+
+    def failure(self) -> SalesforceApiError | None:
+        """The error this request should fail with, if any (consumes one `fail_next`)."""
+        status = None
+        if self.fail_next > 0:
+            self.fail_next -= 1
+            status = self.fail_status
+        elif self.error_rate and self.rng.random() < self.error_rate:
+            status = self.error_status
+        if status is None:
+            return None
+        code, message = _FAILURES[status]
+        return SalesforceApiError(status, code, message)

@@ -1,0 +1,707 @@
+"""Opportunities with their history, competitors and activities (see `devorg.seed` for the story).
+
+One `DealFactory` generates opportunities in chunks: each deal is simulated as a list of saves
+(moment, field, value), replayed in time order to produce the OpportunityHistory and
+OpportunityFieldHistory rows Salesforce would have written, and the final Opportunity row.
+All rows of a chunk are plain tuples, inserted with one `executemany` per table.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from devorg import catalog
+from devorg.db import OrgDatabase
+from devorg.seed_accounts import SeedAccount
+from devorg.seed_common import DAY, TZ_OFFSETS, IdAllocator, day_text, dt_text
+from devorg.seed_people import REGIONS, People
+
+# -- the sales process -------------------------------------------------------------------------
+STAGE_NAMES = catalog.STAGE_NAMES
+PROBABILITY = tuple(float(s[4]) for s in catalog.STAGES)
+FORECAST_NAME = tuple(s[5] for s in catalog.STAGES)
+FORECAST = tuple(catalog.FORECAST_CATEGORIES[s[5]] for s in catalog.STAGES)
+WON, LOST = 8, 9
+MIDDLE_STAGES = (3, 4, 5)  # Value Proposition, Id. Decision Makers, Perception Analysis
+LATE_STAGES = (6, 7)  # Proposal/Price Quote, Negotiation/Review
+SKIPPABLE = (1, 2, 5)
+# Median days in each open stage for a deal of the reference size (about 40,000).
+BASE_DAYS = (6.0, 8.0, 10.0, 12.0, 10.0, 9.0, 12.0, 14.0)
+# Where lost deals drop out (index of the last open stage reached).
+LOST_AT_WEIGHTS = (20, 20, 15, 12, 10, 8, 8, 7)
+
+# -- tunables (the module docstring of devorg.seed documents their effect) ---------------------
+OPEN_SHARE = 0.30
+COMPETITOR_SHARE = 0.60
+COMPETITOR_WEIGHTS = (30, 20, 20, 15, 15)  # catalog.COMPETITORS order, Acme Corp first
+SECOND_COMPETITOR_SHARE = 0.15
+ACME = "Acme Corp"
+ACME_STALL_SHARE = 0.45
+ACME_STALL_DAYS = 30
+HEALTHCARE = "Healthcare"
+PARTNER = "Partner Referral"
+REOPEN_SHARE = 0.04
+PUSH_WEIGHTS = (46, 24, 15, 9, 4, 2)  # 0..5 close-date pushes of a closed deal
+BASE_ODDS = 0.55
+TYPE_ODDS = {
+    "New Customer": 0.8,
+    "Existing Customer - Upgrade": 1.4,
+    "Existing Customer - Replacement": 1.1,
+    "Existing Customer - Downgrade": 1.2,
+}
+SOURCE_ODDS = {
+    "Web": 1.0,
+    "Phone Inquiry": 1.1,
+    "Partner Referral": 1.3,
+    "Purchased List": 0.6,
+    "Other": 0.9,
+}
+HEALTHCARE_PARTNER_ODDS = 3.2
+HEALTHCARE_OTHER_ODDS = 0.45
+ACME_STALL_ODDS = 0.12
+MANY_PUSHES = 3
+MANY_PUSHES_ODDS = 0.22
+# Bad data on open deals.
+MEETING_PAST_SHARE = 0.10
+CLOSE_PAST_SHARE = 0.10
+AMOUNT_MISSING_SHARE = 0.12  # of open deals in a late stage
+DECISION_MAKER_MISSING_SHARE = 0.12  # of open deals in a late stage
+NO_ACTIVITY_SHARE = 0.10
+NO_ACTIVITY_DAYS = 60
+# Only deals at least 75 days old can have gone 60 days without activity; about 36% of open
+# deals are that old, so their chance is raised to make NO_ACTIVITY_SHARE of all open deals.
+_STALE_BOOST = 2.8
+MEETING_SCHEDULED_SHARE = 0.88  # of the other open deals: a future next meeting
+
+_SOURCES = catalog.LEAD_SOURCES
+_SOURCE_WEIGHTS = (30, 15, 20, 15, 20)
+_HEALTHCARE_SOURCE_WEIGHTS = (25, 10, 35, 10, 20)
+_EXISTING_TYPES = catalog.OPPORTUNITY_TYPES
+_EXISTING_TYPE_WEIGHTS = (50, 20, 12, 18)
+_TYPE_AMOUNT = {
+    "New Customer": 1.0,
+    "Existing Customer - Upgrade": 0.45,
+    "Existing Customer - Replacement": 0.9,
+    "Existing Customer - Downgrade": 0.3,
+}
+_PRODUCTS = {
+    "New Customer": ("Platform License", "New Business", "Enterprise Suite", "Starter Package"),
+    "Existing Customer - Upgrade": ("Seat Expansion", "Analytics Add-on", "Premium Upgrade"),
+    "Existing Customer - Replacement": ("Platform Replacement", "Legacy Migration"),
+    "Existing Customer - Downgrade": ("Renewal (reduced seats)", "Contract Restructure"),
+}
+NEXT_STEPS = (
+    "Schedule discovery call",
+    "Confirm budget and timeline",
+    "Run requirements workshop",
+    "Deliver tailored demo",
+    "Meet the economic buyer",
+    "Address security review",
+    "Send proposal and pricing",
+    "Finalize contract terms with legal",
+)
+_STRENGTHS = {
+    "Acme Corp": ("Incumbent in many accounts; aggressive discounting", "Broad suite, low price"),
+    "Globex": ("Strong analytics", "Large partner ecosystem"),
+    "Initech": ("Cheap entry tier", "Fast onboarding"),
+    "Umbrella Systems": ("Healthcare compliance certifications", "On-premise option"),
+    "Hooli": ("Brand recognition", "Bundled with their cloud"),
+}
+_WEAKNESSES = {
+    "Acme Corp": ("Poor support reputation", "Slow implementation"),
+    "Globex": ("Expensive services", "Complex licensing"),
+    "Initech": ("Limited enterprise features", "Weak reporting"),
+    "Umbrella Systems": ("Dated user interface", "Long release cycles"),
+    "Hooli": ("Lock-in concerns", "Generic, not sales-specific"),
+}
+_DM_TITLES = ("CFO", "CIO", "VP Sales", "COO", "Head of Procurement", "CTO", "VP Operations")
+_DM_FIRST = ("Anna", "Brian", "Carla", "Dev", "Elena", "Frank", "Gita", "Hugo", "Irene", "Jack")
+_DM_LAST = ("Reyes", "Okafor", "Lindgren", "Nakamura", "Fischer", "Moreau", "Kaur", "Walsh")
+_TASK_SUBJECTS = (
+    ("Call", "Intro call"), ("Email", "Send follow-up email"), ("Call", "Follow-up call"),
+    ("Email", "Send case study"), ("Call", "Check in on evaluation"), ("Email", "Share pricing"),
+)  # fmt: skip
+_EVENT_SUBJECTS = (
+    "Discovery meeting", "Product demo", "Technical deep dive", "Stakeholder alignment",
+    "Pricing review", "Executive briefing",
+)  # fmt: skip
+
+# Save kinds.
+_STAGE, _AMOUNT, _CLOSE, _DM, _BUDGET, _NEXT, _MEET = range(7)
+
+OPPORTUNITY_COLUMNS = (
+    "Id", "IsDeleted", "CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById",
+    "SystemModstamp", "AccountId", "Name", "StageName", "Amount", "Probability", "CloseDate",
+    "Type", "NextStep", "LeadSource", "IsClosed", "IsWon", "ForecastCategory",
+    "ForecastCategoryName", "OwnerId", "LastActivityDate", "LastStageChangeDate",
+    "Competitor__c", "Next_Meeting_Date__c", "Budget_Confirmed__c", "Decision_Maker__c",
+)  # fmt: skip
+HISTORY_COLUMNS = (
+    "Id", "IsDeleted", "CreatedDate", "CreatedById", "SystemModstamp", "OpportunityId",
+    "StageName", "Amount", "ExpectedRevenue", "CloseDate", "Probability", "ForecastCategory",
+    "FromForecastCategory", "FromOpportunityStageName", "PrevAmount", "PrevCloseDate",
+)  # fmt: skip
+FIELD_HISTORY_COLUMNS = (
+    "Id", "IsDeleted", "CreatedDate", "CreatedById", "OpportunityId", "Field", "DataType",
+    "OldValue", "NewValue",
+)  # fmt: skip
+COMPETITOR_COLUMNS = (
+    "Id", "IsDeleted", "CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById",
+    "SystemModstamp", "OpportunityId", "CompetitorName", "Strengths", "Weaknesses",
+)  # fmt: skip
+TASK_COLUMNS = (
+    "Id", "IsDeleted", "CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById",
+    "SystemModstamp", "WhatId", "OwnerId", "Subject", "ActivityDate", "Status", "Priority",
+    "Type", "IsClosed",
+)  # fmt: skip
+EVENT_COLUMNS = (
+    "Id", "IsDeleted", "CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById",
+    "SystemModstamp", "WhatId", "OwnerId", "Subject", "StartDateTime", "EndDateTime",
+    "ActivityDate", "DurationInMinutes", "Type",
+)  # fmt: skip
+
+
+def _money(value: float | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+@dataclass
+class Chunk:
+    opportunities: list[tuple[Any, ...]] = field(default_factory=list)
+    history: list[tuple[Any, ...]] = field(default_factory=list)
+    field_history: list[tuple[Any, ...]] = field(default_factory=list)
+    competitors: list[tuple[Any, ...]] = field(default_factory=list)
+    tasks: list[tuple[Any, ...]] = field(default_factory=list)
+    events: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+class DealFactory:
+    def __init__(
+        self,
+        db: OrgDatabase,
+        rng: random.Random,
+        people: People,
+        accounts: list[SeedAccount],
+        today_day: int,
+    ) -> None:
+        self.db = db
+        self.rng = rng
+        self.accounts = accounts
+        self.today = today_day
+        self.today_s = today_day * DAY
+        self.start = today_day - 3 * 365
+        self.admin_id = people.admin.user_id
+        self.reps = people.reps_by_region
+        self.managers = people.managers
+        self.offsets = [TZ_OFFSETS[r.time_zone] * 3600 for r in REGIONS]
+        self.opp_ids = IdAllocator(db, catalog.OPPORTUNITY)
+        self.history_ids = IdAllocator(db, catalog.OPPORTUNITY_HISTORY)
+        self.field_ids = IdAllocator(db, catalog.OPPORTUNITY_FIELD_HISTORY)
+        self.competitor_ids = IdAllocator(db, catalog.OPPORTUNITY_COMPETITOR)
+        self.task_ids = IdAllocator(db, catalog.TASK)
+        self.event_ids = IdAllocator(db, catalog.EVENT)
+
+    # -- chunks ---------------------------------------------------------------------------
+    def write(
+        self, count: int, chunk_size: int, progress: Callable[[int, int], None] | None
+    ) -> None:
+        done = 0
+        while done < count:
+            size = min(chunk_size, count - done)
+            chunk = Chunk()
+            for _ in range(size):
+                self._deal(chunk)
+            conn = self.db.conn
+            conn.execute("BEGIN")
+            try:
+                db = self.db
+                db.insert_many(catalog.OPPORTUNITY, OPPORTUNITY_COLUMNS, chunk.opportunities)
+                db.insert_many(catalog.OPPORTUNITY_HISTORY, HISTORY_COLUMNS, chunk.history)
+                db.insert_many(
+                    catalog.OPPORTUNITY_FIELD_HISTORY, FIELD_HISTORY_COLUMNS, chunk.field_history
+                )
+                db.insert_many(
+                    catalog.OPPORTUNITY_COMPETITOR, COMPETITOR_COLUMNS, chunk.competitors
+                )
+                db.insert_many(catalog.TASK, TASK_COLUMNS, chunk.tasks)
+                db.insert_many(catalog.EVENT, EVENT_COLUMNS, chunk.events)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            for allocator in (
+                self.opp_ids, self.history_ids, self.field_ids, self.competitor_ids,
+                self.task_ids, self.event_ids,
+            ):  # fmt: skip
+                allocator.sync()
+            done += size
+            if progress is not None:
+                progress(done, count)
+
+    # -- one deal -------------------------------------------------------------------------
+    def _work_moment(self, day: int, offset: int) -> int:
+        """A moment during working hours (9:00-18:00 local) of `day`, before today."""
+        moment = day * DAY + self.rng.randrange(32_400, 64_800) - offset
+        if moment >= self.today_s - 7200:
+            # Keep clear of today: later saves of the same deal land a few minutes after.
+            moment = self.today_s - 7200 - self.rng.randrange(3600)
+        return moment
+
+    def _owner(self, account: SeedAccount, end_day: int) -> str:
+        """Mostly the account owner; 5% the regional manager; else a rep of the region who was
+        still with the company when the deal closed (former reps only own closed deals)."""
+        rng = self.rng
+        draw = rng.random()
+        if draw < 0.05:
+            return self.managers[account.region].user_id
+        if draw < 0.70:
+            return account.owner_id
+        eligible = [
+            r for r in self.reps[account.region] if r.left_day is None or r.left_day > end_day + 1
+        ]
+        return rng.choice(eligible).user_id
+
+    def _deal(self, out: Chunk) -> None:  # noqa: PLR0915 - one deal's story, told in order
+        rng = self.rng
+        today, today_s = self.today, self.today_s
+        account = self.accounts[rng.randrange(len(self.accounts))]
+        offset = self.offsets[account.region]
+        healthcare = account.industry == HEALTHCARE
+
+        deal_type = (
+            rng.choices(_EXISTING_TYPES, _EXISTING_TYPE_WEIGHTS)[0]
+            if account.is_customer
+            else "New Customer"
+        )
+        source = rng.choices(
+            _SOURCES, _HEALTHCARE_SOURCE_WEIGHTS if healthcare else _SOURCE_WEIGHTS
+        )[0]
+        competitor = (
+            rng.choices(catalog.COMPETITORS, COMPETITOR_WEIGHTS)[0]
+            if rng.random() < COMPETITOR_SHARE
+            else None
+        )
+        acme = competitor == ACME
+        raw = (
+            9000.0
+            * (account.employees / 100) ** 0.5
+            * _TYPE_AMOUNT[deal_type]
+            * rng.lognormvariate(0, 0.45)
+        )
+        amount = float(round(raw, -2) if raw < 10_000 else round(raw / 500) * 500)
+        amount = max(amount, 1000.0)
+        size = min(max((amount / 40_000) ** 0.25, 0.6), 2.2)
+
+        path = [0] if rng.random() < 0.8 else [1]
+        for stage in range(path[0] + 1, 8):
+            if stage in SKIPPABLE and rng.random() < 0.12:
+                continue
+            path.append(stage)
+        durations = [BASE_DAYS[s] * size * rng.lognormvariate(0, 0.6) for s in path]
+
+        is_open = rng.random() < OPEN_SHARE
+        pushes = 0
+        end_stage: int | None = None
+        reopen_at = -1
+        if not is_open:
+            pushes = rng.choices(range(len(PUSH_WEIGHTS)), PUSH_WEIGHTS)[0]
+            stall = acme and rng.random() < ACME_STALL_SHARE
+            odds = BASE_ODDS * TYPE_ODDS[deal_type] * SOURCE_ODDS[source]
+            if healthcare:
+                odds *= HEALTHCARE_PARTNER_ODDS if source == PARTNER else HEALTHCARE_OTHER_ODDS
+            if stall:
+                odds *= ACME_STALL_ODDS
+            if pushes >= MANY_PUSHES:
+                odds *= MANY_PUSHES_ODDS
+            won = rng.random() * (1 + odds) < odds
+            end_stage = WON if won else LOST
+            if not won:
+                lost_at = rng.choices(range(8), LOST_AT_WEIGHTS)[0]
+                if stall:
+                    lost_at = max(lost_at, 3 + rng.randrange(3))
+                keep = [i for i, s in enumerate(path) if s <= lost_at] or [0]
+                path = [path[i] for i in keep]
+                durations = [durations[i] for i in keep]
+            if acme:
+                for i, stage in enumerate(path):
+                    if stage in MIDDLE_STAGES:
+                        durations[i] = min(durations[i], ACME_STALL_DAYS - 1.5)
+                if stall:
+                    middle = [i for i, s in enumerate(path) if s in MIDDLE_STAGES]
+                    durations[rng.choice(middle)] = rng.uniform(ACME_STALL_DAYS + 2, 100)
+            if 6 in path and rng.random() < REOPEN_SHARE:
+                # Lost from Proposal, reopened weeks later: Proposal -> Closed Lost -> Proposal.
+                reopen_at = path.index(6) + 1
+                path[reopen_at:reopen_at] = [LOST, 6]
+                durations[reopen_at:reopen_at] = [rng.uniform(7, 40), rng.uniform(5, 20)]
+            for i, value in enumerate(durations):
+                durations[i] = max(value, 0.3)
+            total = sum(durations)
+            min_life = 12 * pushes + 5
+            if total < min_life:
+                # A deal that slipped several times took that long: stretch the stages the
+                # planted Acme pattern does not measure.
+                stretch = [i for i, s in enumerate(path) if not acme or s not in MIDDLE_STAGES]
+                extra = (min_life - total) / len(stretch)
+                for i in stretch:
+                    durations[i] += extra
+                total = sum(durations)
+            room = today - 2 - self.start - total
+            if room < 0:
+                factor = (today - 2 - self.start) / total * 0.9
+                durations = [d * factor for d in durations]
+                total = sum(durations)
+                room = today - 2 - self.start - total
+            created_day = self.start + int(room * rng.random() ** 0.8)
+        else:
+            if rng.random() < 0.8:
+                age = 1 + min(360.0, rng.expovariate(1 / 45))
+            else:
+                age = rng.uniform(90, 720)
+            created_day = max(today - int(age), self.start)
+            age = today - created_day - 0.5
+            cumulative = 0.0
+            current = -1
+            for i, value in enumerate(durations):
+                if cumulative + value >= age:
+                    current = i
+                    break
+                cumulative += value
+            if current < 0:
+                # A stale deal: it stopped moving at some stage long ago.
+                current = min(int(rng.random() ** 1.5 * len(path)), len(path) - 1)
+                before = sum(durations[:current])
+                if before > age * 0.9:
+                    factor = age * 0.9 / before
+                    durations = [d * factor for d in durations]
+            path = path[: current + 1]
+            durations = durations[: current + 1]
+
+        # -- stage timeline --------------------------------------------------------------
+        created = self._work_moment(created_day, offset)
+        entries = [created]
+        moment = created
+        for value in durations[:-1] if is_open else durations:
+            raw_moment = entries[-1] + int(value * DAY)
+            moment = self._work_moment(raw_moment // DAY, offset)
+            moment = max(moment, entries[-1] + 600)
+            entries.append(moment)
+        # For closed deals the last entry is the closing moment.
+        stages = [*path, end_stage] if end_stage is not None else list(path)
+        close_moment = entries[-1] if end_stage is not None else None
+        last_day = today - 1 if close_moment is None else close_moment // DAY
+        current_stage = stages[-1]
+
+        # -- flags for bad data on open deals ---------------------------------------------
+        late = current_stage in LATE_STAGES
+        amount_missing = is_open and late and rng.random() < AMOUNT_MISSING_SHARE
+        dm_missing = is_open and late and rng.random() < DECISION_MAKER_MISSING_SHARE
+        age_days = today - created_day
+        no_activity = is_open and age_days >= 75 and rng.random() < NO_ACTIVITY_SHARE * _STALE_BOOST
+        meeting_past = is_open and rng.random() < MEETING_PAST_SHARE
+        close_past = is_open and age_days >= 3 and rng.random() < CLOSE_PAST_SHARE
+
+        saves: list[tuple[int, int, int, Any]] = []
+        seq = 0
+
+        def save(when: int, kind: int, value: Any) -> None:
+            nonlocal seq
+            seq += 1
+            saves.append((when, seq, kind, value))
+
+        for i in range(1, len(stages)):
+            save(entries[i], _STAGE, stages[i])
+
+        # -- close dates ------------------------------------------------------------------
+        created_close_limit = entries[reopen_at] if reopen_at > 0 else (close_moment or today_s)
+        if is_open:
+            pushes = rng.choices(range(len(PUSH_WEIGHTS)), PUSH_WEIGHTS)[0] + int(age_days // 90)
+        pushes = min(pushes, max(0, (created_close_limit - created) // DAY - 3) // 10)
+        push_moments = sorted(
+            self._work_moment(
+                rng.randrange(created_day + 2, created_close_limit // DAY) if pushes else 0,
+                offset,
+            )
+            for _ in range(pushes)
+        )
+        estimates: list[int] = []
+        previous = created_day + 3
+        for when in push_moments:
+            value = max(when // DAY + rng.randint(-4, 7), previous + 7 if estimates else previous)
+            estimates.append(value)
+            previous = value
+        if close_moment is not None:
+            close_day = close_moment // DAY
+            floor = previous + 7 if estimates else max(close_day, created_day + 21)
+            final = max(close_day, floor) + rng.randint(0, 20 if estimates else 30)
+        elif close_past:
+            final = rng.randint(max(created_day + 1, today - 60), today - 1)
+            while estimates and estimates[-1] >= final:
+                estimates.pop()
+                push_moments.pop()
+        else:
+            final = today + rng.randint(3, 20 + 15 * (8 - current_stage))
+            if estimates:
+                final = max(final, estimates[-1] + 7)
+        values = [*estimates, final]
+        initial_close = values[0]
+        for when, value in zip(push_moments, values[1:], strict=True):
+            save(when, _CLOSE, value)
+        if close_moment is not None:
+            save(close_moment, _CLOSE, close_moment // DAY)
+        if reopen_at > 0:
+            lost_moment, reopen_moment = entries[reopen_at], entries[reopen_at + 1]
+            save(lost_moment, _CLOSE, lost_moment // DAY)
+            assert close_moment is not None
+            save(
+                reopen_moment,
+                _CLOSE,
+                max(close_moment // DAY, reopen_moment // DAY + 14) + rng.randint(0, 10),
+            )
+
+        # -- amount, decision maker, budget, next step -------------------------------------
+        def entry_of(first_stage: int) -> int | None:
+            for index, stage in enumerate(stages):
+                if first_stage <= stage < WON:
+                    return index
+            return None
+
+        initial_amount: float | None = amount
+        if amount_missing:
+            initial_amount = None
+        else:
+            revised = rng.random() < 0.3 and 6 in stages
+            start_amount = (
+                float(round(amount * rng.uniform(0.75, 1.35) / 500) * 500 or 500)
+                if revised
+                else amount
+            )
+            if rng.random() < 0.18:
+                initial_amount = None
+                index = entry_of(2)
+                if index is not None and index > 0:
+                    save(entries[index], _AMOUNT, start_amount)
+                elif index == 0:
+                    initial_amount = start_amount
+            else:
+                initial_amount = start_amount
+            if revised and start_amount != amount:
+                index = stages.index(6)
+                if index > 0:
+                    save(entries[index], _AMOUNT, amount)
+                else:
+                    initial_amount = amount
+
+        decision_maker = None
+        if 4 in stages and not dm_missing and (end_stage != LOST or rng.random() < 0.92):
+            decision_maker = (
+                f"{rng.choice(_DM_FIRST)} {rng.choice(_DM_LAST)}, {rng.choice(_DM_TITLES)}"
+            )
+            index = stages.index(4)
+            if index > 0:
+                save(entries[index] + 60, _DM, decision_maker)
+        if 3 in stages and rng.random() < (0.95 if end_stage == WON else 0.75):
+            index = stages.index(3)
+            if index > 0:
+                save(entries[index] + 120, _BUDGET, 1)
+        last_open = max(i for i, s in enumerate(stages) if s < WON)
+        next_step = NEXT_STEPS[stages[0]]
+        if last_open > 0 and stages[last_open] != stages[0]:
+            save(entries[last_open] + 180, _NEXT, NEXT_STEPS[stages[last_open]])
+
+        # -- owner ------------------------------------------------------------------------
+        owner = self._owner(account, last_day)
+        creator = self.admin_id if rng.random() < 0.06 else owner
+        opp_id = self.opp_ids.take()
+
+        # -- activities -------------------------------------------------------------------
+        window_end = last_day
+        if no_activity:
+            window_end = today - NO_ACTIVITY_DAYS - 1 - rng.randrange(max(1, age_days - 75))
+            window_end = max(window_end, created_day)
+        life = window_end - created_day
+        count = 1 + min(10, life // 12)
+        days = sorted(rng.randint(created_day, window_end) for _ in range(count))
+        if is_open and not no_activity and days[-1] < today - 21:
+            days[-1] = rng.randint(max(created_day, today - 21), today - 1)
+        meeting_day: int | None = None
+        meeting_set: int | None = None
+        last_activity = -1
+        event_days: list[int] = []
+        for position, day in enumerate(days):
+            if rng.random() < 0.35:
+                event_days.append(day)
+            else:
+                task_type, subject = _TASK_SUBJECTS[rng.randrange(len(_TASK_SUBJECTS))]
+                due = max(self._work_moment(day, offset), created + 120)
+                made = max(created + 60, due - rng.randrange(0, 3 * DAY))
+                task_id = self.task_ids.take()
+                out.tasks.append((
+                    task_id, 0, dt_text(made), owner, dt_text(due), owner, dt_text(due), opp_id,
+                    owner, subject if position else "Intro call", day_text(day), "Completed",
+                    "Normal", task_type, 1,
+                ))  # fmt: skip
+            last_activity = max(last_activity, day)
+        if is_open:
+            if meeting_past:
+                if no_activity:
+                    meeting_day = window_end
+                else:
+                    meeting_day = rng.randint(max(created_day, today - 45), today - 1)
+                event_days.append(meeting_day)
+                meeting_set = max(created + 120, (meeting_day - rng.randint(1, 7)) * DAY)
+            elif not no_activity and rng.random() < MEETING_SCHEDULED_SHARE:
+                meeting_day = today + rng.randint(1, 21)
+                meeting_set = self._work_moment(
+                    rng.randint(max(created_day, today - 7), today - 1), offset
+                )
+                meeting_set = max(meeting_set, created + 120)
+        elif event_days and rng.random() < 0.7:
+            meeting_day = max(event_days)
+            meeting_set = max(
+                created + 120, self._work_moment(meeting_day - rng.randint(1, 7), offset)
+            )
+        for day in event_days:
+            last_activity = max(last_activity, day) if day < today else last_activity
+        if meeting_day is not None and meeting_day >= today:
+            event_days.append(meeting_day)
+        for day in event_days:
+            start = day * DAY + 3600 * rng.randrange(9, 17) - offset
+            if day < today:
+                start = max(start, created + 3600)
+            minutes = 30 if rng.random() < 0.4 else 60
+            made = max(created + 60, start - rng.randrange(DAY, 10 * DAY))
+            made = min(made, today_s - 60)
+            changed = min(start + minutes * 60, today_s - 30) if day < today else made
+            out.events.append((
+                self.event_ids.take(), 0, dt_text(made), owner, dt_text(changed), owner,
+                dt_text(changed), opp_id, owner, _EVENT_SUBJECTS[rng.randrange(6)],
+                dt_text(start), dt_text(start + minutes * 60), day_text(day), minutes, "Meeting",
+            ))  # fmt: skip
+        if is_open and not no_activity and rng.random() < 0.3:
+            due = today + rng.randint(0, 14)
+            made = max(created + 60, self._work_moment(today - rng.randint(1, 5), offset))
+            out.tasks.append((
+                self.task_ids.take(), 0, dt_text(made), owner, dt_text(made), owner,
+                dt_text(made), opp_id, owner, "Prepare for next meeting", day_text(due),
+                "Not Started", "High" if late else "Normal", "Other", 0,
+            ))  # fmt: skip
+        if meeting_day is not None and meeting_set is not None:
+            save(min(meeting_set, today_s - 1), _MEET, meeting_day)
+
+        # -- competitors ------------------------------------------------------------------
+        if competitor is not None:
+            names = [competitor]
+            if rng.random() < SECOND_COMPETITOR_SHARE:
+                other = rng.choice(catalog.COMPETITORS)
+                if other != competitor:
+                    names.append(other)
+            for name in names:
+                when = min(created + rng.randrange(0, 5 * DAY), (close_moment or today_s) - 1)
+                out.competitors.append((
+                    self.competitor_ids.take(), 0, dt_text(when), owner, dt_text(when), owner,
+                    dt_text(when), opp_id, name, rng.choice(_STRENGTHS[name]),
+                    rng.choice(_WEAKNESSES[name]),
+                ))  # fmt: skip
+
+        # -- replay the saves into history ------------------------------------------------
+        stage = stages[0]
+        close = initial_close
+        amt = initial_amount
+        budget = 0
+        dm_value: str | None = None
+        step = next_step
+        meeting: int | None = None
+        created_text = dt_text(created)
+        history = out.history
+        fields = out.field_history
+        take_history = self.history_ids.take
+        take_field = self.field_ids.take
+        fields.append(
+            (take_field(), 0, created_text, creator, opp_id, "created", "Text", None, None)
+        )
+        prob = PROBABILITY[stage]
+        history.append((
+            take_history(), 0, created_text, creator, created_text, opp_id, STAGE_NAMES[stage],
+            amt, None if amt is None else amt * prob / 100, day_text(close), prob,
+            FORECAST[stage], None, None, None, None,
+        ))  # fmt: skip
+        last_change = created
+        last_stage_change = created
+        saves.sort()
+        count_saves = len(saves)
+        i = 0
+        while i < count_saves:
+            when = saves[i][0]
+            text = dt_text(when)
+            old_stage, old_amount, old_close = stage, amt, close
+            while i < count_saves and saves[i][0] == when:
+                _, _, kind, value = saves[i]
+                i += 1
+                if kind == _STAGE:
+                    if value != stage:
+                        fields.append((take_field(), 0, text, owner, opp_id, "StageName",
+                                       "Picklist", STAGE_NAMES[stage],
+                                       STAGE_NAMES[value]))  # fmt: skip
+                        if PROBABILITY[value] != PROBABILITY[stage]:
+                            fields.append((take_field(), 0, text, owner, opp_id, "Probability",
+                                           "Percent", f"{PROBABILITY[stage]:g}",
+                                           f"{PROBABILITY[value]:g}"))  # fmt: skip
+                        if FORECAST_NAME[value] != FORECAST_NAME[stage]:
+                            fields.append((take_field(), 0, text, owner, opp_id,
+                                           "ForecastCategoryName", "Picklist",
+                                           FORECAST_NAME[stage], FORECAST_NAME[value]))  # fmt: skip
+                        stage = value
+                        last_stage_change = when
+                elif kind == _AMOUNT:
+                    if value != amt:
+                        fields.append((take_field(), 0, text, owner, opp_id, "Amount",
+                                       "Currency", _money(amt), _money(value)))  # fmt: skip
+                        amt = value
+                elif kind == _CLOSE:
+                    if value != close:
+                        fields.append((take_field(), 0, text, owner, opp_id, "CloseDate", "Date",
+                                       day_text(close), day_text(value)))  # fmt: skip
+                        close = value
+                elif kind == _DM:
+                    fields.append((take_field(), 0, text, owner, opp_id, "Decision_Maker__c",
+                                   "Text", dm_value, value))  # fmt: skip
+                    dm_value = value
+                elif kind == _BUDGET:
+                    fields.append((take_field(), 0, text, owner, opp_id, "Budget_Confirmed__c",
+                                   "Boolean", "false", "true"))  # fmt: skip
+                    budget = 1
+                elif kind == _NEXT:
+                    if value != step:
+                        fields.append((take_field(), 0, text, owner, opp_id, "NextStep", "Text",
+                                       step, value))  # fmt: skip
+                        step = value
+                else:
+                    fields.append((take_field(), 0, text, owner, opp_id, "Next_Meeting_Date__c",
+                                   "Date", None if meeting is None else day_text(meeting),
+                                   day_text(value)))  # fmt: skip
+                    meeting = value
+            last_change = when
+            if stage != old_stage or amt != old_amount or close != old_close:
+                prob = PROBABILITY[stage]
+                history.append((
+                    take_history(), 0, text, owner, text, opp_id, STAGE_NAMES[stage], amt,
+                    None if amt is None else amt * prob / 100, day_text(close), prob,
+                    FORECAST[stage], FORECAST[old_stage], STAGE_NAMES[old_stage],
+                    old_amount, day_text(old_close),
+                ))  # fmt: skip
+
+        product = rng.choice(_PRODUCTS[deal_type])
+        modified_text = dt_text(last_change)
+        out.opportunities.append((
+            opp_id, 0, created_text, creator, modified_text, owner, modified_text,
+            account.account_id,
+            f"{account.brand} - {product}"[:120], STAGE_NAMES[stage], amt, PROBABILITY[stage],
+            day_text(close), deal_type, step, source, int(stage >= WON), int(stage == WON),
+            FORECAST[stage], FORECAST_NAME[stage], owner,
+            day_text(last_activity) if last_activity >= 0 else None, dt_text(last_stage_change),
+            competitor, None if meeting is None else day_text(meeting), budget, dm_value,
+        ))  # fmt: skip

@@ -1,0 +1,1 @@
+"""The Salesforce gateway: the only package that talks to Salesforce (through simple-salesforce)."""
