@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from devorg import control, oauth, query_api, rest
+from devorg import composite, control, oauth, query_api, rest
 from devorg.catalog import SUPPORTED_VERSIONS
 from devorg.db import OrgDatabase
 from devorg.errors import SalesforceApiError, render_api_error
@@ -82,6 +82,7 @@ def create_app(settings: DevorgSettings, db: OrgDatabase | None = None) -> Starl
         *oauth.routes(),
         *query_api.routes(),
         *rest.routes(),
+        *composite.routes(),
         *control.routes(),
     ]
     app = Starlette(

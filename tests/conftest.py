@@ -3,8 +3,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import Engine
 
 from tests.devorg_server import RunningDevorg, start_devorg
+from tests.store_backends import backend_engine, empty_all_tables
 
 
 @pytest.fixture(scope="session")
@@ -21,3 +23,18 @@ def devorg_faults(devorg: RunningDevorg) -> Iterator[RunningDevorg]:
     yield devorg
     devorg.reset_faults()
     devorg.control("PUT", "api-usage", {"used": 0})
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def _backend_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    with backend_engine(request.param, tmp_path_factory.mktemp(request.param)) as engine:
+        yield engine
+
+
+@pytest.fixture
+def store_engine(_backend_engine: Engine) -> Iterator[Engine]:
+    """An engine on SQLite and, in a second run of the test, on PostgreSQL; emptied after."""
+    yield _backend_engine
+    empty_all_tables(_backend_engine)

@@ -1,0 +1,32 @@
+"""The one settings object, validated, built by the app factory or the CLI (never at import)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+STATE_DIR = Path(".dealpulse")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DEALPULSE_", extra="ignore")
+
+    # SQLite file under .dealpulse/ by default; PostgreSQL with postgresql+psycopg://...
+    database_url: str = Field(
+        default=f"sqlite:///{STATE_DIR / 'dealpulse.sqlite3'}",
+        validation_alias=AliasChoices("DATABASE_URL", "DEALPULSE_DATABASE_URL"),
+    )
+    # Signs development tokens; `dealpulse demo` writes a random one to .dealpulse/secret-key.
+    secret_key: SecretStr = Field(default=SecretStr(""))
+    # A request that finds an org's mirror older than this syncs it first.
+    staleness_seconds: float = Field(default=30.0, ge=0)
+    # `dealpulse serve` syncs every org in the background this often.
+    sync_interval_seconds: float = Field(default=60.0, gt=0)
+    dev_token_ttl_seconds: int = Field(default=8 * 3600, gt=0)
+    # GraphQL request bounds.
+    max_query_depth: int = Field(default=10, ge=1)
+    max_aliases: int = Field(default=30, ge=1)
+    max_tokens: int = Field(default=2000, ge=10)
+    max_page_size: int = Field(default=200, ge=1)
