@@ -10,172 +10,83 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from devorg import catalog
 from devorg.db import OrgDatabase
 from devorg.seed_accounts import SeedAccount
 from devorg.seed_common import DAY, TZ_OFFSETS, IdAllocator, day_text, dt_text
-from devorg.seed_people import REGIONS, People
-
-# -- the sales process -------------------------------------------------------------------------
-STAGE_NAMES = catalog.STAGE_NAMES
-PROBABILITY = tuple(float(s[4]) for s in catalog.STAGES)
-FORECAST_NAME = tuple(s[5] for s in catalog.STAGES)
-FORECAST = tuple(catalog.FORECAST_CATEGORIES[s[5]] for s in catalog.STAGES)
-WON, LOST = 8, 9
-MIDDLE_STAGES = (3, 4, 5)  # Value Proposition, Id. Decision Makers, Perception Analysis
-LATE_STAGES = (6, 7)  # Proposal/Price Quote, Negotiation/Review
-SKIPPABLE = (1, 2, 5)
-# Median days in each open stage for a deal of the reference size (about 40,000).
-BASE_DAYS = (6.0, 8.0, 10.0, 12.0, 10.0, 9.0, 12.0, 14.0)
-# Where lost deals drop out (index of the last open stage reached).
-LOST_AT_WEIGHTS = (20, 20, 15, 12, 10, 8, 8, 7)
-
-# -- tunables (the module docstring of devorg.seed documents their effect) ---------------------
-OPEN_SHARE = 0.30
-COMPETITOR_SHARE = 0.60
-COMPETITOR_WEIGHTS = (30, 20, 20, 15, 15)  # catalog.COMPETITORS order, Acme Corp first
-SECOND_COMPETITOR_SHARE = 0.15
-ACME = "Acme Corp"
-ACME_STALL_SHARE = 0.45
-ACME_STALL_DAYS = 30
-HEALTHCARE = "Healthcare"
-PARTNER = "Partner Referral"
-REOPEN_SHARE = 0.04
-PUSH_WEIGHTS = (46, 24, 15, 9, 4, 2)  # 0..5 close-date pushes of a closed deal
-BASE_ODDS = 0.55
-TYPE_ODDS = {
-    "New Customer": 0.8,
-    "Existing Customer - Upgrade": 1.4,
-    "Existing Customer - Replacement": 1.1,
-    "Existing Customer - Downgrade": 1.2,
-}
-SOURCE_ODDS = {
-    "Web": 1.0,
-    "Phone Inquiry": 1.1,
-    "Partner Referral": 1.3,
-    "Purchased List": 0.6,
-    "Other": 0.9,
-}
-HEALTHCARE_PARTNER_ODDS = 3.2
-HEALTHCARE_OTHER_ODDS = 0.45
-ACME_STALL_ODDS = 0.12
-MANY_PUSHES = 3
-MANY_PUSHES_ODDS = 0.22
-# Bad data on open deals.
-MEETING_PAST_SHARE = 0.10
-CLOSE_PAST_SHARE = 0.10
-AMOUNT_MISSING_SHARE = 0.12  # of open deals in a late stage
-DECISION_MAKER_MISSING_SHARE = 0.12  # of open deals in a late stage
-NO_ACTIVITY_SHARE = 0.10
-NO_ACTIVITY_DAYS = 60
-# Only deals at least 75 days old can have gone 60 days without activity; about 36% of open
-# deals are that old, so their chance is raised to make NO_ACTIVITY_SHARE of all open deals.
-_STALE_BOOST = 2.8
-MEETING_SCHEDULED_SHARE = 0.88  # of the other open deals: a future next meeting
-
-_SOURCES = catalog.LEAD_SOURCES
-_SOURCE_WEIGHTS = (30, 15, 20, 15, 20)
-_HEALTHCARE_SOURCE_WEIGHTS = (25, 10, 35, 10, 20)
-_EXISTING_TYPES = catalog.OPPORTUNITY_TYPES
-_EXISTING_TYPE_WEIGHTS = (50, 20, 12, 18)
-_TYPE_AMOUNT = {
-    "New Customer": 1.0,
-    "Existing Customer - Upgrade": 0.45,
-    "Existing Customer - Replacement": 0.9,
-    "Existing Customer - Downgrade": 0.3,
-}
-_PRODUCTS = {
-    "New Customer": ("Platform License", "New Business", "Enterprise Suite", "Starter Package"),
-    "Existing Customer - Upgrade": ("Seat Expansion", "Analytics Add-on", "Premium Upgrade"),
-    "Existing Customer - Replacement": ("Platform Replacement", "Legacy Migration"),
-    "Existing Customer - Downgrade": ("Renewal (reduced seats)", "Contract Restructure"),
-}
-NEXT_STEPS = (
-    "Schedule discovery call",
-    "Confirm budget and timeline",
-    "Run requirements workshop",
-    "Deliver tailored demo",
-    "Meet the economic buyer",
-    "Address security review",
-    "Send proposal and pricing",
-    "Finalize contract terms with legal",
+from devorg.seed_model import (
+    ACME,
+    ACME_STALL_DAYS,
+    ACME_STALL_ODDS,
+    ACME_STALL_SHARE,
+    AMOUNT_MISSING_SHARE,
+    BASE_DAYS,
+    BASE_ODDS,
+    CLOSE_PAST_SHARE,
+    COMPETITOR_COLUMNS,
+    COMPETITOR_SHARE,
+    COMPETITOR_WEIGHTS,
+    DECISION_MAKER_MISSING_SHARE,
+    DM_FIRST,
+    DM_LAST,
+    DM_TITLES,
+    EVENT_COLUMNS,
+    EVENT_SUBJECTS,
+    EXISTING_TYPE_WEIGHTS,
+    EXISTING_TYPES,
+    FIELD_HISTORY_COLUMNS,
+    FORECAST,
+    FORECAST_NAME,
+    HEALTHCARE,
+    HEALTHCARE_OTHER_ODDS,
+    HEALTHCARE_PARTNER_ODDS,
+    HEALTHCARE_SOURCE_WEIGHTS,
+    HISTORY_COLUMNS,
+    LATE_STAGES,
+    LOST,
+    LOST_AT_WEIGHTS,
+    MANY_PUSHES,
+    MANY_PUSHES_ODDS,
+    MEETING_PAST_SHARE,
+    MEETING_SCHEDULED_SHARE,
+    MIDDLE_STAGES,
+    NEXT_STEPS,
+    NO_ACTIVITY_DAYS,
+    NO_ACTIVITY_SHARE,
+    OPEN_SHARE,
+    OPPORTUNITY_COLUMNS,
+    PARTNER,
+    PROBABILITY,
+    PRODUCTS,
+    PUSH_WEIGHTS,
+    REOPEN_SHARE,
+    SAVE_AMOUNT,
+    SAVE_BUDGET,
+    SAVE_CLOSE,
+    SAVE_DM,
+    SAVE_MEET,
+    SAVE_NEXT,
+    SAVE_STAGE,
+    SECOND_COMPETITOR_SHARE,
+    SKIPPABLE,
+    SOURCE_ODDS,
+    SOURCE_WEIGHTS,
+    SOURCES,
+    STAGE_NAMES,
+    STRENGTHS,
+    TASK_COLUMNS,
+    TASK_SUBJECTS,
+    TYPE_AMOUNT,
+    TYPE_ODDS,
+    WEAKNESSES,
+    WON,
+    Chunk,
+    Quota,
+    money,
 )
-_STRENGTHS = {
-    "Acme Corp": ("Incumbent in many accounts; aggressive discounting", "Broad suite, low price"),
-    "Globex": ("Strong analytics", "Large partner ecosystem"),
-    "Initech": ("Cheap entry tier", "Fast onboarding"),
-    "Umbrella Systems": ("Healthcare compliance certifications", "On-premise option"),
-    "Hooli": ("Brand recognition", "Bundled with their cloud"),
-}
-_WEAKNESSES = {
-    "Acme Corp": ("Poor support reputation", "Slow implementation"),
-    "Globex": ("Expensive services", "Complex licensing"),
-    "Initech": ("Limited enterprise features", "Weak reporting"),
-    "Umbrella Systems": ("Dated user interface", "Long release cycles"),
-    "Hooli": ("Lock-in concerns", "Generic, not sales-specific"),
-}
-_DM_TITLES = ("CFO", "CIO", "VP Sales", "COO", "Head of Procurement", "CTO", "VP Operations")
-_DM_FIRST = ("Anna", "Brian", "Carla", "Dev", "Elena", "Frank", "Gita", "Hugo", "Irene", "Jack")
-_DM_LAST = ("Reyes", "Okafor", "Lindgren", "Nakamura", "Fischer", "Moreau", "Kaur", "Walsh")
-_TASK_SUBJECTS = (
-    ("Call", "Intro call"), ("Email", "Send follow-up email"), ("Call", "Follow-up call"),
-    ("Email", "Send case study"), ("Call", "Check in on evaluation"), ("Email", "Share pricing"),
-)  # fmt: skip
-_EVENT_SUBJECTS = (
-    "Discovery meeting", "Product demo", "Technical deep dive", "Stakeholder alignment",
-    "Pricing review", "Executive briefing",
-)  # fmt: skip
-
-# Save kinds.
-_STAGE, _AMOUNT, _CLOSE, _DM, _BUDGET, _NEXT, _MEET = range(7)
-
-OPPORTUNITY_COLUMNS = (
-    "Id", "IsDeleted", "CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById",
-    "SystemModstamp", "AccountId", "Name", "StageName", "Amount", "Probability", "CloseDate",
-    "Type", "NextStep", "LeadSource", "IsClosed", "IsWon", "ForecastCategory",
-    "ForecastCategoryName", "OwnerId", "LastActivityDate", "LastStageChangeDate",
-    "Competitor__c", "Next_Meeting_Date__c", "Budget_Confirmed__c", "Decision_Maker__c",
-)  # fmt: skip
-HISTORY_COLUMNS = (
-    "Id", "IsDeleted", "CreatedDate", "CreatedById", "SystemModstamp", "OpportunityId",
-    "StageName", "Amount", "ExpectedRevenue", "CloseDate", "Probability", "ForecastCategory",
-    "FromForecastCategory", "FromOpportunityStageName", "PrevAmount", "PrevCloseDate",
-)  # fmt: skip
-FIELD_HISTORY_COLUMNS = (
-    "Id", "IsDeleted", "CreatedDate", "CreatedById", "OpportunityId", "Field", "DataType",
-    "OldValue", "NewValue",
-)  # fmt: skip
-COMPETITOR_COLUMNS = (
-    "Id", "IsDeleted", "CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById",
-    "SystemModstamp", "OpportunityId", "CompetitorName", "Strengths", "Weaknesses",
-)  # fmt: skip
-TASK_COLUMNS = (
-    "Id", "IsDeleted", "CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById",
-    "SystemModstamp", "WhatId", "OwnerId", "Subject", "ActivityDate", "Status", "Priority",
-    "Type", "IsClosed",
-)  # fmt: skip
-EVENT_COLUMNS = (
-    "Id", "IsDeleted", "CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById",
-    "SystemModstamp", "WhatId", "OwnerId", "Subject", "StartDateTime", "EndDateTime",
-    "ActivityDate", "DurationInMinutes", "Type",
-)  # fmt: skip
-
-
-def _money(value: float | None) -> str | None:
-    return None if value is None else f"{value:.2f}"
-
-
-@dataclass
-class Chunk:
-    opportunities: list[tuple[Any, ...]] = field(default_factory=list)
-    history: list[tuple[Any, ...]] = field(default_factory=list)
-    field_history: list[tuple[Any, ...]] = field(default_factory=list)
-    competitors: list[tuple[Any, ...]] = field(default_factory=list)
-    tasks: list[tuple[Any, ...]] = field(default_factory=list)
-    events: list[tuple[Any, ...]] = field(default_factory=list)
+from devorg.seed_people import REGIONS, People
 
 
 class DealFactory:
@@ -203,6 +114,16 @@ class DealFactory:
         self.competitor_ids = IdAllocator(db, catalog.OPPORTUNITY_COMPETITOR)
         self.task_ids = IdAllocator(db, catalog.TASK)
         self.event_ids = IdAllocator(db, catalog.EVENT)
+        self.quotas = {
+            name: Quota(share, rng.random())
+            for name, share in (
+                ("amount", AMOUNT_MISSING_SHARE),
+                ("decision_maker", DECISION_MAKER_MISSING_SHARE),
+                ("no_activity", NO_ACTIVITY_SHARE),
+                ("meeting", MEETING_PAST_SHARE),
+                ("close", CLOSE_PAST_SHARE),
+            )
+        }
 
     # -- chunks ---------------------------------------------------------------------------
     def write(
@@ -272,13 +193,13 @@ class DealFactory:
         healthcare = account.industry == HEALTHCARE
 
         deal_type = (
-            rng.choices(_EXISTING_TYPES, _EXISTING_TYPE_WEIGHTS)[0]
+            rng.choices(EXISTING_TYPES, EXISTING_TYPE_WEIGHTS)[0]
             if account.is_customer
             else "New Customer"
         )
-        source = rng.choices(
-            _SOURCES, _HEALTHCARE_SOURCE_WEIGHTS if healthcare else _SOURCE_WEIGHTS
-        )[0]
+        source = rng.choices(SOURCES, HEALTHCARE_SOURCE_WEIGHTS if healthcare else SOURCE_WEIGHTS)[
+            0
+        ]
         competitor = (
             rng.choices(catalog.COMPETITORS, COMPETITOR_WEIGHTS)[0]
             if rng.random() < COMPETITOR_SHARE
@@ -288,7 +209,7 @@ class DealFactory:
         raw = (
             9000.0
             * (account.employees / 100) ** 0.5
-            * _TYPE_AMOUNT[deal_type]
+            * TYPE_AMOUNT[deal_type]
             * rng.lognormvariate(0, 0.45)
         )
         amount = float(round(raw, -2) if raw < 10_000 else round(raw / 500) * 500)
@@ -397,12 +318,16 @@ class DealFactory:
 
         # -- flags for bad data on open deals ---------------------------------------------
         late = current_stage in LATE_STAGES
-        amount_missing = is_open and late and rng.random() < AMOUNT_MISSING_SHARE
-        dm_missing = is_open and late and rng.random() < DECISION_MAKER_MISSING_SHARE
         age_days = today - created_day
-        no_activity = is_open and age_days >= 75 and rng.random() < NO_ACTIVITY_SHARE * _STALE_BOOST
-        meeting_past = is_open and rng.random() < MEETING_PAST_SHARE
-        close_past = is_open and age_days >= 3 and rng.random() < CLOSE_PAST_SHARE
+        amount_missing = dm_missing = no_activity = meeting_past = close_past = False
+        if is_open:
+            quotas = self.quotas
+            if late:
+                amount_missing = quotas["amount"].draw(True)
+                dm_missing = quotas["decision_maker"].draw(True)
+            no_activity = quotas["no_activity"].draw(age_days >= NO_ACTIVITY_DAYS + 15)
+            meeting_past = quotas["meeting"].draw(True)
+            close_past = quotas["close"].draw(age_days >= 3)
 
         saves: list[tuple[int, int, int, Any]] = []
         seq = 0
@@ -413,7 +338,7 @@ class DealFactory:
             saves.append((when, seq, kind, value))
 
         for i in range(1, len(stages)):
-            save(entries[i], _STAGE, stages[i])
+            save(entries[i], SAVE_STAGE, stages[i])
 
         # -- close dates ------------------------------------------------------------------
         created_close_limit = entries[reopen_at] if reopen_at > 0 else (close_moment or today_s)
@@ -449,16 +374,16 @@ class DealFactory:
         values = [*estimates, final]
         initial_close = values[0]
         for when, value in zip(push_moments, values[1:], strict=True):
-            save(when, _CLOSE, value)
+            save(when, SAVE_CLOSE, value)
         if close_moment is not None:
-            save(close_moment, _CLOSE, close_moment // DAY)
+            save(close_moment, SAVE_CLOSE, close_moment // DAY)
         if reopen_at > 0:
             lost_moment, reopen_moment = entries[reopen_at], entries[reopen_at + 1]
-            save(lost_moment, _CLOSE, lost_moment // DAY)
+            save(lost_moment, SAVE_CLOSE, lost_moment // DAY)
             assert close_moment is not None
             save(
                 reopen_moment,
-                _CLOSE,
+                SAVE_CLOSE,
                 max(close_moment // DAY, reopen_moment // DAY + 14) + rng.randint(0, 10),
             )
 
@@ -483,7 +408,7 @@ class DealFactory:
                 initial_amount = None
                 index = entry_of(2)
                 if index is not None and index > 0:
-                    save(entries[index], _AMOUNT, start_amount)
+                    save(entries[index], SAVE_AMOUNT, start_amount)
                 elif index == 0:
                     initial_amount = start_amount
             else:
@@ -491,26 +416,26 @@ class DealFactory:
             if revised and start_amount != amount:
                 index = stages.index(6)
                 if index > 0:
-                    save(entries[index], _AMOUNT, amount)
+                    save(entries[index], SAVE_AMOUNT, amount)
                 else:
                     initial_amount = amount
 
         decision_maker = None
         if 4 in stages and not dm_missing and (end_stage != LOST or rng.random() < 0.92):
             decision_maker = (
-                f"{rng.choice(_DM_FIRST)} {rng.choice(_DM_LAST)}, {rng.choice(_DM_TITLES)}"
+                f"{rng.choice(DM_FIRST)} {rng.choice(DM_LAST)}, {rng.choice(DM_TITLES)}"
             )
             index = stages.index(4)
             if index > 0:
-                save(entries[index] + 60, _DM, decision_maker)
+                save(entries[index] + 60, SAVE_DM, decision_maker)
         if 3 in stages and rng.random() < (0.95 if end_stage == WON else 0.75):
             index = stages.index(3)
             if index > 0:
-                save(entries[index] + 120, _BUDGET, 1)
+                save(entries[index] + 120, SAVE_BUDGET, 1)
         last_open = max(i for i, s in enumerate(stages) if s < WON)
         next_step = NEXT_STEPS[stages[0]]
         if last_open > 0 and stages[last_open] != stages[0]:
-            save(entries[last_open] + 180, _NEXT, NEXT_STEPS[stages[last_open]])
+            save(entries[last_open] + 180, SAVE_NEXT, NEXT_STEPS[stages[last_open]])
 
         # -- owner ------------------------------------------------------------------------
         owner = self._owner(account, last_day)
@@ -535,7 +460,7 @@ class DealFactory:
             if rng.random() < 0.35:
                 event_days.append(day)
             else:
-                task_type, subject = _TASK_SUBJECTS[rng.randrange(len(_TASK_SUBJECTS))]
+                task_type, subject = TASK_SUBJECTS[rng.randrange(len(TASK_SUBJECTS))]
                 due = max(self._work_moment(day, offset), created + 120)
                 made = max(created + 60, due - rng.randrange(0, 3 * DAY))
                 task_id = self.task_ids.take()
@@ -578,7 +503,7 @@ class DealFactory:
             changed = min(start + minutes * 60, today_s - 30) if day < today else made
             out.events.append((
                 self.event_ids.take(), 0, dt_text(made), owner, dt_text(changed), owner,
-                dt_text(changed), opp_id, owner, _EVENT_SUBJECTS[rng.randrange(6)],
+                dt_text(changed), opp_id, owner, EVENT_SUBJECTS[rng.randrange(6)],
                 dt_text(start), dt_text(start + minutes * 60), day_text(day), minutes, "Meeting",
             ))  # fmt: skip
         if is_open and not no_activity and rng.random() < 0.3:
@@ -590,7 +515,7 @@ class DealFactory:
                 "Not Started", "High" if late else "Normal", "Other", 0,
             ))  # fmt: skip
         if meeting_day is not None and meeting_set is not None:
-            save(min(meeting_set, today_s - 1), _MEET, meeting_day)
+            save(min(meeting_set, today_s - 1), SAVE_MEET, meeting_day)
 
         # -- competitors ------------------------------------------------------------------
         if competitor is not None:
@@ -603,8 +528,8 @@ class DealFactory:
                 when = min(created + rng.randrange(0, 5 * DAY), (close_moment or today_s) - 1)
                 out.competitors.append((
                     self.competitor_ids.take(), 0, dt_text(when), owner, dt_text(when), owner,
-                    dt_text(when), opp_id, name, rng.choice(_STRENGTHS[name]),
-                    rng.choice(_WEAKNESSES[name]),
+                    dt_text(when), opp_id, name, rng.choice(STRENGTHS[name]),
+                    rng.choice(WEAKNESSES[name]),
                 ))  # fmt: skip
 
         # -- replay the saves into history ------------------------------------------------
@@ -641,7 +566,7 @@ class DealFactory:
             while i < count_saves and saves[i][0] == when:
                 _, _, kind, value = saves[i]
                 i += 1
-                if kind == _STAGE:
+                if kind == SAVE_STAGE:
                     if value != stage:
                         fields.append((take_field(), 0, text, owner, opp_id, "StageName",
                                        "Picklist", STAGE_NAMES[stage],
@@ -656,25 +581,25 @@ class DealFactory:
                                            FORECAST_NAME[stage], FORECAST_NAME[value]))  # fmt: skip
                         stage = value
                         last_stage_change = when
-                elif kind == _AMOUNT:
+                elif kind == SAVE_AMOUNT:
                     if value != amt:
                         fields.append((take_field(), 0, text, owner, opp_id, "Amount",
-                                       "Currency", _money(amt), _money(value)))  # fmt: skip
+                                       "Currency", money(amt), money(value)))  # fmt: skip
                         amt = value
-                elif kind == _CLOSE:
+                elif kind == SAVE_CLOSE:
                     if value != close:
                         fields.append((take_field(), 0, text, owner, opp_id, "CloseDate", "Date",
                                        day_text(close), day_text(value)))  # fmt: skip
                         close = value
-                elif kind == _DM:
+                elif kind == SAVE_DM:
                     fields.append((take_field(), 0, text, owner, opp_id, "Decision_Maker__c",
                                    "Text", dm_value, value))  # fmt: skip
                     dm_value = value
-                elif kind == _BUDGET:
+                elif kind == SAVE_BUDGET:
                     fields.append((take_field(), 0, text, owner, opp_id, "Budget_Confirmed__c",
                                    "Boolean", "false", "true"))  # fmt: skip
                     budget = 1
-                elif kind == _NEXT:
+                elif kind == SAVE_NEXT:
                     if value != step:
                         fields.append((take_field(), 0, text, owner, opp_id, "NextStep", "Text",
                                        step, value))  # fmt: skip
@@ -694,7 +619,7 @@ class DealFactory:
                     old_amount, day_text(old_close),
                 ))  # fmt: skip
 
-        product = rng.choice(_PRODUCTS[deal_type])
+        product = rng.choice(PRODUCTS[deal_type])
         modified_text = dt_text(last_change)
         out.opportunities.append((
             opp_id, 0, created_text, creator, modified_text, owner, modified_text,

@@ -76,7 +76,7 @@ def test_query_all_includes_deleted_records(sf: Salesforce) -> None:
 def test_relationship_fields_come_back_nested(sf: Salesforce) -> None:
     record = sf.query(
         "SELECT Name, Account.Name, Owner.Name, Owner.Manager.Name FROM Opportunity "
-        "WHERE Owner.ManagerId != null ORDER BY CloseDate DESC LIMIT 1"
+        "WHERE Owner.ManagerId != null AND AccountId != null ORDER BY CloseDate DESC LIMIT 1"
     )["records"][0]
     assert record["Account"]["attributes"]["type"] == "Account"
     assert record["Owner"]["Name"]

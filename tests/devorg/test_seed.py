@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import sqlite3
 import statistics
@@ -73,7 +74,7 @@ def stage_days(conn: sqlite3.Connection) -> dict[str, list[tuple[str, float]]]:
     return {
         opp_id: [
             (stage, (later - at).total_seconds() / 86_400)
-            for (at, stage), (later, _) in zip(seen, seen[1:], strict=False)
+            for (at, stage), (later, _) in itertools.pairwise(seen)
         ]
         for opp_id, seen in entries.items()
     }
@@ -171,7 +172,8 @@ def test_users_follow_the_role_hierarchy(conn: sqlite3.Connection) -> None:
     assert len({u[4] for u in users}) == len(users)
     assert all(re.fullmatch(r"[a-z]+\.[a-z]+@dealpulse-demo\.example", u[4]) for u in users)
     top = [u for u in users if u[1] is None]
-    assert len(top) == 1 and top[0][2] is None
+    assert len(top) == 1
+    assert top[0][2] is None
     # Every manager holds the parent role of the people reporting to them.
     assert all(u[3] == u[2] for u in users if u[1] is not None)
     profiles = dict(
@@ -194,7 +196,8 @@ def test_former_reps_own_only_closed_deals(conn: sqlite3.Connection) -> None:
             'WHERE "OwnerId" = ?',
             [user_id],
         ).fetchone()
-        assert counts[0] == 0 and counts[1] > 0
+        assert counts[0] == 0
+        assert counts[1] > 0
 
 
 def test_demo_users(seeded: tuple[OrgDatabase, SeedResult]) -> None:
@@ -202,16 +205,18 @@ def test_demo_users(seeded: tuple[OrgDatabase, SeedResult]) -> None:
 
     def user(key: str) -> dict[str, Any]:
         row = db.conn.execute(
-            'SELECT u.*, p."Name" AS profile FROM "User" u JOIN "Profile" p ON p."Id" = u."ProfileId" '
-            'WHERE u."Id" = ?',
+            'SELECT u.*, p."Name" AS profile FROM "User" u '
+            'JOIN "Profile" p ON p."Id" = u."ProfileId" WHERE u."Id" = ?',
             [result.users[key].user_id],
         )
         names = [d[0] for d in row.description]
         return dict(zip(names, row.fetchone(), strict=True))
 
     rep, manager, admin = user("rep"), user("manager"), user("admin")
-    assert rep["profile"] == "Sales Rep" and rep["IsActive"] == 1
-    assert rep["ManagerId"] == manager["Id"] and manager["profile"] == "Sales Manager"
+    assert rep["profile"] == "Sales Rep"
+    assert rep["IsActive"] == 1
+    assert rep["ManagerId"] == manager["Id"]
+    assert manager["profile"] == "Sales Manager"
     assert admin["profile"] == "System Administrator"
     for key, row in (("rep", rep), ("manager", manager), ("admin", admin)):
         assert result.users[key].username == row["Username"]
@@ -222,7 +227,8 @@ def test_demo_users(seeded: tuple[OrgDatabase, SeedResult]) -> None:
         'WHERE "OwnerId" = ? AND "IsClosed" = 0',
         [rep["Id"]],
     ).fetchone()
-    assert stages[0] >= 8 and stages[1] >= 4
+    assert stages[0] >= 8
+    assert stages[1] >= 4
 
 
 def test_every_user_has_a_password_hash(conn: sqlite3.Connection) -> None:
@@ -293,36 +299,51 @@ def test_fields_follow_the_stage(conn: sqlite3.Connection) -> None:
 
 def test_times_are_ordered_and_not_after_today(conn: sqlite3.Connection) -> None:
     today = TODAY.isoformat()
-    assert one(
-        conn,
-        'SELECT COUNT(*) FROM "Opportunity" WHERE "LastModifiedDate" < "CreatedDate" '
-        'OR "LastModifiedDate" >= ? OR "SystemModstamp" != "LastModifiedDate" '
-        'OR "LastStageChangeDate" < "CreatedDate" OR "LastStageChangeDate" > "LastModifiedDate"',
-        today,
-    ) == 0
-    assert one(
-        conn, 'SELECT COUNT(*) FROM "Opportunity" WHERE "IsClosed" = 1 AND "CloseDate" >= ?', today
-    ) == 0
+    assert (
+        one(
+            conn,
+            'SELECT COUNT(*) FROM "Opportunity" WHERE "LastModifiedDate" < "CreatedDate" '
+            'OR "LastModifiedDate" >= ? OR "SystemModstamp" != "LastModifiedDate" '
+            'OR "LastStageChangeDate" < "CreatedDate" '
+            'OR "LastStageChangeDate" > "LastModifiedDate"',
+            today,
+        )
+        == 0
+    )
+    assert (
+        one(
+            conn,
+            'SELECT COUNT(*) FROM "Opportunity" WHERE "IsClosed" = 1 AND "CloseDate" >= ?',
+            today,
+        )
+        == 0
+    )
     for table in ("OpportunityHistory", "OpportunityFieldHistory", "Task", "Event"):
         assert one(conn, f'SELECT COUNT(*) FROM "{table}" WHERE "CreatedDate" >= ?', today) == 0
-    assert one(
-        conn,
-        'SELECT COUNT(*) FROM "OpportunityHistory" h JOIN "Opportunity" o ON o."Id" = '
-        'h."OpportunityId" WHERE h."CreatedDate" < o."CreatedDate"',
-    ) == 0
+    assert (
+        one(
+            conn,
+            'SELECT COUNT(*) FROM "OpportunityHistory" h JOIN "Opportunity" o ON o."Id" = '
+            'h."OpportunityId" WHERE h."CreatedDate" < o."CreatedDate"',
+        )
+        == 0
+    )
 
 
 def test_activities(conn: sqlite3.Connection) -> None:
     today = TODAY.isoformat()
     # LastActivityDate is the latest past task or event.
-    assert one(
-        conn,
-        'SELECT COUNT(*) FROM "Opportunity" o WHERE o."LastActivityDate" IS NOT (SELECT MAX(d) '
-        'FROM (SELECT "ActivityDate" d FROM "Task" WHERE "WhatId" = o."Id" AND "IsClosed" = 1 '
-        'UNION ALL SELECT "ActivityDate" FROM "Event" WHERE "WhatId" = o."Id" '
-        'AND "ActivityDate" < ?))',
-        today,
-    ) == 0
+    assert (
+        one(
+            conn,
+            'SELECT COUNT(*) FROM "Opportunity" o WHERE o."LastActivityDate" IS NOT (SELECT MAX(d) '
+            'FROM (SELECT "ActivityDate" d FROM "Task" WHERE "WhatId" = o."Id" AND "IsClosed" = 1 '
+            'UNION ALL SELECT "ActivityDate" FROM "Event" WHERE "WhatId" = o."Id" '
+            'AND "ActivityDate" < ?))',
+            today,
+        )
+        == 0
+    )
     # A future next meeting is on the calendar.
     future = conn.execute(
         'SELECT COUNT(*), SUM(EXISTS (SELECT 1 FROM "Event" e WHERE e."WhatId" = o."Id" '
@@ -376,7 +397,9 @@ def test_history_rows_chain(conn: sqlite3.Connection) -> None:
     for row in rows:
         before = previous.get(row[0])
         if before is None:
-            assert row[5] is None and row[6] is None and row[7] is None
+            assert row[5] is None
+            assert row[6] is None
+            assert row[7] is None
         else:
             assert row[1] >= before[1]
             assert (row[5], row[6], row[7]) == (before[2], before[3], before[4])
@@ -443,8 +466,8 @@ def test_cycle_lengths_and_stage_durations(
     assert max(cycles) <= 3 * 365
     spans = one(
         conn,
-        "SELECT julianday(MAX(\"CreatedDate\")) - julianday(MIN(\"CreatedDate\")) "
-        'FROM "Opportunity"',
+        'SELECT julianday(MAX(substr("CreatedDate", 1, 10))) '
+        '- julianday(MIN(substr("CreatedDate", 1, 10))) FROM "Opportunity"',
     )
     assert spans > 2.5 * 365
     per_stage: dict[str, list[float]] = defaultdict(list)
@@ -469,7 +492,7 @@ def test_close_dates_slip_and_deals_reopen(conn: sqlite3.Connection) -> None:
     slipped = one(
         conn,
         'SELECT COUNT(DISTINCT "OpportunityId") FROM "OpportunityFieldHistory" '
-        "WHERE \"Field\" = 'CloseDate' AND \"NewValue\" > \"OldValue\"",
+        'WHERE "Field" = \'CloseDate\' AND "NewValue" > "OldValue"',
     )
     assert 0.3 * N <= slipped <= 0.8 * N
     reopened = one(
@@ -523,7 +546,12 @@ def test_pattern_acme_stall_loses(
     closed: list[tuple[str, int]],
     stage_days: dict[str, list[tuple[str, float]]],
 ) -> None:
-    acme = {r[0] for r in conn.execute("SELECT \"Id\" FROM \"Opportunity\" WHERE \"Competitor__c\" = 'Acme Corp'")}
+    acme = {
+        r[0]
+        for r in conn.execute(
+            'SELECT "Id" FROM "Opportunity" WHERE "Competitor__c" = \'Acme Corp\''
+        )
+    }
     stalled = {
         opp_id
         for opp_id in acme
@@ -538,15 +566,16 @@ def test_pattern_acme_stall_loses(
 
 
 def test_pattern_healthcare_partner_referrals_win(conn: sqlite3.Connection) -> None:
-    rates = dict(
-        (partner, (rate, count))
+    rates = {
+        partner: (rate, count)
         for partner, rate, count in conn.execute(
-            "SELECT o.\"LeadSource\" = 'Partner Referral', AVG(o.\"IsWon\"), COUNT(*) "
+            'SELECT o."LeadSource" = \'Partner Referral\', AVG(o."IsWon"), COUNT(*) '
             'FROM "Opportunity" o JOIN "Account" a ON a."Id" = o."AccountId" '
-            "WHERE o.\"IsClosed\" = 1 AND a.\"Industry\" = 'Healthcare' GROUP BY 1"
+            'WHERE o."IsClosed" = 1 AND a."Industry" = \'Healthcare\' GROUP BY 1'
         )
-    )
-    assert rates[1][1] >= 40 and rates[0][1] >= 40
+    }
+    assert rates[1][1] >= 40
+    assert rates[0][1] >= 40
     assert rates[1][0] > 0.55
     assert rates[0][0] < 0.25
 
@@ -558,7 +587,7 @@ def test_pattern_slipping_deals_lose(
         r[0]
         for r in conn.execute(
             'SELECT "OpportunityId" FROM "OpportunityFieldHistory" '
-            "WHERE \"Field\" = 'CloseDate' AND \"NewValue\" > \"OldValue\" "
+            'WHERE "Field" = \'CloseDate\' AND "NewValue" > "OldValue" '
             'GROUP BY "OpportunityId" HAVING COUNT(*) >= 3'
         )
     }
@@ -575,7 +604,8 @@ def test_seed_file_database_reopens(tmp_path: Path) -> None:
     db.close()
     again = OrgDatabase(tmp_path / "small.sqlite3")
     try:
-        assert again.is_seeded and result.opportunities == 0
+        assert again.is_seeded
+        assert result.opportunities == 0
         assert one(again.conn, 'SELECT COUNT(*) FROM "Account"') == 30
     finally:
         again.close()
