@@ -21,8 +21,8 @@ Accounts (`devorg.seed_accounts`)
     max(30, N // 8) accounts with generated names, industries (Healthcare ~14%), countries of
     their region, employees, revenue, type and an owning rep of the region.
 
-Opportunities (`devorg.seed_deals`, tunables in `devorg.seed_model`), over the three years
-(1095 days) ending at `today`
+Opportunities (`devorg.seed_deals`, their rows `devorg.seed_deal_rows`, tunables
+`devorg.seed_model`), over the three years (1095 days) ending at `today`
     - 30% are open at `today`; most were created recently (80% within about 45 days on
       average, 20% are stale deals 90-720 days old). Closed deals are spread over the three
       years, a little denser recently.

@@ -1,21 +1,22 @@
 """Opportunities with their history, competitors and activities (see `devorg.seed` for the story).
 
 One `DealFactory` generates opportunities in chunks: each deal is simulated as a list of saves
-(moment, field, value), replayed in time order to produce the OpportunityHistory and
-OpportunityFieldHistory rows Salesforce would have written, and the final Opportunity row.
-All rows of a chunk are plain tuples, inserted with one `executemany` per table.
+(moment, field, value); `devorg.seed_deal_rows` writes its activities and competitors and
+replays the saves in time order into the OpportunityHistory and OpportunityFieldHistory rows
+Salesforce would have written, and the final Opportunity row. All rows of a chunk are plain
+tuples, inserted with one `executemany` per table.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from typing import Any
 
 from devorg import catalog
 from devorg.db import OrgDatabase
 from devorg.seed_accounts import SeedAccount
-from devorg.seed_common import DAY, TZ_OFFSETS, IdAllocator, day_text, dt_text
+from devorg.seed_common import DAY, TZ_OFFSETS, IdAllocator
+from devorg.seed_deal_rows import Deal, DealRows, Saves
 from devorg.seed_model import (
     ACME,
     ACME_STALL_DAYS,
@@ -33,12 +34,9 @@ from devorg.seed_model import (
     DM_LAST,
     DM_TITLES,
     EVENT_COLUMNS,
-    EVENT_SUBJECTS,
     EXISTING_TYPE_WEIGHTS,
     EXISTING_TYPES,
     FIELD_HISTORY_COLUMNS,
-    FORECAST,
-    FORECAST_NAME,
     HEALTHCARE,
     HEALTHCARE_OTHER_ODDS,
     HEALTHCARE_PARTNER_ODDS,
@@ -50,7 +48,6 @@ from devorg.seed_model import (
     MANY_PUSHES,
     MANY_PUSHES_ODDS,
     MEETING_PAST_SHARE,
-    MEETING_SCHEDULED_SHARE,
     MIDDLE_STAGES,
     NEXT_STEPS,
     NO_ACTIVITY_DAYS,
@@ -58,7 +55,6 @@ from devorg.seed_model import (
     OPEN_SHARE,
     OPPORTUNITY_COLUMNS,
     PARTNER,
-    PROBABILITY,
     PRODUCTS,
     PUSH_WEIGHTS,
     REOPEN_SHARE,
@@ -66,25 +62,18 @@ from devorg.seed_model import (
     SAVE_BUDGET,
     SAVE_CLOSE,
     SAVE_DM,
-    SAVE_MEET,
     SAVE_NEXT,
     SAVE_STAGE,
-    SECOND_COMPETITOR_SHARE,
     SKIPPABLE,
     SOURCE_ODDS,
     SOURCE_WEIGHTS,
     SOURCES,
-    STAGE_NAMES,
-    STRENGTHS,
     TASK_COLUMNS,
-    TASK_SUBJECTS,
     TYPE_AMOUNT,
     TYPE_ODDS,
-    WEAKNESSES,
     WON,
     Chunk,
     Quota,
-    money,
 )
 from devorg.seed_people import REGIONS, People
 
@@ -109,11 +98,7 @@ class DealFactory:
         self.managers = people.managers
         self.offsets = [TZ_OFFSETS[r.time_zone] * 3600 for r in REGIONS]
         self.opp_ids = IdAllocator(db, catalog.OPPORTUNITY)
-        self.history_ids = IdAllocator(db, catalog.OPPORTUNITY_HISTORY)
-        self.field_ids = IdAllocator(db, catalog.OPPORTUNITY_FIELD_HISTORY)
-        self.competitor_ids = IdAllocator(db, catalog.OPPORTUNITY_COMPETITOR)
-        self.task_ids = IdAllocator(db, catalog.TASK)
-        self.event_ids = IdAllocator(db, catalog.EVENT)
+        self.rows = DealRows(db, rng, today_day, self._work_moment)
         self.quotas = {
             name: Quota(share, rng.random())
             for name, share in (
@@ -153,10 +138,7 @@ class DealFactory:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-            for allocator in (
-                self.opp_ids, self.history_ids, self.field_ids, self.competitor_ids,
-                self.task_ids, self.event_ids,
-            ):  # fmt: skip
+            for allocator in (self.opp_ids, *self.rows.allocators):
                 allocator.sync()
             done += size
             if progress is not None:
@@ -329,13 +311,8 @@ class DealFactory:
             meeting_past = quotas["meeting"].draw(True)
             close_past = quotas["close"].draw(age_days >= 3)
 
-        saves: list[tuple[int, int, int, Any]] = []
-        seq = 0
-
-        def save(when: int, kind: int, value: Any) -> None:
-            nonlocal seq
-            seq += 1
-            saves.append((when, seq, kind, value))
+        saves = Saves()
+        save = saves.add
 
         for i in range(1, len(stages)):
             save(entries[i], SAVE_STAGE, stages[i])
@@ -440,193 +417,15 @@ class DealFactory:
         # -- owner ------------------------------------------------------------------------
         owner = self._owner(account, last_day)
         creator = self.admin_id if rng.random() < 0.06 else owner
-        opp_id = self.opp_ids.take()
-
-        # -- activities -------------------------------------------------------------------
-        window_end = last_day
-        if no_activity:
-            window_end = today - NO_ACTIVITY_DAYS - 1 - rng.randrange(max(1, age_days - 75))
-            window_end = max(window_end, created_day)
-        life = window_end - created_day
-        count = 1 + min(10, life // 12)
-        days = sorted(rng.randint(created_day, window_end) for _ in range(count))
-        if is_open and not no_activity and days[-1] < today - 21:
-            days[-1] = rng.randint(max(created_day, today - 21), today - 1)
-        meeting_day: int | None = None
-        meeting_set: int | None = None
-        last_activity = -1
-        event_days: list[int] = []
-        for position, day in enumerate(days):
-            if rng.random() < 0.35:
-                event_days.append(day)
-            else:
-                task_type, subject = TASK_SUBJECTS[rng.randrange(len(TASK_SUBJECTS))]
-                due = max(self._work_moment(day, offset), created + 120)
-                made = max(created + 60, due - rng.randrange(0, 3 * DAY))
-                task_id = self.task_ids.take()
-                out.tasks.append((
-                    task_id, 0, dt_text(made), owner, dt_text(due), owner, dt_text(due), opp_id,
-                    owner, subject if position else "Intro call", day_text(day), "Completed",
-                    "Normal", task_type, 1,
-                ))  # fmt: skip
-            last_activity = max(last_activity, day)
-        if is_open:
-            if meeting_past:
-                if no_activity:
-                    meeting_day = window_end
-                else:
-                    meeting_day = rng.randint(max(created_day, today - 45), today - 1)
-                event_days.append(meeting_day)
-                meeting_set = max(created + 120, (meeting_day - rng.randint(1, 7)) * DAY)
-            elif not no_activity and rng.random() < MEETING_SCHEDULED_SHARE:
-                meeting_day = today + rng.randint(1, 21)
-                meeting_set = self._work_moment(
-                    rng.randint(max(created_day, today - 7), today - 1), offset
-                )
-                meeting_set = max(meeting_set, created + 120)
-        elif event_days and rng.random() < 0.7:
-            meeting_day = max(event_days)
-            meeting_set = max(
-                created + 120, self._work_moment(meeting_day - rng.randint(1, 7), offset)
-            )
-        for day in event_days:
-            last_activity = max(last_activity, day) if day < today else last_activity
-        if meeting_day is not None and meeting_day >= today:
-            event_days.append(meeting_day)
-        for day in event_days:
-            start = day * DAY + 3600 * rng.randrange(9, 17) - offset
-            if day < today:
-                start = max(start, created + 3600)
-            minutes = 30 if rng.random() < 0.4 else 60
-            made = max(created + 60, start - rng.randrange(DAY, 10 * DAY))
-            made = min(made, today_s - 60)
-            changed = min(start + minutes * 60, today_s - 30) if day < today else made
-            out.events.append((
-                self.event_ids.take(), 0, dt_text(made), owner, dt_text(changed), owner,
-                dt_text(changed), opp_id, owner, EVENT_SUBJECTS[rng.randrange(6)],
-                dt_text(start), dt_text(start + minutes * 60), day_text(day), minutes, "Meeting",
-            ))  # fmt: skip
-        if is_open and not no_activity and rng.random() < 0.3:
-            due = today + rng.randint(0, 14)
-            made = max(created + 60, self._work_moment(today - rng.randint(1, 5), offset))
-            out.tasks.append((
-                self.task_ids.take(), 0, dt_text(made), owner, dt_text(made), owner,
-                dt_text(made), opp_id, owner, "Prepare for next meeting", day_text(due),
-                "Not Started", "High" if late else "Normal", "Other", 0,
-            ))  # fmt: skip
-        if meeting_day is not None and meeting_set is not None:
-            save(min(meeting_set, today_s - 1), SAVE_MEET, meeting_day)
-
-        # -- competitors ------------------------------------------------------------------
-        if competitor is not None:
-            names = [competitor]
-            if rng.random() < SECOND_COMPETITOR_SHARE:
-                other = rng.choice(catalog.COMPETITORS)
-                if other != competitor:
-                    names.append(other)
-            for name in names:
-                when = min(created + rng.randrange(0, 5 * DAY), (close_moment or today_s) - 1)
-                out.competitors.append((
-                    self.competitor_ids.take(), 0, dt_text(when), owner, dt_text(when), owner,
-                    dt_text(when), opp_id, name, rng.choice(STRENGTHS[name]),
-                    rng.choice(WEAKNESSES[name]),
-                ))  # fmt: skip
-
-        # -- replay the saves into history ------------------------------------------------
-        stage = stages[0]
-        close = initial_close
-        amt = initial_amount
-        budget = 0
-        dm_value: str | None = None
-        step = next_step
-        meeting: int | None = None
-        created_text = dt_text(created)
-        history = out.history
-        fields = out.field_history
-        take_history = self.history_ids.take
-        take_field = self.field_ids.take
-        fields.append(
-            (take_field(), 0, created_text, creator, opp_id, "created", "Text", None, None)
-        )
-        prob = PROBABILITY[stage]
-        history.append((
-            take_history(), 0, created_text, creator, created_text, opp_id, STAGE_NAMES[stage],
-            amt, None if amt is None else amt * prob / 100, day_text(close), prob,
-            FORECAST[stage], None, None, None, None,
-        ))  # fmt: skip
-        last_change = created
-        last_stage_change = created
-        saves.sort()
-        count_saves = len(saves)
-        i = 0
-        while i < count_saves:
-            when = saves[i][0]
-            text = dt_text(when)
-            old_stage, old_amount, old_close = stage, amt, close
-            while i < count_saves and saves[i][0] == when:
-                _, _, kind, value = saves[i]
-                i += 1
-                if kind == SAVE_STAGE:
-                    if value != stage:
-                        fields.append((take_field(), 0, text, owner, opp_id, "StageName",
-                                       "Picklist", STAGE_NAMES[stage],
-                                       STAGE_NAMES[value]))  # fmt: skip
-                        if PROBABILITY[value] != PROBABILITY[stage]:
-                            fields.append((take_field(), 0, text, owner, opp_id, "Probability",
-                                           "Percent", f"{PROBABILITY[stage]:g}",
-                                           f"{PROBABILITY[value]:g}"))  # fmt: skip
-                        if FORECAST_NAME[value] != FORECAST_NAME[stage]:
-                            fields.append((take_field(), 0, text, owner, opp_id,
-                                           "ForecastCategoryName", "Picklist",
-                                           FORECAST_NAME[stage], FORECAST_NAME[value]))  # fmt: skip
-                        stage = value
-                        last_stage_change = when
-                elif kind == SAVE_AMOUNT:
-                    if value != amt:
-                        fields.append((take_field(), 0, text, owner, opp_id, "Amount",
-                                       "Currency", money(amt), money(value)))  # fmt: skip
-                        amt = value
-                elif kind == SAVE_CLOSE:
-                    if value != close:
-                        fields.append((take_field(), 0, text, owner, opp_id, "CloseDate", "Date",
-                                       day_text(close), day_text(value)))  # fmt: skip
-                        close = value
-                elif kind == SAVE_DM:
-                    fields.append((take_field(), 0, text, owner, opp_id, "Decision_Maker__c",
-                                   "Text", dm_value, value))  # fmt: skip
-                    dm_value = value
-                elif kind == SAVE_BUDGET:
-                    fields.append((take_field(), 0, text, owner, opp_id, "Budget_Confirmed__c",
-                                   "Boolean", "false", "true"))  # fmt: skip
-                    budget = 1
-                elif kind == SAVE_NEXT:
-                    if value != step:
-                        fields.append((take_field(), 0, text, owner, opp_id, "NextStep", "Text",
-                                       step, value))  # fmt: skip
-                        step = value
-                else:
-                    fields.append((take_field(), 0, text, owner, opp_id, "Next_Meeting_Date__c",
-                                   "Date", None if meeting is None else day_text(meeting),
-                                   day_text(value)))  # fmt: skip
-                    meeting = value
-            last_change = when
-            if stage != old_stage or amt != old_amount or close != old_close:
-                prob = PROBABILITY[stage]
-                history.append((
-                    take_history(), 0, text, owner, text, opp_id, STAGE_NAMES[stage], amt,
-                    None if amt is None else amt * prob / 100, day_text(close), prob,
-                    FORECAST[stage], FORECAST[old_stage], STAGE_NAMES[old_stage],
-                    old_amount, day_text(old_close),
-                ))  # fmt: skip
-
+        deal = Deal(
+            opp_id=self.opp_ids.take(), account=account, owner=owner, creator=creator,
+            deal_type=deal_type, source=source, competitor=competitor, offset=offset,
+            is_open=is_open, late=late, created=created, created_day=created_day,
+            age_days=age_days, close_moment=close_moment, last_day=last_day, stages=stages,
+            initial_close=initial_close, initial_amount=initial_amount, next_step=next_step,
+            no_activity=no_activity, meeting_past=meeting_past, saves=saves,
+        )  # fmt: skip
+        last_activity = self.rows.activities(deal, out)
+        self.rows.competitors(deal, out)
         product = rng.choice(PRODUCTS[deal_type])
-        modified_text = dt_text(last_change)
-        out.opportunities.append((
-            opp_id, 0, created_text, creator, modified_text, owner, modified_text,
-            account.account_id,
-            f"{account.brand} - {product}"[:120], STAGE_NAMES[stage], amt, PROBABILITY[stage],
-            day_text(close), deal_type, step, source, int(stage >= WON), int(stage == WON),
-            FORECAST[stage], FORECAST_NAME[stage], owner,
-            day_text(last_activity) if last_activity >= 0 else None, dt_text(last_stage_change),
-            competitor, None if meeting is None else day_text(meeting), budget, dm_value,
-        ))  # fmt: skip
+        self.rows.history(deal, out, last_activity, product)
