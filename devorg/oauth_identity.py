@@ -156,16 +156,24 @@ def _userinfo_body(state: DevorgState, user: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _active_user(state: DevorgState, user_id: str | None) -> dict[str, Any] | Response:
+    """The user's row, or the identity service's 404 for an unknown or inactive user."""
+    user = _user_row(state, user_id) if user_id else None
+    if user is None:
+        return _plain(404, "Bad_Id")
+    if not user["IsActive"]:
+        return _plain(404, "Inactive")
+    return user
+
+
 async def userinfo(request: Request) -> Response:
     found = await _session(request)
     if isinstance(found, Response):
         return found
     state = state_of(request)
-    user = _user_row(state, found[1].user_id)
-    if user is None:
-        return _plain(404, "Bad_Id")
-    if not user["IsActive"]:
-        return _plain(404, "Inactive")
+    user = _active_user(state, found[1].user_id)
+    if isinstance(user, Response):
+        return user
     return JSONResponse(_userinfo_body(state, user), headers=NO_STORE)
 
 
@@ -182,11 +190,9 @@ async def identity(request: Request) -> Response:
     # Another user's identity needs the api or full scope, as in Salesforce.
     if wanted != session.user_id and not scopes & {"api", "full"}:
         return _plain(403, "Bad_OAuth_Token")
-    user = _user_row(state, wanted) if wanted else None
-    if user is None:
-        return _plain(404, "Bad_Id")
-    if not user["IsActive"]:
-        return _plain(404, "Inactive")
+    user = _active_user(state, wanted)
+    if isinstance(user, Response):
+        return user
     user_id = str(user["Id"])
     return JSONResponse(
         {

@@ -24,6 +24,8 @@ from starlette.responses import Response
 from devorg import sessions
 from devorg.oauth_authorize import consume_code
 from devorg.oauth_common import (
+    ConnectedApp,
+    LoginUser,
     OAuthError,
     authenticate_client,
     authentication_failure,
@@ -53,37 +55,39 @@ def _required(params: dict[str, str], name: str) -> str:
     return value
 
 
-def _issue(
+def _grant(
     state: DevorgState,
-    *,
-    user_id: str,
-    client_id: str,
+    app: ConnectedApp,
+    user: LoginUser | None,
     scope: str,
-    with_refresh: bool,
+    *,
+    with_refresh: bool = False,
     refresh_token: str | None = None,
-) -> sessions.IssuedTokens:
-    return sessions.issue_tokens(
+) -> Response:
+    """The token response for `user`, who must exist and be active.
+
+    With `refresh_token`, the new access token joins that refresh token's session, and the
+    response does not repeat the refresh token (Salesforce's clients keep the one they have).
+    """
+    if user is None or not user.active:
+        raise authentication_failure()
+    issued = sessions.issue_tokens(
         state.db,
-        user_id=user_id,
-        client_id=client_id,
+        user_id=user.user_id,
+        client_id=app.client_id,
         scope=scope,
         ttl_seconds=state.settings.session_ttl_seconds,
         with_refresh=with_refresh,
         refresh_token=refresh_token,
     )
+    return token_response(state, app, user.user_id, scope, issued)
 
 
 async def _password(request: Request, params: dict[str, str]) -> Response:
     state = state_of(request)
     app = authenticate_client(request, params)
     user = await check_login(state.db, params.get("username", ""), params.get("password", ""))
-    if user is None:
-        raise authentication_failure()
-    issued = _issue(
-        state, user_id=user.user_id, client_id=app.client_id, scope=SERVER_SCOPE,
-        with_refresh=False,
-    )  # fmt: skip
-    return token_response(state, app, user.user_id, SERVER_SCOPE, issued)
+    return _grant(state, app, user, SERVER_SCOPE)
 
 
 async def _refresh(request: Request, params: dict[str, str]) -> Response:
@@ -94,15 +98,7 @@ async def _refresh(request: Request, params: dict[str, str]) -> Response:
     if session is None or session.client_id != app.client_id:
         raise OAuthError("invalid_grant", "expired access/refresh token")
     user = find_user_by_id(state.db, session.user_id)
-    if user is None or not user.active:
-        raise authentication_failure()
-    issued = _issue(
-        state, user_id=user.user_id, client_id=app.client_id, scope=session.scope,
-        with_refresh=True, refresh_token=refresh_token,
-    )  # fmt: skip
-    # Salesforce does not send the refresh token again: the client keeps the one it has.
-    unchanged = sessions.IssuedTokens(issued.access_token, None, issued.issued_at)
-    return token_response(state, app, user.user_id, session.scope, unchanged)
+    return _grant(state, app, user, session.scope, refresh_token=refresh_token)
 
 
 async def _client_credentials(request: Request, params: dict[str, str]) -> Response:
@@ -110,14 +106,7 @@ async def _client_credentials(request: Request, params: dict[str, str]) -> Respo
     app = authenticate_client(request, params)
     if not app.run_as_user_id:
         raise OAuthError("invalid_grant", "no client credentials user enabled")
-    user = find_user_by_id(state.db, app.run_as_user_id)
-    if user is None or not user.active:
-        raise authentication_failure()
-    issued = _issue(
-        state, user_id=user.user_id, client_id=app.client_id, scope=SERVER_SCOPE,
-        with_refresh=False,
-    )  # fmt: skip
-    return token_response(state, app, user.user_id, SERVER_SCOPE, issued)
+    return _grant(state, app, find_user_by_id(state.db, app.run_as_user_id), SERVER_SCOPE)
 
 
 async def _jwt_bearer(request: Request, params: dict[str, str]) -> Response:
@@ -129,14 +118,7 @@ async def _jwt_bearer(request: Request, params: dict[str, str]) -> Response:
     claims = verify_assertion(
         assertion, app.jwt_public_key_pem, app.client_id, state.settings.instance_url
     )
-    user = find_user_by_username(state.db, claims.username)
-    if user is None or not user.active:
-        raise authentication_failure()
-    issued = _issue(
-        state, user_id=user.user_id, client_id=app.client_id, scope=SERVER_SCOPE,
-        with_refresh=False,
-    )  # fmt: skip
-    return token_response(state, app, user.user_id, SERVER_SCOPE, issued)
+    return _grant(state, app, find_user_by_username(state.db, claims.username), SERVER_SCOPE)
 
 
 async def _authorization_code(request: Request, params: dict[str, str]) -> Response:
@@ -152,13 +134,7 @@ async def _authorization_code(request: Request, params: dict[str, str]) -> Respo
         now=time.time(),
     )
     user = find_user_by_id(state.db, grant.user_id)
-    if user is None or not user.active:
-        raise authentication_failure()
-    issued = _issue(
-        state, user_id=user.user_id, client_id=app.client_id, scope=grant.scope,
-        with_refresh=wants_refresh_token(grant.scope),
-    )  # fmt: skip
-    return token_response(state, app, user.user_id, grant.scope, issued)
+    return _grant(state, app, user, grant.scope, with_refresh=wants_refresh_token(grant.scope))
 
 
 _GRANTS = {

@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Route
 
 from devorg import catalog, describe, replication, usage
 from devorg.catalog import SUPPORTED_VERSIONS, SObject
+from devorg.db import OrgDatabase
 from devorg.records import record_json, select_fields
 from devorg.state import DevorgState
 from devorg.write_body import ErrorItem, JsonObject, WriteError, parse_body, require_object
@@ -173,22 +174,22 @@ async def sobject_describe(request: Request) -> Response:
     return JSONResponse(describe.describe_sobject(_version(request), _sobject(request)))
 
 
-@api
-async def sobject_updated(request: Request) -> Response:
-    sobj = _sobject(request)
-    params = request.query_params
-    return JSONResponse(
-        replication.updated(_state(request).db, sobj, params.get("start"), params.get("end"))
-    )
+def _replication(window: Callable[[OrgDatabase, SObject, str | None, str | None], Any]) -> Handler:
+    """A Get Updated / Get Deleted handler: the window is `?start=` to `?end=`."""
+
+    @api
+    async def handler(request: Request) -> Response:
+        sobj = _sobject(request)
+        params = request.query_params
+        return JSONResponse(
+            window(_state(request).db, sobj, params.get("start"), params.get("end"))
+        )
+
+    return handler
 
 
-@api
-async def sobject_deleted(request: Request) -> Response:
-    sobj = _sobject(request)
-    params = request.query_params
-    return JSONResponse(
-        replication.deleted(_state(request).db, sobj, params.get("start"), params.get("end"))
-    )
+sobject_updated = _replication(replication.updated)
+sobject_deleted = _replication(replication.deleted)
 
 
 @api

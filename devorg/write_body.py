@@ -88,16 +88,12 @@ def _parse_value(text: str, index: int, depth: int) -> tuple[Any, int]:
         index = _skip(text, index + 1)
         if index < len(text) and text[index] == "]":
             return items, index + 1
-        while True:
+        more = True
+        while more:
             value, index = _parse_value(text, index, depth + 1)
             items.append(value)
-            index = _skip(text, index)
-            if index < len(text) and text[index] == ",":
-                index += 1
-                continue
-            if index < len(text) and text[index] == "]":
-                return items, index + 1
-            raise _syntax_error(text, index, "expected ',' or ']'")
+            more, index = _after_member(text, index, "]", "expected ',' or ']'")
+        return items, index
     try:
         return _DECODER.raw_decode(text, index)
     except json.JSONDecodeError as exc:
@@ -109,7 +105,8 @@ def _parse_object(text: str, index: int, depth: int) -> tuple[JsonObject, int]:
     index = _skip(text, index + 1)
     if index < len(text) and text[index] == "}":
         return obj, index + 1
-    while True:
+    more = True
+    while more:
         index = _skip(text, index)
         if index >= len(text) or text[index] != '"':
             raise _syntax_error(text, index, "was expecting double-quote to start field name")
@@ -123,13 +120,21 @@ def _parse_object(text: str, index: int, depth: int) -> tuple[JsonObject, int]:
         value, index = _parse_value(text, index + 1, depth)
         obj.values[key] = value
         obj.ends[key] = _line_col(text, index)
-        index = _skip(text, index)
-        if index < len(text) and text[index] == ",":
-            index += 1
-            continue
-        if index < len(text) and text[index] == "}":
-            return obj, index + 1
-        raise _syntax_error(text, index, "was expecting comma to separate Object entries")
+        more, index = _after_member(
+            text, index, "}", "was expecting comma to separate Object entries"
+        )
+    return obj, index
+
+
+def _after_member(text: str, index: int, close: str, what: str) -> tuple[bool, int]:
+    """After an array item or object member: (True, after the comma) if another follows,
+    (False, after `close`) at the end, else the syntax error `what`."""
+    index = _skip(text, index)
+    if index < len(text) and text[index] == ",":
+        return True, index + 1
+    if index < len(text) and text[index] == close:
+        return False, index + 1
+    raise _syntax_error(text, index, what)
 
 
 def _syntax_error(text: str, index: int, what: str) -> WriteError:
