@@ -62,12 +62,15 @@ _INDEXES = (
 
 def sf_datetime(moment: datetime) -> str:
     """Salesforce's JSON datetime form, in UTC with milliseconds: 2024-01-15T10:30:00.000+0000."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+    # isoformat, unlike strftime("%Y"), pads years before 1000 to four digits.
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "+0000"
 
 
 def parse_sf_datetime(text: str) -> datetime:
-    """Parse an ISO 8601 / Salesforce datetime (`Z`, `+0000` or `+00:00`); naive means UTC."""
+    """Parse an ISO 8601 / Salesforce datetime (`Z`, `+0000` or `+00:00`); naive means UTC.
+
+    ValueError for anything else, including moments whose UTC form is outside years 1-9999.
+    """
     value = text.strip()
     if value.endswith("Z"):
         value = value[:-1] + "+00:00"
@@ -76,7 +79,10 @@ def parse_sf_datetime(text: str) -> datetime:
     moment = datetime.fromisoformat(value)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError(f"{text[:40]} is out of range in UTC") from exc
 
 
 def utcnow() -> datetime:

@@ -12,7 +12,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-_DECODER = json.JSONDecoder()
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"non-standard token {name}")
+
+
+# NaN and Infinity are not JSON (Salesforce refuses them too).
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
 _WS = " \t\n\r"
 # Bodies larger than this are refused outright (Salesforce's REST request limit is far larger,
 # but nothing devorg serves needs more, and this keeps hostile bodies cheap).
@@ -96,8 +102,9 @@ def _parse_value(text: str, index: int, depth: int) -> tuple[Any, int]:
         return items, index
     try:
         return _DECODER.raw_decode(text, index)
-    except json.JSONDecodeError as exc:
-        raise _syntax_error(text, exc.pos, "expected a valid value") from exc
+    except ValueError as exc:  # JSONDecodeError, NaN/Infinity, or an int of over 4300 digits
+        position = exc.pos if isinstance(exc, json.JSONDecodeError) else index
+        raise _syntax_error(text, position, "expected a valid value") from exc
 
 
 def _parse_object(text: str, index: int, depth: int) -> tuple[JsonObject, int]:
@@ -168,6 +175,15 @@ def parse_body(raw: bytes) -> Any:
     end = _skip(text, end)
     if end < len(text):
         raise _syntax_error(text, end, "expected end-of-input")
+    return value
+
+
+def plain(value: Any) -> Any:
+    """A parsed body with its objects as plain dicts (for bodies that are not records)."""
+    if isinstance(value, JsonObject):
+        return {key: plain(item) for key, item in value.values.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
     return value
 
 

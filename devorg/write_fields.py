@@ -27,6 +27,8 @@ _JSON_TYPE_NAMES = {
 _TEXT_TYPES = ("string", "textarea", "picklist", "email", "phone", "url", "id", "reference")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Beyond a double's range; also keeps int() from building a huge integer out of "1e999999999".
+_MAX_EXPONENT = 308
 # Keys a record body may carry that are not fields.
 _META_KEYS = ("attributes",)
 
@@ -65,7 +67,7 @@ def _coerce_number(fld: Field, value: Any, pos: tuple[int, int]) -> float | int:
         number = Decimal(value.strip() if isinstance(value, str) else repr(value))
     except InvalidOperation as exc:
         raise deserialize_error(type_name, value, pos) from exc
-    if not number.is_finite():
+    if not number.is_finite() or number.adjusted() > _MAX_EXPONENT:
         raise deserialize_error(type_name, value, pos)
     if fld.type == "int":
         if number != number.to_integral_value():

@@ -188,7 +188,10 @@ class _ToNodes(Transformer[Token, nodes.Query]):
 
     def number(self, items: list[Token]) -> nodes.Value:
         text = str(items[0])
-        number: int | float = float(text) if "." in text else int(text)
+        try:
+            number: int | float = float(text) if "." in text else int(text)
+        except ValueError:  # an integer of more than 4300 digits
+            raise self._malformed(items[0]) from None
         return nodes.Value("number", number, text, _at(items[0]))
 
     def date(self, items: list[Token]) -> nodes.Value:
@@ -201,7 +204,7 @@ class _ToNodes(Transformer[Token, nodes.Query]):
     def datetime(self, items: list[Token]) -> nodes.Value:
         try:
             moment: datetime = parse_sf_datetime(str(items[0]))
-        except (ValueError, OverflowError):
+        except ValueError:
             raise self._malformed(items[0]) from None
         return nodes.Value("datetime", moment.astimezone(UTC), str(items[0]), _at(items[0]))
 

@@ -381,6 +381,24 @@ def test_replication_date_errors(sf: Salesforce, start: timedelta, end: timedelt
     assert exc.value.content[0]["errorCode"] == "INVALID_REPLICATION_DATE"
 
 
+@pytest.mark.parametrize(
+    "start", ["9999-12-31T23:00:00-05:00", "0001-01-01T00:00:00+05:00", "2024-02-30T00:00:00Z"]
+)
+def test_replication_dates_out_of_range_are_400(
+    devorg: RunningDevorg, sf: Salesforce, start: str
+) -> None:
+    for kind in ("updated", "deleted"):
+        response = call(
+            devorg,
+            sf,
+            "GET",
+            f"/sobjects/Opportunity/{kind}/",
+            params={"start": start, "end": "2025-01-01T00:00:00Z"},
+        )
+        assert response.status_code == 400
+        assert errors(response) == [("INVALID_REPLICATION_DATE", None)]
+
+
 # -- guard: faults, budget, sessions -----------------------------------------------------------
 def test_injected_failures(devorg_faults: RunningDevorg) -> None:
     sf = devorg_faults.sf()

@@ -87,6 +87,11 @@ def test_overlong_and_deep_queries_are_refused() -> None:
         parse(deep)
 
 
+def test_an_integer_too_long_to_convert_is_malformed() -> None:
+    with pytest.raises(SoqlError, match="unexpected token"):
+        parse("SELECT Id FROM Account WHERE NumberOfEmployees > " + "1" * 5000)
+
+
 _DB = OrgDatabase(":memory:")
 _WORDS = [
     "SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "LIKE", "ORDER", "BY", "ASC", "DESC",

@@ -198,6 +198,27 @@ def test_bad_values_are_json_parser_errors(
     assert message.startswith(f"Cannot deserialize instance of {type_name} from {token} value")
 
 
+@pytest.mark.parametrize(
+    ("sobject", "field", "value"),
+    [
+        (catalog.OPPORTUNITY, "Amount", "1e400"),
+        (catalog.OPPORTUNITY, "Amount", "-1e400"),
+        (catalog.ACCOUNT, "NumberOfEmployees", "1e999999999"),  # would build a huge int
+        (catalog.OPPORTUNITY, "CloseDate", "9999-12-31T23:00:00-05:00"),  # year 10000 in UTC
+        (catalog.OPPORTUNITY, "CloseDate", "0001-01-01T00:00:00+05:00"),  # year 0 in UTC
+    ],
+)
+def test_values_beyond_a_double_or_a_date_are_json_parser_errors(
+    writer: Writer, sobject: catalog.SObject, field: str, value: str
+) -> None:
+    data = {"Name": "Deal", "StageName": "Prospecting", "CloseDate": "2030-01-31", field: value}
+    if sobject is catalog.ACCOUNT:
+        data = {"Name": "Account", field: value}
+    with pytest.raises(WriteError) as exc:
+        writer.create(sobject, body(data))
+    assert error_of(exc)[0] == "JSON_PARSER_ERROR"
+
+
 def test_numeric_strings_and_datetime_dates_are_accepted(db: OrgDatabase, writer: Writer) -> None:
     row = db.get(
         catalog.OPPORTUNITY, new_opp(writer, Amount="12.345", CloseDate="2030-02-03T10:00:00Z")
@@ -506,8 +527,12 @@ def test_delete_collection(db: OrgDatabase, writer: Writer) -> None:
 
 # -- hostile bodies ----------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "raw", [b"", b"{", b"[1,2]", b'"x"', b"\xff\xfe", b'{"a" 1}', b"{}garbage", b"[" * 500]
-)
+    "raw",
+    [
+        b"", b"{", b"[1,2]", b'"x"', b"\xff\xfe", b'{"a" 1}', b"{}garbage", b"[" * 500,
+        b'{"Name": NaN}', b'{"Name": -Infinity}', b'{"Amount": ' + b"1" * 5000 + b"}",
+    ],
+)  # fmt: skip
 def test_hostile_bodies_fail_as_json_parser_errors(writer: Writer, raw: bytes) -> None:
     from devorg.write_body import require_object
 
