@@ -5,23 +5,30 @@ earlier responses are resolved in later subrequests' url and body. With `allOrNo
 subrequest rolls every write back and the rest answer PROCESSING_HALTED.
 
 Subrequests are dispatched in process to the same routes, behind the guard (one session check,
-one counted request for the whole call).
+one counted request for the whole call), and answer as a standalone request would (404 for no
+such resource, 405, 500 for a bug). A subrequest cannot be another composite request.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from typing import Any
+from urllib.parse import unquote
 
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Message, Scope
 
-from devorg.catalog import SUPPORTED_VERSIONS
 from devorg.errors import SalesforceApiError
+from devorg.rest import api
 from devorg.state import DevorgState
+from devorg.write_body import parse_body, plain
+from devorg.writes import savepoint
 
 MAX_SUBREQUESTS = 25
 MAX_QUERIES = 5
@@ -30,6 +37,8 @@ _REFERENCE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,79}$")
 _QUERY_PATH = re.compile(r"^/services/data/v\d+\.\d+/(query|queryAll)(/|$|\?)")
 _REFERENCE = re.compile(r"@\{([A-Za-z][A-Za-z0-9_]*)((?:\.[A-Za-z0-9_]+|\[\d+\])+)\}")
 _PATH_STEP = re.compile(r"\.([A-Za-z0-9_]+)|\[(\d+)\]")
+# Marks the scope of a subrequest, so that a composite request cannot nest another.
+_SUBREQUEST = "devorg.composite_subrequest"
 
 
 def _invalid(message: str) -> SalesforceApiError:
@@ -47,7 +56,7 @@ def _validated(body: Any) -> tuple[bool, list[dict[str, Any]]]:
         if not isinstance(sub, dict):
             raise _invalid("each subrequest must be an object")
         method, url, ref = sub.get("method"), sub.get("url"), sub.get("referenceId")
-        if method not in _METHODS:
+        if not isinstance(method, str) or method not in _METHODS:
             raise _invalid(f"unsupported method in subrequest: {str(method)[:20]}")
         if not isinstance(url, str) or not url.startswith("/services/data/v"):
             raise _invalid("a subrequest url must start with /services/data/vXX.X/")
@@ -91,24 +100,28 @@ def _resolve(value: Any, results: dict[str, Any]) -> Any:
 async def _dispatch(
     request: Request, method: str, url: str, body: Any
 ) -> tuple[int, dict[str, str], Any]:
+    """Run one subrequest through the app's router, answering as a standalone request would."""
     path, _, query = url.partition("?")
     payload = b"" if body is None else json.dumps(body).encode()
     headers = [(b"content-type", b"application/json")] if body is not None else []
     scope: Scope = {
         **request.scope,
         "method": method,
-        "path": path,
+        "path": unquote(path),
         "raw_path": path.encode(),
         "query_string": query.encode(),
         "headers": [*headers, *[(k, v) for k, v in request.scope["headers"]
                                 if k in (b"authorization", b"sforce-query-options")]],
         "state": {"session": request.state.session},
+        _SUBREQUEST: True,
     }  # fmt: skip
     scope.pop("router", None)
     scope.pop("endpoint", None)
     scope.pop("path_params", None)
     sent = False
-    status, response_headers, chunks = 500, {}, []
+    status = 500
+    response_headers: dict[str, str] = {}
+    chunks: list[bytes] = []
 
     async def receive() -> Message:
         nonlocal sent
@@ -121,6 +134,8 @@ async def _dispatch(
         nonlocal status
         if message["type"] == "http.response.start":
             status = message["status"]
+            response_headers.clear()
+            chunks.clear()
             for key, value in message.get("headers", []):
                 response_headers[key.decode().title()] = value.decode()
         elif message["type"] == "http.response.body":
@@ -128,29 +143,37 @@ async def _dispatch(
 
     try:
         await request.app.router(scope, receive, send)
-    except SalesforceApiError as exc:
-        return exc.status, {}, exc.body()
+    except Exception as exc:
+        # The router raises "no such path" (404) and "not this method" (405) itself, outside
+        # any route's error handling; errors and bugs of a handler arrive here too.
+        response = await _handled(request.app, Request(scope, receive), exc)
+        await response(scope, receive, send)
     raw = b"".join(chunks)
     parsed = json.loads(raw) if raw else None
     kept = {k: v for k, v in response_headers.items() if k in ("Location", "Content-Type")}
     return status, kept, parsed
 
 
-async def composite(request: Request) -> Response:
-    if request.path_params["version"] not in SUPPORTED_VERSIONS:
-        raise SalesforceApiError(404, "NOT_FOUND", "The requested resource does not exist")
-    try:
-        body = json.loads(await request.body())
-    except ValueError as exc:
-        raise SalesforceApiError(400, "JSON_PARSER_ERROR", "The request body is not JSON") from exc
-    all_or_none, subrequests = _validated(body)
-    state: DevorgState = request.app.state.devorg
-    conn = state.db.conn
+async def _handled(app: Starlette, request: Request, exc: Exception) -> Response:
+    """The response of the app's own handler for `exc` (app.py registers one for Exception)."""
+    handlers = app.exception_handlers
+    handler = handlers.get(exc.status_code) if isinstance(exc, HTTPException) else None
+    if handler is None:
+        handler = next(handlers[kind] for kind in type(exc).__mro__ if kind in handlers)
+    response = handler(request, exc)
+    if inspect.isawaitable(response):
+        response = await response
+    assert isinstance(response, Response)
+    return response
+
+
+async def _run(
+    request: Request, subrequests: list[dict[str, Any]], *, all_or_none: bool
+) -> list[dict[str, Any]]:
+    """Each subrequest's answer, in order; with `all_or_none`, those after a failure are halted."""
     results: dict[str, Any] = {}
     responses: list[dict[str, Any]] = []
     halted = False
-    if all_or_none:
-        conn.execute("SAVEPOINT composite")
     for sub in subrequests:
         ref = sub["referenceId"]
         if halted:
@@ -160,20 +183,42 @@ async def composite(request: Request) -> Response:
             url = _resolve(sub["url"], results)
             sub_body = _resolve(sub.get("body"), results)
             status, headers, answer = await _dispatch(request, sub["method"], url, sub_body)
-        except SalesforceApiError as exc:
+        except SalesforceApiError as exc:  # a reference that does not resolve
             status, headers, answer = exc.status, {}, exc.body()
         results[ref] = answer
         responses.append(
             {"body": answer, "httpHeaders": headers, "httpStatusCode": status, "referenceId": ref}
         )
         halted = all_or_none and status >= 400
-    if all_or_none:
-        if halted:
-            conn.execute("ROLLBACK TO composite")
-            responses = [
-                r if r["httpStatusCode"] >= 400 else _halted(r["referenceId"]) for r in responses
-            ]
-        conn.execute("RELEASE composite")
+    return responses
+
+
+class _RolledBack(Exception):
+    def __init__(self, responses: list[dict[str, Any]]) -> None:
+        super().__init__("a subrequest failed")
+        self.responses = responses
+
+
+@api
+async def composite(request: Request) -> Response:
+    if request.scope.get(_SUBREQUEST):
+        raise _invalid("a composite request cannot be a subrequest of another")
+    all_or_none, subrequests = _validated(plain(parse_body(await request.body())))
+    if not all_or_none:
+        responses = await _run(request, subrequests, all_or_none=False)
+        return JSONResponse({"compositeResponse": responses})
+    state: DevorgState = request.app.state.devorg
+    # Handlers never suspend on I/O (SQLite is synchronous), so no other request runs inside
+    # the savepoint; it is rolled back whatever escapes, a failed subrequest or a bug.
+    try:
+        with savepoint(state.db):
+            responses = await _run(request, subrequests, all_or_none=True)
+            if any(r["httpStatusCode"] >= 400 for r in responses):
+                raise _RolledBack(responses)
+    except _RolledBack as rolled:
+        responses = [
+            r if r["httpStatusCode"] >= 400 else _halted(r["referenceId"]) for r in rolled.responses
+        ]
     return JSONResponse({"compositeResponse": responses})
 
 
