@@ -18,7 +18,7 @@ from devorg.errors import SalesforceApiError, not_found
 from devorg.soql import SoqlError, execute_soql, fetch_page
 
 _VERSION_RE = re.compile(r"^\d+\.\d$")
-_BATCH_SIZE_RE = re.compile(r"^\s*batchSize\s*=\s*(-?\d+)\s*$", re.IGNORECASE)
+_BATCH_SIZE_RE = re.compile(r"^\s*batchSize\s*=\s*(-?)0*(\d+)\s*$", re.IGNORECASE)
 
 
 def batch_size_option(header: str | None) -> int | None:
@@ -26,7 +26,9 @@ def batch_size_option(header: str | None) -> int | None:
     for option in (header or "").split(","):
         match = _BATCH_SIZE_RE.match(option)
         if match:
-            return int(match.group(1))
+            sign, digits = match.groups()
+            # Ten digits are out of range already (and clamped alike); int() refuses thousands.
+            return int(sign + digits[:10])
     return None
 
 

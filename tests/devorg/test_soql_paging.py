@@ -91,6 +91,9 @@ def test_batch_size_header() -> None:
     assert batch_size_option("batchSize=500") == 500
     assert batch_size_option(" BATCHSIZE = 300 , other=1") == 300
     assert batch_size_option("batchSize=lots") is None
+    assert clamp_batch_size(batch_size_option("batchSize=" + "9" * 5000)) == 2000
+    assert clamp_batch_size(batch_size_option("batchSize=-" + "9" * 5000)) == 200
+    assert batch_size_option("batchSize=000250") == 250
     assert batch_size_option(None) is None
 
 
