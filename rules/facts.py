@@ -1,0 +1,276 @@
+"""Derived facts of an opportunity: pure functions over plain values (no I/O, no clock).
+
+Stored facts (`compute_facts`, refreshed after each sync by `resolvers.mirror_refresh`):
+
+stage_entered_at
+    When the opportunity entered its current stage. OpportunityHistory rows are ordered by
+    CreatedDate (then Id); the *latest run* is the last maximal block of consecutive rows whose
+    StageName equals the current StageName; the answer is the CreatedDate of that run's first
+    row. So amount/close-date edits inside a stage do not reset it, and a deal that left the
+    stage and came back (reopened: Proposal -> Closed Lost -> Proposal) counts from its return.
+    With no history row in the current stage: LastStageChangeDate, else CreatedDate, else None.
+stage_number
+    The 1-based rank of the current stage by SortOrder among the stages that are active and
+    open (not closed). None for a closed stage, or a stage missing from the list.
+close_date_push_count
+    How many times CloseDate moved to a later date: OpportunityFieldHistory rows with Field =
+    'CloseDate' whose NewValue is a later date than OldValue (rows with a blank or unparseable
+    side are ignored). A reopened deal's new, later close date counts as a push. When there is no
+    CloseDate field history at all (tracking off), consecutive OpportunityHistory rows whose
+    CloseDate increased are counted instead.
+amount_change_since_creation
+    Current Amount minus the Amount of the earliest OpportunityHistory row (the state at
+    creation). None when either is blank, or there is no history.
+last_activity_date
+    The latest of: the due date (ActivityDate) of a completed Task; the date of an Event that
+    started at or before `now`; the opportunity's LastActivityDate. None if none of these.
+next_meeting_date
+    The earliest of: the start date of an Event starting after `now`; Next_Meeting_Date__c
+    (even when that date is past: a stale next-meeting date is exactly what alerts look for).
+    None if neither.
+
+`last_activity_date` and `next_meeting_date` depend on `now` (a meeting moves from "next" to
+"last" when it happens); recomputing facts on a clock tick keeps them right between syncs.
+
+Read-time helpers (never stored, they change every day): `days_in_stage`,
+`days_since_last_activity`, `age_in_days` take the stored dates and `now`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+CLOSE_DATE = "CloseDate"
+
+
+@dataclass(frozen=True)
+class OpportunitySnapshot:
+    id: str
+    stage_name: str
+    amount: float | None = None
+    close_date: date | None = None
+    created_date: datetime | None = None
+    last_stage_change_date: datetime | None = None
+    last_activity_date: date | None = None
+    next_meeting_date: date | None = None  # Next_Meeting_Date__c
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One OpportunityHistory row."""
+
+    id: str
+    created_date: datetime
+    stage_name: str | None = None
+    amount: float | None = None
+    close_date: date | None = None
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One OpportunityFieldHistory row (values as Salesforce returns them: text or None)."""
+
+    id: str
+    created_date: datetime
+    field: str
+    old_value: str | None
+    new_value: str | None
+
+
+@dataclass(frozen=True)
+class ActivityEntry:
+    kind: str  # "Task" | "Event"
+    activity_date: date | None = None
+    start: datetime | None = None
+    is_closed: bool = False
+
+
+@dataclass(frozen=True)
+class StageInfo:
+    api_name: str
+    sort_order: int
+    is_active: bool = True
+    is_closed: bool = False
+
+
+@dataclass(frozen=True)
+class Facts:
+    stage_entered_at: datetime | None
+    stage_number: int | None
+    close_date_push_count: int
+    amount_change_since_creation: float | None
+    last_activity_date: date | None
+    next_meeting_date: date | None
+
+
+# -- value parsing (pure) ---------------------------------------------------------------------
+def parse_date(value: object) -> date | None:
+    """A date from a date, datetime or ISO text ("2024-05-01", "2024-05-01T..."); else None."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and len(value) >= 10:
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def parse_datetime(value: object) -> datetime | None:
+    """An aware UTC datetime from a datetime or Salesforce text ("...T10:00:00.000+0000")."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, str) and value:
+        text = value.replace("Z", "+00:00")
+        if len(text) >= 5 and text[-5] in "+-" and text[-3] != ":":
+            text = text[:-2] + ":" + text[-2:]
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    return None
+
+
+# -- the facts --------------------------------------------------------------------------------
+def _ordered(history: Iterable[HistoryEntry]) -> list[HistoryEntry]:
+    return sorted(history, key=lambda h: (h.created_date, h.id))
+
+
+def stage_entered_at(
+    opportunity: OpportunitySnapshot, history: Sequence[HistoryEntry]
+) -> datetime | None:
+    rows = _ordered(history)
+    entered: datetime | None = None
+    for index in range(len(rows) - 1, -1, -1):
+        if rows[index].stage_name == opportunity.stage_name:
+            entered = rows[index].created_date
+        elif entered is not None:
+            break
+    return entered or opportunity.last_stage_change_date or opportunity.created_date
+
+
+def stage_number(stage_name: str, stages: Sequence[StageInfo]) -> int | None:
+    open_stages = sorted(
+        (s for s in stages if s.is_active and not s.is_closed), key=lambda s: s.sort_order
+    )
+    for rank, stage in enumerate(open_stages, start=1):
+        if stage.api_name == stage_name:
+            return rank
+    return None
+
+
+def close_date_push_count(
+    changes: Sequence[FieldChange], history: Sequence[HistoryEntry] = ()
+) -> int:
+    close_changes = [c for c in changes if c.field == CLOSE_DATE]
+    if close_changes:
+        count = 0
+        for change in close_changes:
+            old, new = parse_date(change.old_value), parse_date(change.new_value)
+            if old is not None and new is not None and new > old:
+                count += 1
+        return count
+    dates = [h.close_date for h in _ordered(history) if h.close_date is not None]
+    return sum(1 for before, after in itertools.pairwise(dates) if after > before)
+
+
+def amount_change_since_creation(
+    opportunity: OpportunitySnapshot, history: Sequence[HistoryEntry]
+) -> float | None:
+    rows = _ordered(history)
+    if not rows or opportunity.amount is None or rows[0].amount is None:
+        return None
+    return opportunity.amount - rows[0].amount
+
+
+def _event_moment(activity: ActivityEntry) -> datetime | None:
+    if activity.start is not None:
+        return activity.start
+    if activity.activity_date is not None:
+        return datetime(
+            activity.activity_date.year,
+            activity.activity_date.month,
+            activity.activity_date.day,
+            tzinfo=UTC,
+        )
+    return None
+
+
+def last_activity_date(
+    opportunity: OpportunitySnapshot, activities: Sequence[ActivityEntry], now: datetime
+) -> date | None:
+    candidates: list[date] = []
+    for activity in activities:
+        if activity.kind == "Task":
+            if activity.is_closed and activity.activity_date is not None:
+                candidates.append(activity.activity_date)
+        elif activity.kind == "Event":
+            moment = _event_moment(activity)
+            if moment is not None and moment <= now:
+                candidates.append(moment.date())
+    if opportunity.last_activity_date is not None:
+        candidates.append(opportunity.last_activity_date)
+    return max(candidates, default=None)
+
+
+def next_meeting_date(
+    opportunity: OpportunitySnapshot, activities: Sequence[ActivityEntry], now: datetime
+) -> date | None:
+    candidates: list[date] = []
+    for activity in activities:
+        if activity.kind != "Event":
+            continue
+        moment = _event_moment(activity)
+        if moment is not None and moment > now:
+            candidates.append(moment.date())
+    if opportunity.next_meeting_date is not None:
+        candidates.append(opportunity.next_meeting_date)
+    return min(candidates, default=None)
+
+
+def compute_facts(
+    opportunity: OpportunitySnapshot,
+    history: Sequence[HistoryEntry],
+    changes: Sequence[FieldChange],
+    activities: Sequence[ActivityEntry],
+    stages: Sequence[StageInfo],
+    *,
+    now: datetime,
+) -> Facts:
+    """Every stored fact of one opportunity (definitions in the module docstring)."""
+    return Facts(
+        stage_entered_at=stage_entered_at(opportunity, history),
+        stage_number=stage_number(opportunity.stage_name, stages),
+        close_date_push_count=close_date_push_count(changes, history),
+        amount_change_since_creation=amount_change_since_creation(opportunity, history),
+        last_activity_date=last_activity_date(opportunity, activities, now),
+        next_meeting_date=next_meeting_date(opportunity, activities, now),
+    )
+
+
+# -- read-time helpers ------------------------------------------------------------------------
+def days_in_stage(stage_entered: datetime | None, now: datetime) -> int | None:
+    """Whole days since the stage was entered (0 on the day itself); None if unknown."""
+    if stage_entered is None:
+        return None
+    return max(0, (now - stage_entered).days)
+
+
+def days_since_last_activity(last_activity: date | None, now: datetime) -> int | None:
+    """Calendar days from the last activity's date to today (UTC); None if never."""
+    if last_activity is None:
+        return None
+    return (now.astimezone(UTC).date() - last_activity).days
+
+
+def age_in_days(created: datetime | None, now: datetime) -> int | None:
+    """Whole days since the opportunity was created; None if unknown."""
+    if created is None:
+        return None
+    return max(0, (now - created).days)

@@ -1,0 +1,283 @@
+"""What sync mirrors of each sObject: the fields it queries and how a record becomes a row.
+
+Opportunity's field list comes from the org's describe (`opportunity_fields`); the other objects
+query the few fields dealpulse uses. Converters turn REST values (ISO text dates, nested
+relationship objects) into the typed column values of `store.models`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlmodel import SQLModel
+
+from store.models import (
+    Account,
+    Activity,
+    Opportunity,
+    OpportunityCompetitor,
+    OpportunityFieldHistory,
+    OpportunityHistory,
+    SfUser,
+    UserRole,
+)
+
+# Field types that are not mirrored: compound parents (their components are), binary, and
+# types SOQL cannot filter or that have no plain value.
+_SKIPPED_TYPES = frozenset({"address", "location", "base64", "anyType", "complexvalue"})
+LONG_TEXT = 255
+# Always selected (and required) for an Opportunity, whatever else the describe offers.
+_OPPORTUNITY_REQUIRED = ("Id", "IsDeleted", "SystemModstamp", "Name", "StageName", "OwnerId")
+
+
+def sf_datetime(value: Any) -> datetime | None:
+    """An aware UTC datetime from Salesforce text ("2024-05-01T10:00:00.000+0000")."""
+    if not isinstance(value, str) or not value:
+        return None
+    text = value.replace("Z", "+00:00")
+    if len(text) >= 5 and text[-5] in "+-" and text[-3] != ":":
+        text = text[:-2] + ":" + text[-2:]
+    parsed = datetime.fromisoformat(text)
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def sf_date(value: Any) -> date | None:
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    return date.fromisoformat(value[:10])
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _related(record: dict[str, Any], relationship: str, field: str) -> Any:
+    parent = record.get(relationship)
+    return parent.get(field) if isinstance(parent, dict) else None
+
+
+def opportunity_fields(describe: dict[str, Any]) -> tuple[str, ...]:
+    """Every describe field except long text areas (textarea longer than 255), compound
+    parents (address/location), base64 and anyType fields."""
+    names: list[str] = []
+    for field in describe.get("fields", ()):
+        kind = field.get("type")
+        if kind in _SKIPPED_TYPES:
+            continue
+        if kind == "textarea" and int(field.get("length") or 0) > LONG_TEXT:
+            continue
+        names.append(str(field["name"]))
+    missing = [n for n in _OPPORTUNITY_REQUIRED if n not in names]
+    if missing:
+        raise ValueError(f"the Opportunity describe lacks {missing}")
+    return tuple(names)
+
+
+def opportunity_row(record: dict[str, Any]) -> dict[str, Any]:
+    fields = {k: v for k, v in record.items() if k != "attributes"}
+    return {
+        "id": record["Id"],
+        "name": record.get("Name") or "",
+        "account_id": record.get("AccountId"),
+        "owner_id": record.get("OwnerId") or "",
+        "stage_name": record.get("StageName") or "",
+        "amount": _float(record.get("Amount")),
+        "close_date": sf_date(record.get("CloseDate")),
+        "probability": _float(record.get("Probability")),
+        "forecast_category_name": record.get("ForecastCategoryName"),
+        "is_closed": bool(record.get("IsClosed")),
+        "is_won": bool(record.get("IsWon")),
+        "type": record.get("Type"),
+        "lead_source": record.get("LeadSource"),
+        "next_step": record.get("NextStep"),
+        "created_date": sf_datetime(record.get("CreatedDate")),
+        "last_modified_date": sf_datetime(record.get("LastModifiedDate")),
+        "system_modstamp": sf_datetime(record.get("SystemModstamp")),
+        "is_deleted": bool(record.get("IsDeleted")),
+        "fields": fields,
+    }
+
+
+def _user_role_row(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": r["Id"],
+        "name": r.get("Name") or "",
+        "parent_role_id": r.get("ParentRoleId"),
+        "system_modstamp": sf_datetime(r.get("SystemModstamp")),
+    }
+
+
+def _user_row(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": r["Id"],
+        "name": r.get("Name") or "",
+        "username": r.get("Username") or "",
+        "email": r.get("Email"),
+        "title": r.get("Title"),
+        "is_active": bool(r.get("IsActive")),
+        "manager_id": r.get("ManagerId"),
+        "user_role_id": r.get("UserRoleId"),
+        "profile_name": _related(r, "Profile", "Name"),
+        "system_modstamp": sf_datetime(r.get("SystemModstamp")),
+    }
+
+
+def _account_row(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": r["Id"],
+        "name": r.get("Name") or "",
+        "industry": r.get("Industry"),
+        "billing_country": r.get("BillingCountry"),
+        "number_of_employees": _int(r.get("NumberOfEmployees")),
+        "annual_revenue": _float(r.get("AnnualRevenue")),
+        "owner_id": r.get("OwnerId"),
+        "system_modstamp": sf_datetime(r.get("SystemModstamp")),
+        "is_deleted": bool(r.get("IsDeleted")),
+    }
+
+
+def _history_row(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": r["Id"],
+        "opportunity_id": r.get("OpportunityId") or "",
+        "stage_name": r.get("StageName"),
+        "amount": _float(r.get("Amount")),
+        "close_date": sf_date(r.get("CloseDate")),
+        "probability": _float(r.get("Probability")),
+        "created_date": sf_datetime(r.get("CreatedDate")),
+        "system_modstamp": sf_datetime(r.get("SystemModstamp")),
+        "is_deleted": bool(r.get("IsDeleted")),
+    }
+
+
+def _field_history_row(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": r["Id"],
+        "opportunity_id": r.get("OpportunityId") or "",
+        "field": r.get("Field") or "",
+        "old_value": _text(r.get("OldValue")),
+        "new_value": _text(r.get("NewValue")),
+        "created_date": sf_datetime(r.get("CreatedDate")),
+        "is_deleted": bool(r.get("IsDeleted")),
+    }
+
+
+def _competitor_row(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": r["Id"],
+        "opportunity_id": r.get("OpportunityId") or "",
+        "competitor_name": r.get("CompetitorName"),
+        "strengths": r.get("Strengths"),
+        "weaknesses": r.get("Weaknesses"),
+        "system_modstamp": sf_datetime(r.get("SystemModstamp")),
+        "is_deleted": bool(r.get("IsDeleted")),
+    }
+
+
+def _activity_row(kind: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def convert(r: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": r["Id"],
+            "kind": kind,
+            "what_id": r.get("WhatId"),
+            "subject": r.get("Subject"),
+            "activity_date": sf_date(r.get("ActivityDate")),
+            "start_datetime": sf_datetime(r.get("StartDateTime")),
+            "is_closed": bool(r.get("IsClosed")),
+            "system_modstamp": sf_datetime(r.get("SystemModstamp")),
+            "is_deleted": bool(r.get("IsDeleted")),
+        }
+
+    return convert
+
+
+@dataclass(frozen=True)
+class ObjectSpec:
+    """How one sObject is mirrored."""
+
+    sobject: str
+    model: type[SQLModel]
+    fields: tuple[str, ...]
+    to_row: Callable[[dict[str, Any]], dict[str, Any]]
+    # Incremental sync compares this field with the watermark (history rows are immutable and
+    # OpportunityFieldHistory has no SystemModstamp: CreatedDate).
+    modstamp_field: str = "SystemModstamp"
+    # Has IsDeleted: incremental queries go to queryAll and bring deletions in the same call.
+    has_is_deleted: bool = True
+    extra_where: str = ""
+    # The field naming the opportunity whose derived facts a change of this row affects.
+    opportunity_key: str | None = None
+
+
+# Activities related to a record. `What.Type = 'Opportunity'` would be tighter but devorg does
+# not support polymorphic relationships, and a task moved from an opportunity to an account must
+# still be seen to leave the opportunity: activities on accounts are mirrored too (facts ignore
+# them).
+_ACTIVITY_WHERE = "WhatId != null"
+
+
+def object_specs(opportunity_describe: dict[str, Any]) -> tuple[ObjectSpec, ...]:
+    """Every mirrored object, in sync order (parents before children)."""
+    return (
+        ObjectSpec("UserRole", UserRole, ("Id", "Name", "ParentRoleId", "SystemModstamp"),
+                   _user_role_row, has_is_deleted=False),
+        ObjectSpec("User", SfUser,
+                   ("Id", "Name", "Username", "Email", "Title", "IsActive", "ManagerId",
+                    "UserRoleId", "Profile.Name", "SystemModstamp"),
+                   _user_row, has_is_deleted=False),
+        ObjectSpec("Account", Account,
+                   ("Id", "Name", "Industry", "BillingCountry", "NumberOfEmployees",
+                    "AnnualRevenue", "OwnerId", "SystemModstamp", "IsDeleted"),
+                   _account_row),
+        ObjectSpec("Opportunity", Opportunity, opportunity_fields(opportunity_describe),
+                   opportunity_row, opportunity_key="Id"),
+        ObjectSpec("OpportunityHistory", OpportunityHistory,
+                   ("Id", "OpportunityId", "StageName", "Amount", "CloseDate", "Probability",
+                    "CreatedDate", "SystemModstamp", "IsDeleted"),
+                   _history_row, opportunity_key="OpportunityId"),
+        ObjectSpec("OpportunityFieldHistory", OpportunityFieldHistory,
+                   ("Id", "OpportunityId", "Field", "OldValue", "NewValue", "CreatedDate",
+                    "IsDeleted"),
+                   _field_history_row, modstamp_field="CreatedDate",
+                   opportunity_key="OpportunityId"),
+        ObjectSpec("OpportunityCompetitor", OpportunityCompetitor,
+                   ("Id", "OpportunityId", "CompetitorName", "Strengths", "Weaknesses",
+                    "SystemModstamp", "IsDeleted"),
+                   _competitor_row, opportunity_key="OpportunityId"),
+        ObjectSpec("Task", Activity,
+                   ("Id", "WhatId", "Subject", "ActivityDate", "IsClosed", "SystemModstamp",
+                    "IsDeleted"),
+                   _activity_row("Task"), extra_where=_ACTIVITY_WHERE, opportunity_key="WhatId"),
+        ObjectSpec("Event", Activity,
+                   ("Id", "WhatId", "Subject", "ActivityDate", "StartDateTime",
+                    "SystemModstamp", "IsDeleted"),
+                   _activity_row("Event"), extra_where=_ACTIVITY_WHERE,
+                   opportunity_key="WhatId"),
+    )  # fmt: skip
+
+
+def stage_row(record: dict[str, Any]) -> dict[str, Any]:
+    """An OpportunityStage record as a store row (without org_id)."""
+    probability = record.get("DefaultProbability")
+    return {
+        "id": record["Id"],
+        "api_name": record.get("ApiName") or record.get("MasterLabel") or "",
+        "label": record.get("MasterLabel") or record.get("ApiName") or "",
+        "sort_order": int(record.get("SortOrder") or 0),
+        "is_active": bool(record.get("IsActive")),
+        "is_closed": bool(record.get("IsClosed")),
+        "is_won": bool(record.get("IsWon")),
+        "default_probability": None if probability is None else float(probability),
+        "forecast_category_name": record.get("ForecastCategoryName"),
+    }

@@ -1,0 +1,296 @@
+"""The mirror's write side: the only place sync writes (and reads what sync itself needs).
+
+`Mirror(engine, org_id)` is scoped to one org: every statement it runs filters on, or writes,
+that `org_id`. Upserts are dialect-aware (`INSERT ... ON CONFLICT DO UPDATE` on SQLite and
+PostgreSQL), in chunks, and idempotent: writing the same record version twice changes nothing,
+so a sync may overlap or repeat pages freely. A row never goes back to an older version: an
+update is skipped when the stored `system_modstamp` is newer than the incoming one.
+
+Each public method runs in its own transaction (one `session_scope`), which is what makes a page
+of a sync atomic. Blocking: async callers use `run_in_threadpool`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, Table, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, SQLModel, col
+
+from store.engine import session_scope
+from store.models import (
+    Activity,
+    DerivedFacts,
+    FieldCatalog,
+    Opportunity,
+    OpportunityFieldHistory,
+    OpportunityHistory,
+    OpportunityStage,
+    Org,
+    SyncState,
+)
+
+UPSERT_CHUNK = 500
+READ_CHUNK = 500
+# The SyncState row (sobject) that records whole sync passes of the org.
+ORG_PASS = "_org"  # noqa: S105 (a pass, not a password)
+
+
+def _table(model: type[SQLModel]) -> Table:
+    table = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table
+
+
+def _insert(session: Session, table: Table) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"upsert on {dialect}")
+
+
+def _defaults(model: type[SQLModel], columns: Sequence[str]) -> dict[str, Any]:
+    """The model's default for each column (what a missing key in a row means)."""
+    fields = model.model_fields
+    return {
+        c: fields[c].get_default(call_default_factory=True) if c in fields else None
+        for c in columns
+    }
+
+
+def upsert(session: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]]) -> int:
+    """Insert or update `rows` (full column dicts) by primary key, in chunks."""
+    if not rows:
+        return 0
+    table = _table(model)
+    keys = [c.name for c in table.primary_key.columns]
+    columns = [c.name for c in table.columns]
+    defaults = _defaults(model, columns)
+    for start in range(0, len(rows), UPSERT_CHUNK):
+        chunk = [
+            {c: row[c] if c in row else defaults[c] for c in columns}
+            for row in rows[start : start + UPSERT_CHUNK]
+        ]
+        stmt = _insert(session, table).values(chunk)
+        changes = {c: stmt.excluded[c] for c in columns if c not in keys}
+        where = None
+        if "system_modstamp" in columns:
+            stored = table.c.system_modstamp
+            incoming = stmt.excluded.system_modstamp
+            where = or_(stored.is_(None), incoming.is_(None), incoming >= stored)
+        session.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changes, where=where))
+    return len(rows)
+
+
+def _chunks(ids: Iterable[str], size: int = READ_CHUNK) -> Iterable[list[str]]:
+    unique = list(dict.fromkeys(ids))
+    for start in range(0, len(unique), size):
+        yield unique[start : start + size]
+
+
+@dataclass(frozen=True)
+class FactInputs:
+    """What rules.facts needs for a batch of opportunities, loaded in a few queries."""
+
+    opportunities: list[Opportunity]
+    history: dict[str, list[OpportunityHistory]]
+    close_date_changes: dict[str, list[OpportunityFieldHistory]]
+    activities: dict[str, list[Activity]]
+
+
+class Mirror:
+    """One org's mirror (tenant-scoped repository for sync)."""
+
+    def __init__(self, engine: Engine, org_id: str) -> None:
+        self.engine = engine
+        self.org_id = org_id
+
+    # -- org --------------------------------------------------------------------------------------
+    def ensure_org(self, **columns: Any) -> None:
+        """Create or update this org's row (`name`, `instance_url`, `auth_flow`, ...)."""
+        row = {"id": self.org_id, **columns}
+        row.setdefault("created_at", datetime.now(UTC))
+        with session_scope(self.engine) as session:
+            existing = session.get(Org, self.org_id)
+            if existing is None:
+                session.add(Org(**row))
+            else:
+                for name, value in columns.items():
+                    setattr(existing, name, value)
+
+    # -- records ----------------------------------------------------------------------------------
+    def upsert(self, model: type[SQLModel], rows: Sequence[dict[str, Any]]) -> int:
+        """Upsert rows of `model` in one transaction; each row gets this org's id."""
+        scoped = [{**row, "org_id": self.org_id} for row in rows]
+        with session_scope(self.engine) as session:
+            return upsert(session, model, scoped)
+
+    def mark_deleted(self, model: type[SQLModel], ids: Sequence[str]) -> int:
+        """Flag rows deleted (they vanish from reads); returns how many rows matched."""
+        table = _table(model)
+        count = 0
+        with session_scope(self.engine) as session:
+            for chunk in _chunks(ids):
+                result = session.execute(
+                    update(table)
+                    .where(table.c.org_id == self.org_id, table.c.id.in_(chunk))
+                    .values(is_deleted=True)
+                )
+                count += int(getattr(result, "rowcount", 0) or 0)
+        return count
+
+    def opportunity_ids(self, *, include_deleted: bool = False) -> list[str]:
+        with session_scope(self.engine) as session:
+            stmt = select(col(Opportunity.id)).where(col(Opportunity.org_id) == self.org_id)
+            if not include_deleted:
+                stmt = stmt.where(col(Opportunity.is_deleted).is_(False))
+            return [str(i) for i in session.execute(stmt).scalars()]
+
+    def count(self, model: type[SQLModel], *, include_deleted: bool = False) -> int:
+        from sqlalchemy import func
+
+        table = _table(model)
+        stmt = select(func.count()).select_from(table).where(table.c.org_id == self.org_id)
+        if not include_deleted and "is_deleted" in table.c:
+            stmt = stmt.where(table.c.is_deleted.is_(False))
+        with session_scope(self.engine) as session:
+            return int(session.execute(stmt).scalar_one())
+
+    # -- sync state ------------------------------------------------------------------------------
+    def sync_states(self) -> dict[str, SyncState]:
+        with session_scope(self.engine) as session:
+            rows = session.execute(select(SyncState).where(col(SyncState.org_id) == self.org_id))
+            return {s.sobject: s for s in rows.scalars()}
+
+    def _state(self, session: Session, sobject: str) -> SyncState:
+        state = session.get(SyncState, (self.org_id, sobject))
+        if state is None:
+            state = SyncState(org_id=self.org_id, sobject=sobject)
+            session.add(state)
+        return state
+
+    def record_attempt(self, sobject: str, at: datetime) -> None:
+        with session_scope(self.engine) as session:
+            self._state(session, sobject).last_attempt_at = at
+
+    def record_success(
+        self, sobject: str, *, watermark: datetime | None, records: int, at: datetime
+    ) -> None:
+        """The object is synced up to `watermark` (never moved backwards)."""
+        with session_scope(self.engine) as session:
+            state = self._state(session, sobject)
+            if watermark is not None and (state.watermark is None or watermark > state.watermark):
+                state.watermark = watermark
+            state.last_success_at = at
+            state.last_attempt_at = state.last_attempt_at or at
+            state.last_error = None
+            state.records_synced = records
+
+    def record_failure(self, sobject: str, *, error: str, at: datetime) -> None:
+        with session_scope(self.engine) as session:
+            state = self._state(session, sobject)
+            state.last_attempt_at = at
+            state.last_error = error[:1000]
+
+    def synced_at(self) -> datetime | None:
+        """When the last complete sync pass of this org started: the mirror is at least that
+        fresh (None before the first complete pass)."""
+        with session_scope(self.engine) as session:
+            state = session.get(SyncState, (self.org_id, ORG_PASS))
+            return None if state is None else state.last_success_at
+
+    # -- metadata ---------------------------------------------------------------------------------
+    def save_catalog(self, sobject: str, describe: dict[str, Any], fetched_at: datetime) -> None:
+        with session_scope(self.engine) as session:
+            upsert(
+                session,
+                FieldCatalog,
+                [{"org_id": self.org_id, "sobject": sobject, "describe": describe,
+                  "fetched_at": fetched_at}],
+            )  # fmt: skip
+
+    def load_catalog(self, sobject: str) -> dict[str, Any] | None:
+        with session_scope(self.engine) as session:
+            row = session.get(FieldCatalog, (self.org_id, sobject))
+            return None if row is None else dict(row.describe)
+
+    def save_stages(self, stages: Sequence[dict[str, Any]]) -> None:
+        """Replace this org's stage list."""
+        with session_scope(self.engine) as session:
+            session.execute(
+                delete(OpportunityStage).where(col(OpportunityStage.org_id) == self.org_id)
+            )
+            upsert(session, OpportunityStage, [{**s, "org_id": self.org_id} for s in stages])
+
+    def load_stages(self) -> list[OpportunityStage]:
+        with session_scope(self.engine) as session:
+            rows = session.execute(
+                select(OpportunityStage)
+                .where(col(OpportunityStage.org_id) == self.org_id)
+                .order_by(col(OpportunityStage.sort_order))
+            )
+            return list(rows.scalars())
+
+    # -- derived facts ---------------------------------------------------------------------------
+    def load_fact_inputs(self, opportunity_ids: Sequence[str]) -> FactInputs:
+        """Opportunities (not deleted), their history, CloseDate changes and activities: four
+        queries per READ_CHUNK ids."""
+        opportunities: list[Opportunity] = []
+        history: dict[str, list[OpportunityHistory]] = {}
+        changes: dict[str, list[OpportunityFieldHistory]] = {}
+        activities: dict[str, list[Activity]] = {}
+        org = self.org_id
+        with session_scope(self.engine) as session:
+            for chunk in _chunks(opportunity_ids):
+                opportunities += session.execute(
+                    select(Opportunity).where(
+                        col(Opportunity.org_id) == org,
+                        col(Opportunity.id).in_(chunk),
+                        col(Opportunity.is_deleted).is_(False),
+                    )
+                ).scalars()
+                for h in session.execute(
+                    select(OpportunityHistory).where(
+                        col(OpportunityHistory.org_id) == org,
+                        col(OpportunityHistory.opportunity_id).in_(chunk),
+                        col(OpportunityHistory.is_deleted).is_(False),
+                    )
+                ).scalars():
+                    history.setdefault(h.opportunity_id, []).append(h)
+                for f in session.execute(
+                    select(OpportunityFieldHistory).where(
+                        col(OpportunityFieldHistory.org_id) == org,
+                        col(OpportunityFieldHistory.opportunity_id).in_(chunk),
+                        col(OpportunityFieldHistory.field) == "CloseDate",
+                        col(OpportunityFieldHistory.is_deleted).is_(False),
+                    )
+                ).scalars():
+                    changes.setdefault(f.opportunity_id, []).append(f)
+                for a in session.execute(
+                    select(Activity).where(
+                        col(Activity.org_id) == org,
+                        col(Activity.what_id).in_(chunk),
+                        col(Activity.is_deleted).is_(False),
+                    )
+                ).scalars():
+                    activities.setdefault(a.what_id or "", []).append(a)
+        return FactInputs(opportunities, history, changes, activities)
+
+    def save_facts(self, rows: Sequence[dict[str, Any]]) -> int:
+        return self.upsert(DerivedFacts, rows)
+
+    def delete_facts(self, opportunity_ids: Sequence[str]) -> None:
+        with session_scope(self.engine) as session:
+            for chunk in _chunks(opportunity_ids):
+                session.execute(
+                    delete(DerivedFacts).where(
+                        col(DerivedFacts.org_id) == self.org_id,
+                        col(DerivedFacts.opportunity_id).in_(chunk),
+                    )
+                )
