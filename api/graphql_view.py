@@ -1,0 +1,169 @@
+"""The GraphQL endpoint: GraphQL over HTTP, the request context, and status codes.
+
+- GET runs queries only (a mutation over GET is refused with 405); POST runs anything.
+- A client whose Accept prefers `application/graphql-response+json` gets that content type and
+  the status codes of the GraphQL-over-HTTP spec: 400 when the request fails before execution
+  (parse, validation, limits, variable coercion) and 401 without a valid principal. Plain
+  `application/json` keeps 200 for GraphQL errors, as legacy clients expect.
+- The principal comes from a signed development token (`Authorization: Bearer`); it is checked
+  before anything runs, so a request without one reaches neither the store nor Salesforce.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from cross_web import HTTPException
+from graphql import GraphQLError
+from sqlalchemy import Engine
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.schema.base import BaseSchema
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+
+from api.settings import Settings
+from auth.dev_tokens import DevTokenError, bearer_token, verify_dev_token
+from resolvers.context import Limits, RequestContext
+from resolvers.freshness import Freshness
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+DEFAULT_PAGE_SIZE = 50
+
+
+def preferred_media_type(accept: str | None) -> str:
+    """`application/graphql-response+json` if the client lists it before `application/json`
+    (or alone); otherwise `application/json`. Quality values are honoured when given."""
+    if not accept:
+        return JSON
+    best: tuple[float, int, str] | None = None
+    for position, part in enumerate(accept.split(",")):
+        media, *params = (piece.strip() for piece in part.split(";"))
+        if media.lower() not in (GRAPHQL_RESPONSE, JSON):
+            continue
+        quality = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        candidate = (quality, -position, media.lower())
+        if quality > 0 and (best is None or candidate > best):
+            best = candidate
+    return best[2] if best else JSON
+
+
+class GraphQLSubResponse(Response):
+    media: str = JSON
+
+
+class GraphQLView(GraphQL[RequestContext | None, None]):
+    def __init__(
+        self, schema: BaseSchema, *, settings: Settings, engine: Engine, freshness: Freshness
+    ) -> None:
+        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
+        self.settings = settings
+        self.engine = engine
+        self.freshness = freshness
+        self.limits = Limits(
+            max_page_size=settings.max_page_size,
+            default_page_size=min(DEFAULT_PAGE_SIZE, settings.max_page_size),
+        )
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub = GraphQLSubResponse()
+        sub.status_code = None  # type: ignore[assignment]
+        del sub.headers["content-length"]
+        sub.media = preferred_media_type(request.headers.get("accept"))
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        sub.headers["x-request-id"] = request_id[:64]
+        request.state.sub_response = sub
+        return sub
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> RequestContext | None:
+        """The context, or None when the request carries no valid token (recorded on the
+        request: the operation is then answered with UNAUTHENTICATED, see execute_single)."""
+        request.state.auth_error = None
+        token = bearer_token(request.headers.get("authorization"))
+        try:
+            principal = verify_dev_token(self.settings, token)
+        except DevTokenError as error:
+            request.state.auth_error = error
+            return None
+        return RequestContext(
+            engine=self.engine,
+            freshness=self.freshness,
+            limits=self.limits,
+            token=principal,
+            request_id=request.state.sub_response.headers["x-request-id"],
+        )
+
+    async def execute_single(self, *, request: Request, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]
+        auth_error: DevTokenError | None = request.state.auth_error
+        if auth_error is not None:
+            return ExecutionResult(
+                data=None,
+                errors=[GraphQLError(str(auth_error), extensions=auth_error.extensions)],
+            )
+        try:
+            return await super().execute_single(request=request, **kwargs)
+        except HTTPException as refused:
+            cause = refused.__cause__
+            if request.method == "GET" and isinstance(cause, InvalidOperationTypeError):
+                raise HTTPException(405, "only queries are allowed over GET") from refused
+            raise
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        sub: GraphQLSubResponse = request.state.sub_response
+        errors = result.errors or []
+        if sub.media == GRAPHQL_RESPONSE and errors:
+            codes = {(e.extensions or {}).get("code") for e in errors}
+            if "UNAUTHENTICATED" in codes:
+                sub.status_code = 401
+            elif result.data is None and all(not e.path for e in errors):
+                sub.status_code = 400  # the request failed before execution started
+        elif "UNAUTHENTICATED" in {(e.extensions or {}).get("code") for e in errors}:
+            sub.headers["www-authenticate"] = "Bearer"
+        if sub.status_code == 401:
+            sub.headers["www-authenticate"] = "Bearer"
+        return await super().process_result(request, result)
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        media = sub_response.media if isinstance(sub_response, GraphQLSubResponse) else JSON
+        response.headers["content-type"] = f"{media}; charset=utf-8"
+        return response
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope=scope, receive=receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as error:
+            # Requests strawberry refuses before GraphQL runs: answer in GraphQL's shape.
+            sub = getattr(request.state, "sub_response", None)
+            media = sub.media if isinstance(sub, GraphQLSubResponse) else JSON
+            headers = {"allow": "GET, POST"} if error.status_code == 405 else {}
+            body = self.encode_json({"errors": [{"message": error.reason}]})
+            response = Response(
+                body, status_code=error.status_code, media_type=media, headers=headers
+            )
+        await response(scope, receive, send)

@@ -1,0 +1,1 @@
+"""Who is calling: development tokens (until OAuth), principals and the visibility model."""

@@ -1,0 +1,101 @@
+"""Signed development tokens: an HS256 JWT naming an org and a Salesforce user.
+
+They stand in for OAuth until it lands. The key is `settings.secret_key`; only HS256 is
+accepted (a token with `alg: none` or any other algorithm is refused), and every failure is a
+`DevTokenError`, whose message is safe to show a client.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import OctKey
+from pydantic import SecretStr
+
+ALGORITHM = "HS256"
+ISSUER = "dealpulse-dev"
+# HS256 wants a key at least as long as the hash; shorter keys are refused, not warned about.
+MIN_KEY_LENGTH = 32
+
+
+class TokenSettings(Protocol):
+    @property
+    def secret_key(self) -> SecretStr: ...
+
+    @property
+    def dev_token_ttl_seconds(self) -> int: ...
+
+
+class DevTokenError(Exception):
+    """A missing, malformed, forged or expired token. The message never contains the token."""
+
+    code = "UNAUTHENTICATED"
+
+    @property
+    def extensions(self) -> dict[str, str]:
+        return {"code": self.code}
+
+
+@dataclass(frozen=True)
+class DevPrincipal:
+    """The verified claims of a development token."""
+
+    org_id: str
+    user_id: str
+    expires_at: int
+
+
+def _key(settings: TokenSettings) -> OctKey:
+    secret = settings.secret_key.get_secret_value()
+    if len(secret) < MIN_KEY_LENGTH:
+        raise DevTokenError(
+            f"development tokens need a secret key of at least {MIN_KEY_LENGTH} characters"
+        )
+    return OctKey.import_key(secret)
+
+
+def issue_dev_token(
+    settings: TokenSettings, org_id: str, user_id: str, *, ttl_seconds: int | None = None
+) -> str:
+    now = int(time.time())
+    ttl = settings.dev_token_ttl_seconds if ttl_seconds is None else ttl_seconds
+    claims = {"iss": ISSUER, "org": org_id, "sub": user_id, "iat": now, "exp": now + ttl}
+    return jwt.encode({"alg": ALGORITHM, "typ": "JWT"}, claims, _key(settings), [ALGORITHM])
+
+
+def verify_dev_token(settings: TokenSettings, token: str | None) -> DevPrincipal:
+    if not token:
+        raise DevTokenError("authentication required: send 'Authorization: Bearer <token>'")
+    key = _key(settings)
+    try:
+        decoded = jwt.decode(token, key, algorithms=[ALGORITHM])
+        registry = jwt.JWTClaimsRegistry(
+            iss={"essential": True, "value": ISSUER},
+            sub={"essential": True},
+            org={"essential": True},
+            exp={"essential": True},
+        )
+        registry.validate(decoded.claims)
+    except JoseError as error:
+        raise DevTokenError(f"invalid token ({error.error})") from None
+    except (ValueError, TypeError):
+        raise DevTokenError("invalid token (malformed)") from None
+    claims = decoded.claims
+    org_id, user_id, expires = claims["org"], claims["sub"], claims["exp"]
+    if not isinstance(org_id, str) or not isinstance(user_id, str) or not isinstance(expires, int):
+        raise DevTokenError("invalid token (claims of the wrong type)")
+    return DevPrincipal(org_id=org_id, user_id=user_id, expires_at=expires)
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, or None."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()

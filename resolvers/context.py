@@ -1,0 +1,67 @@
+"""The per-request context every resolver receives as `info.context`."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+
+from auth.dev_tokens import DevPrincipal
+from auth.principals import Principal, resolve_principal
+from resolvers.freshness import Freshness
+from resolvers.loaders import Loaders, make_loaders
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_page_size: int
+    default_page_size: int
+
+
+@dataclass(frozen=True)
+class Session:
+    """What a request knows once it is ready: who asks, and how old the mirror is."""
+
+    principal: Principal
+    loaders: Loaders
+    synced_at: datetime | None
+    stale: bool
+
+
+@dataclass
+class RequestContext:
+    engine: Engine
+    freshness: Freshness
+    limits: Limits
+    token: DevPrincipal
+    request_id: str
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    _ready: asyncio.Task[Session] | None = None
+
+    async def session(self) -> Session:
+        """Bring the mirror up to date (at most once per request), then resolve the principal.
+
+        Lazy, so a request that fails validation never syncs nor reads the store.
+        """
+        if self._ready is None:
+            self._ready = asyncio.ensure_future(self._prepare())
+        return await asyncio.shield(self._ready)
+
+    async def principal(self) -> Principal:
+        return (await self.session()).principal
+
+    async def loaders(self) -> Loaders:
+        return (await self.session()).loaders
+
+    async def _prepare(self) -> Session:
+        synced_at = await self.freshness.ensure_fresh(self.token.org_id)
+        principal = await run_in_threadpool(resolve_principal, self.engine, self.token)
+        return Session(
+            principal=principal,
+            loaders=make_loaders(self.engine, principal.visibility),
+            synced_at=synced_at,
+            stale=self.freshness.is_stale(synced_at),
+        )

@@ -1,0 +1,98 @@
+"""Per-request DataLoaders: every relation or computed field of a page resolves through
+these, so a page costs one query per relation however many rows it has.
+
+They are built after the principal is known, so each is bound to one org (and the opportunity
+loader to the principal's visibility) and can never be asked about another org's rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+from strawberry.dataloader import DataLoader
+
+from store import queries
+from store.models import (
+    Account,
+    DerivedFacts,
+    Opportunity,
+    OpportunityHistory,
+    OpportunityStage,
+    SfUser,
+    UserRole,
+)
+from store.queries import Visibility
+
+K = TypeVar("K")
+V = TypeVar("V")
+# Well below SQLite's and PostgreSQL's bound-parameter limits.
+MAX_BATCH = 1000
+
+
+def _loader(
+    fetch: Callable[[list[K]], Mapping[K, V]], missing: Callable[[], V]
+) -> DataLoader[K, V]:
+    async def load(keys: Sequence[K]) -> Sequence[V]:
+        found = await run_in_threadpool(fetch, list(keys))
+        return [found[key] if key in found else missing() for key in keys]
+
+    return DataLoader(load_fn=load, max_batch_size=MAX_BATCH)
+
+
+def _none() -> None:
+    return None
+
+
+def _empty() -> list[Any]:
+    return []
+
+
+@dataclass(frozen=True)
+class Loaders:
+    opportunities: DataLoader[str, Opportunity | None]
+    accounts: DataLoader[str, Account | None]
+    users: DataLoader[str, SfUser | None]
+    roles: DataLoader[str, UserRole | None]
+    stages: DataLoader[str, OpportunityStage | None]
+    competitors: DataLoader[str, list[str]]
+    history: DataLoader[str, list[OpportunityHistory]]
+    facts: DataLoader[str, DerivedFacts | None]
+    catalogs: DataLoader[str, dict[str, Any] | None]
+
+
+def make_loaders(engine: Engine, visibility: Visibility) -> Loaders:
+    org = visibility.org_id
+
+    def by_org(
+        fetch: Callable[[Engine, str, Collection[str]], Mapping[str, V]],
+    ) -> Callable[[list[str]], Mapping[str, V]]:
+        return lambda keys: fetch(engine, org, keys)
+
+    return Loaders(
+        opportunities=_loader(
+            lambda keys: queries.opportunities_by_ids(engine, visibility, keys), _none
+        ),
+        accounts=_loader(by_org(queries.accounts_by_ids), _none),
+        users=_loader(by_org(queries.users_by_ids), _none),
+        roles=_loader(by_org(queries.roles_by_ids), _none),
+        stages=_loader(by_org(queries.stages_by_names), _none),
+        competitors=_loader(by_org(queries.competitor_names), _empty),
+        history=_loader(by_org(queries.history_by_opportunity), _empty),
+        facts=_loader(by_org(queries.facts_by_opportunity), _none),
+        catalogs=_loader(lambda keys: queries.field_catalogs(engine, org, keys), _none),
+    )
+
+
+def loader_call(loader: DataLoader[str, V], key: str | None) -> Awaitable[V | None]:
+    """`loader.load(key)`, or an immediate None for a missing foreign key."""
+    if key is None:
+
+        async def nothing() -> V | None:
+            return None
+
+        return nothing()
+    return loader.load(key)

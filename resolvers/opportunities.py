@@ -1,0 +1,159 @@
+"""Opportunity queries and the relations of an opportunity (all through DataLoaders)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from starlette.concurrency import run_in_threadpool
+
+from resolvers.context import RequestContext
+from resolvers.cursors import decode_cursor, encode_cursor
+from resolvers.errors import PageSizeError
+from resolvers.facts import FactsView, facts_view
+from resolvers.ids import normalize_id
+from resolvers.loaders import loader_call
+from store import queries
+from store.models import Account, Opportunity, OpportunityHistory, OpportunityStage, SfUser
+from store.queries import OpportunityFilter, Ordering
+
+OPPORTUNITY_PREFIX = "006"
+
+
+@dataclass(frozen=True)
+class Edge:
+    node: Opportunity
+    cursor: str
+
+
+@dataclass(frozen=True)
+class Page:
+    edges: list[Edge]
+    has_next_page: bool
+    has_previous_page: bool
+    where: OpportunityFilter
+
+
+@dataclass(frozen=True)
+class StageChange:
+    stage: str
+    entered_at: datetime | None
+    amount: float | None
+    close_date: date | None
+
+
+def page_size(context: RequestContext, first: int | None) -> int:
+    limits = context.limits
+    if first is None:
+        return limits.default_page_size
+    if first < 0 or first > limits.max_page_size:
+        raise PageSizeError(f"first: must be between 0 and {limits.max_page_size}", field="first")
+    return first
+
+
+def normalize_filter(where: OpportunityFilter) -> OpportunityFilter:
+    """Validates the ids a filter names (so a typo is an error, not an empty page)."""
+    owners = where.owner_ids
+    accounts = where.account_ids
+    return OpportunityFilter(
+        **{
+            **where.__dict__,
+            "owner_ids": None
+            if owners is None
+            else tuple(normalize_id(i, argument="filter.ownerIds") for i in owners),
+            "account_ids": None
+            if accounts is None
+            else tuple(normalize_id(i, argument="filter.accountIds") for i in accounts),
+        }
+    )
+
+
+async def list_opportunities(
+    context: RequestContext,
+    where: OpportunityFilter,
+    ordering: Ordering,
+    first: int | None,
+    after: str | None,
+) -> Page:
+    limit = page_size(context, first)
+    offset = 0 if after is None else decode_cursor(after, ordering)
+    where = normalize_filter(where)
+    principal = await context.principal()
+    page = await run_in_threadpool(
+        queries.list_opportunities,
+        context.engine,
+        principal.visibility,
+        where,
+        ordering,
+        limit=limit,
+        offset=offset,
+    )
+    edges = [
+        Edge(node=row, cursor=encode_cursor(ordering, offset + index))
+        for index, row in enumerate(page.rows)
+    ]
+    return Page(edges, page.has_next, offset > 0, where)
+
+
+async def count_opportunities(context: RequestContext, where: OpportunityFilter) -> int:
+    principal = await context.principal()
+    return await run_in_threadpool(
+        queries.count_opportunities, context.engine, principal.visibility, where
+    )
+
+
+async def opportunity_by_id(context: RequestContext, opportunity_id: str) -> Opportunity | None:
+    """The opportunity if it exists and the principal may see it, else None (never says which)."""
+    normalized = normalize_id(opportunity_id, prefix=OPPORTUNITY_PREFIX)
+    return await (await context.loaders()).opportunities.load(normalized)
+
+
+async def account(context: RequestContext, opportunity: Opportunity) -> Account | None:
+    return await loader_call((await context.loaders()).accounts, opportunity.account_id)
+
+
+async def user(context: RequestContext, user_id: str | None) -> SfUser | None:
+    return await loader_call((await context.loaders()).users, user_id)
+
+
+async def role_name(context: RequestContext, sf_user: SfUser) -> str | None:
+    role = await loader_call((await context.loaders()).roles, sf_user.user_role_id)
+    return None if role is None else role.name
+
+
+async def stage(context: RequestContext, opportunity: Opportunity) -> OpportunityStage | None:
+    return await (await context.loaders()).stages.load(opportunity.stage_name)
+
+
+async def competitors(context: RequestContext, opportunity: Opportunity) -> list[str]:
+    """OpportunityCompetitor names, plus the primary competitor field (Competitor__c)."""
+    names = list(await (await context.loaders()).competitors.load(opportunity.id))
+    primary = opportunity.fields.get("Competitor__c")
+    if isinstance(primary, str) and primary and primary not in names:
+        names.insert(0, primary)
+    return names
+
+
+async def facts(context: RequestContext, opportunity: Opportunity) -> FactsView:
+    stored = await (await context.loaders()).facts.load(opportunity.id)
+    return facts_view(opportunity, stored, context.now)
+
+
+def stage_changes(rows: list[OpportunityHistory]) -> list[StageChange]:
+    """The history rows where the stage changed (the first row counts as entering a stage)."""
+    changes: list[StageChange] = []
+    previous: str | None = None
+    for row in rows:
+        if row.stage_name is None or row.stage_name == previous:
+            continue
+        previous = row.stage_name
+        changes.append(StageChange(row.stage_name, row.created_date, row.amount, row.close_date))
+    return changes
+
+
+async def history(context: RequestContext, opportunity: Opportunity) -> list[StageChange]:
+    return stage_changes(await (await context.loaders()).history.load(opportunity.id))
+
+
+async def synced_at(context: RequestContext) -> datetime | None:
+    return (await context.session()).synced_at

@@ -1,0 +1,74 @@
+"""`me` and `syncStatus`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from starlette.concurrency import run_in_threadpool
+
+from auth.visibility import AccessLevel
+from resolvers.context import RequestContext
+from store import queries
+from store.models import OpportunityStage, SfUser, SyncState
+
+# Redact anything that looks like a credential before an error message leaves the server.
+_SECRETS = re.compile(
+    r"(?i)(bearer\s+\S+|(?:access_token|refresh_token|password|client_secret|assertion|sid)"
+    r"\s*[=:]\s*\S+|00D\w{12,15}![\w.]+)"
+)
+MAX_ERROR_LENGTH = 300
+
+
+def safe_error(message: str | None) -> str | None:
+    if message is None:
+        return None
+    cleaned = _SECRETS.sub("[redacted]", message)
+    return cleaned[:MAX_ERROR_LENGTH]
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user: SfUser
+    access: AccessLevel
+    org_id: str
+
+
+@dataclass(frozen=True)
+class SyncStatusView:
+    org_id: str
+    synced_at: datetime | None
+    stale: bool
+    last_error: str | None
+    objects: list[SyncState]
+
+
+async def me(context: RequestContext) -> Viewer:
+    session = await context.session()
+    principal = session.principal
+    found = await session.loaders.users.load(principal.user_id)
+    assert found is not None  # resolve_principal found this user in this request
+    return Viewer(user=found, access=principal.access, org_id=principal.org_id)
+
+
+async def stages(context: RequestContext) -> list[OpportunityStage]:
+    principal = await context.principal()
+    return await run_in_threadpool(queries.stages, context.engine, principal.org_id)
+
+
+async def sync_status(context: RequestContext) -> SyncStatusView:
+    session = await context.session()
+    org_id = session.principal.org_id
+    states = await run_in_threadpool(queries.sync_states, context.engine, org_id)
+    last_error = states.org.last_error if states.org else None
+    failure = context.freshness.last_failure(org_id)
+    if failure is not None:
+        last_error = f"sync failed at {failure.at.isoformat()}: {failure.message}"
+    return SyncStatusView(
+        org_id=org_id,
+        synced_at=session.synced_at,
+        stale=session.stale,
+        last_error=safe_error(last_error),
+        objects=states.objects,
+    )

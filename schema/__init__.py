@@ -1,0 +1,1 @@
+"""GraphQL shape only: types, inputs, enums, payloads, root composition and the committed SDL."""

@@ -1,0 +1,150 @@
+"""Bad input gets a clear GraphQL error and the right status, never a 500 or a stack trace.
+
+application/json keeps 200 for GraphQL errors; application/graphql-response+json gets the
+GraphQL-over-HTTP status codes (400 before execution, 401 without a principal)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from unittest.mock import patch
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from tests import factories as f
+from tests.graphql_client import GRAPHQL_RESPONSE, JSON, graphql_client
+
+pytestmark = pytest.mark.anyio
+
+DEEP = "{ me { user { manager { manager { manager { manager { manager { manager { manager { manager { manager { name } } } } } } } } } } } }"  # noqa: E501
+ALIASES = "{ " + " ".join(f"a{i}: stages {{ name }}" for i in range(40)) + " }"
+HUGE = "{ stages { " + " ".join(["name"] * 2100) + " } }"
+
+# (query, variables, status for application/json, for graphql-response+json)
+CASES: dict[str, tuple[str, dict[str, Any] | None, int, int]] = {
+    "syntax": ("{ stages { name }", None, 200, 400),
+    "unknown field": ("{ stages { nope } }", None, 200, 400),
+    "wrong variable type": (
+        "query($f: OpportunityFilterInput) { opportunities(filter: $f) { totalCount } }",
+        {"f": {"amountMin": "lots"}},
+        200,
+        400,
+    ),
+    "wrong literal type": ('{ opportunities(first: "ten") { totalCount } }', None, 200, 400),
+    "too deep": (DEEP, None, 200, 400),
+    "too many aliases": (ALIASES, None, 200, 400),
+    "too many tokens": (HUGE, None, 200, 400),
+    "invalid id": ('{ opportunity(id: "abc") { id } }', None, 200, 200),
+}
+
+
+@pytest.mark.parametrize("accept", [JSON, GRAPHQL_RESPONSE])
+@pytest.mark.parametrize("case", list(CASES))
+async def test_bad_input_statuses(store_engine: Engine, case: str, accept: str) -> None:
+    team = f.team(store_engine)
+    query, variables, json_status, spec_status = CASES[case]
+    async with graphql_client(store_engine, max_query_depth=8) as client:
+        response = await client.post(query, variables, as_user=team.reps[0], accept=accept)
+    assert response.status_code == (json_status if accept == JSON else spec_status), response.text
+    assert response.headers["content-type"].startswith(accept)
+    payload = response.json()
+    assert payload["errors"], payload
+    assert all("Traceback" not in e["message"] for e in payload["errors"])
+
+
+@pytest.mark.parametrize("accept", [JSON, GRAPHQL_RESPONSE])
+@pytest.mark.parametrize("token", [None, "forged.token.value", "expired"])
+async def test_missing_or_bad_tokens(store_engine: Engine, accept: str, token: str | None) -> None:
+    team = f.team(store_engine)
+    async with graphql_client(store_engine) as client:
+        if token == "expired":
+            from auth.dev_tokens import issue_dev_token
+
+            token = issue_dev_token(client.settings, f.ORG_A, team.reps[0].id, ttl_seconds=-5)
+        response = await client.post("{ me { accessLevel } }", token=token or "", accept=accept)
+    assert response.status_code == (200 if accept == JSON else 401)
+    [error] = response.json()["errors"]
+    assert error["extensions"] == {"code": "UNAUTHENTICATED"}
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_a_bug_is_masked_and_logged_with_a_request_id(
+    store_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    team = f.team(store_engine)
+    caplog.set_level(logging.ERROR, logger="dealpulse.graphql")
+    async with graphql_client(store_engine) as client:
+        with patch("resolvers.status.queries.stages", side_effect=RuntimeError("secret detail")):
+            response = await client.post("{ stages { name } }", as_user=team.reps[0])
+    [error] = response.json()["errors"]
+    assert error["message"] == "Unexpected error."
+    assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    request_id = error["extensions"]["requestId"]
+    assert request_id == response.headers["x-request-id"]
+    assert "secret detail" not in response.text
+    assert request_id in caplog.text
+    assert "secret detail" in caplog.text  # the trace is in the log, not the response
+
+
+async def test_get_serves_queries_but_refuses_mutations(store_engine: Engine) -> None:
+    team = f.team(store_engine)
+    async with graphql_client(store_engine) as client:
+        token = client.token_for(team.reps[0])
+        headers = {"authorization": f"Bearer {token}", "accept": JSON}
+        ok = await client.http.get(
+            "/graphql", params={"query": "{ stages { name } }"}, headers=headers
+        )
+        refused = await client.http.get(
+            "/graphql", params={"query": "mutation { x }"}, headers=headers
+        )
+        page = await client.http.get("/graphql", headers={"accept": "text/html"})
+    assert ok.status_code == 200
+    assert len(ok.json()["data"]["stages"]) == 6
+    assert refused.status_code == 405
+    assert "errors" in refused.json()
+    assert page.status_code == 200
+    assert "graphiql" in page.text.lower()
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [("{not json", "application/json"), ("query=x", "text/plain"), ("{}", "application/json")],
+)
+async def test_malformed_http_bodies_are_400(
+    store_engine: Engine, content: str, content_type: str
+) -> None:
+    team = f.team(store_engine)
+    async with graphql_client(store_engine) as client:
+        response = await client.http.post(
+            "/graphql",
+            content=content,
+            headers={
+                "content-type": content_type,
+                "accept": GRAPHQL_RESPONSE,
+                "authorization": f"Bearer {client.token_for(team.reps[0])}",
+            },
+        )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"]
+
+
+async def test_health_and_readiness(store_engine: Engine) -> None:
+    async with graphql_client(store_engine) as client:
+        assert (await client.http.get("/healthz")).status_code == 200
+        assert (await client.http.get("/readyz")).json() == {"status": "ready"}
+
+
+async def test_readiness_fails_when_the_database_is_unreachable() -> None:
+    from api.app import create_app
+    from store.engine import make_engine
+    from tests.graphql_client import make_settings
+
+    engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    app = create_app(make_settings(), engine=engine)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        response = await http.get("/readyz")
+    engine.dispose()
+    assert response.status_code == 503
