@@ -30,3 +30,7 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=30, ge=1)
     max_tokens: int = Field(default=2000, ge=10)
     max_page_size: int = Field(default=200, ge=1)
+    # Secrets of the non-JWT Salesforce flows (see api/orgs.py); never stored in the database.
+    sf_client_secret: SecretStr = Field(default=SecretStr(""))
+    sf_password: SecretStr = Field(default=SecretStr(""))
+    sf_refresh_token: SecretStr = Field(default=SecretStr(""))

@@ -12,7 +12,7 @@ import pytest
 from tests.devorg_server import RunningDevorg
 
 REPO = Path(__file__).resolve().parent.parent
-OUR_PACKAGES = ["api", "devorg", "salesforce"]
+OUR_PACKAGES = ["api", "schema", "resolvers", "auth", "rules", "salesforce", "store", "devorg"]
 
 
 @pytest.mark.parametrize("name", OUR_PACKAGES)

@@ -1,0 +1,94 @@
+"""`dealpulse connect`, `sync` and `serve`: registering orgs, syncing them, serving the API."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import uvicorn
+from rich.progress import Progress, TaskID
+
+from api.app import create_app
+from api.orgs import OrgRefresher
+from api.settings import Settings
+from store import queries
+from store.engine import make_engine
+from store.migrate import upgrade
+from store.mirror import Mirror
+
+
+def connect_org(settings: Settings, *, org_id: str, name: str, **connection: object) -> None:
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        Mirror(engine, org_id).ensure_org(name=name, **connection)
+    finally:
+        engine.dispose()
+
+
+def connect_devorg(settings: Settings, devorg_json: Path) -> str:
+    """Register the devorg of a devorg.json (JWT bearer as its admin); returns the org id."""
+    config = json.loads(devorg_json.read_text())
+    key_file = Path(config["jwt_private_key_file"])
+    connect_org(
+        settings,
+        org_id=config["org_id"],
+        name="devorg: Brightwave Software",
+        instance_url=config["instance_url"],
+        api_version=config["api_version"],
+        auth_flow="jwt",
+        client_id=config["client_id"],
+        username=config["users"]["admin"]["username"],
+        private_key_file=str(key_file.resolve()),
+        is_devorg=True,
+    )
+    return str(config["org_id"])
+
+
+def sync_orgs(settings: Settings, only: str | None, bar: Progress) -> bool:
+    """One full incremental pass per org with a progress bar; False if any failed."""
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    refresher = OrgRefresher(engine, settings)
+    ok = True
+    try:
+        orgs = [o for o in queries.all_orgs(engine) if only is None or o.id == only]
+        if not orgs:
+            bar.console.print("no org connected: run 'dealpulse connect' first")
+            return False
+        with bar:
+            for org in orgs:
+                task = bar.add_task(f"{org.name}: records", total=None)
+
+                def advance(_sobject: str, _page: int, rows: int, task: TaskID = task) -> None:
+                    bar.advance(task, rows)
+
+                try:
+                    result = refresher.refresh(org.id, "full", on_page=advance)
+                except Exception as error:  # reported, then the next org
+                    ok = False
+                    bar.console.print(f"[red]{org.id}: sync failed: {type(error).__name__}")
+                    continue
+                counts = ", ".join(f"{k} {v}" for k, v in result.sync.counts.items() if v)
+                bar.console.print(
+                    f"{org.id}: {counts or 'no changes'}; {result.sync.api_calls} API calls; "
+                    f"facts refreshed for {result.facts_refreshed} opportunities"
+                )
+    finally:
+        refresher.close()
+        engine.dispose()
+    return ok
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    refresher = OrgRefresher(engine, settings)
+    app = create_app(
+        settings, engine=engine, sync_org=refresher.hot, background_sync=refresher.full_all
+    )
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info")
+    finally:
+        refresher.close()
+        engine.dispose()

@@ -1,0 +1,89 @@
+"""Connected orgs at run time: one Gateway per org, and the one lock that keeps a sync pass of
+an org from overlapping another (the request-time hot pass and the background full pass run
+in different threads).
+
+Secrets never live in the database: JWT bearer needs only the org's private key file (the
+multi-org path); the password, client-credentials and refresh-token flows take their secret
+from the settings (`DEALPULSE_SF_PASSWORD`, `DEALPULSE_SF_CLIENT_SECRET`,
+`DEALPULSE_SF_REFRESH_TOKEN`), which suits one org per deployment.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from typing import Literal, cast
+
+from pydantic import SecretStr
+from sqlalchemy import Engine
+
+from api.settings import Settings
+from resolvers.mirror_refresh import RefreshResult, refresh_org
+from salesforce.gateway import AuthFlow, Gateway, OrgConnection
+from salesforce.sync import HOT_OBJECTS, PageHook
+from store import queries
+from store.models import Org
+
+
+def _secret(value: SecretStr) -> str | None:
+    return value.get_secret_value() or None
+
+
+def connection_for(org: Org, settings: Settings) -> OrgConnection:
+    return OrgConnection(
+        instance_url=org.instance_url,
+        api_version=org.api_version,
+        auth_flow=cast(AuthFlow, org.auth_flow),
+        client_id=org.client_id,
+        client_secret=_secret(settings.sf_client_secret),
+        username=org.username,
+        password=_secret(settings.sf_password),
+        private_key_file=org.private_key_file,
+        refresh_token=_secret(settings.sf_refresh_token),
+        is_devorg=org.is_devorg,
+    )
+
+
+class UnknownOrg(LookupError):
+    pass
+
+
+class OrgRefresher:
+    """Refreshes orgs' mirrors: `hot(org_id)` for requests, `full(org_id)` for the loop."""
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self._engine = engine
+        self._settings = settings
+        self._gateways: dict[str, Gateway] = {}
+        self._registry_lock = threading.Lock()
+        self._pass_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+
+    def gateway(self, org_id: str) -> Gateway:
+        with self._registry_lock:
+            if org_id not in self._gateways:
+                org = queries.org(self._engine, org_id)
+                if org is None:
+                    raise UnknownOrg(org_id)
+                self._gateways[org_id] = Gateway(connection_for(org, self._settings))
+            return self._gateways[org_id]
+
+    def refresh(
+        self, org_id: str, kind: Literal["hot", "full"], on_page: PageHook | None = None
+    ) -> RefreshResult:
+        gateway = self.gateway(org_id)
+        with self._pass_locks[org_id]:
+            objects = HOT_OBJECTS if kind == "hot" else None
+            return refresh_org(self._engine, gateway, org_id, objects=objects, on_page=on_page)
+
+    def hot(self, org_id: str) -> RefreshResult:
+        """The request-time pass: one API call when little changed (see HOT_OBJECTS)."""
+        return self.refresh(org_id, "hot")
+
+    def full_all(self) -> None:
+        """A full incremental pass of every connected org (the background loop's tick)."""
+        for org in queries.all_orgs(self._engine):
+            self.refresh(org.id, "full")
+
+    def close(self) -> None:
+        for gateway in self._gateways.values():
+            gateway.close()
