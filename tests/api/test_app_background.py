@@ -1,0 +1,36 @@
+"""`dealpulse serve`'s background sync loop: it ticks while the app lives, survives a failing
+tick, and stops with the app."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import Engine
+
+from api.app import create_app
+from tests.graphql_client import make_settings
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_background_sync_ticks_survives_failures_and_stops(store_engine: Engine) -> None:
+    ticks: list[int] = []
+
+    def tick() -> None:
+        ticks.append(len(ticks))
+        if len(ticks) == 1:
+            raise ConnectionError("Salesforce unreachable")
+
+    app = create_app(
+        make_settings(sync_interval_seconds=0.01), engine=store_engine, background_sync=tick
+    )
+    async with app.router.lifespan_context(app):
+        for _ in range(200):
+            if len(ticks) >= 3:
+                break
+            await asyncio.sleep(0.01)
+    assert len(ticks) >= 3, "the loop must go on after a failing tick"
+    stopped_at = len(ticks)
+    await asyncio.sleep(0.05)
+    assert len(ticks) == stopped_at
