@@ -25,6 +25,7 @@ class ErrorCode(StrEnum):
     INVALID_ARGUMENT = "invalid_argument"  # a constant argument that can never work (bad regex)
     BAD_FIELD_TYPE = "bad_field_type"  # the catalog names a Salesforce type we do not know
     BAD_RECORD_VALUE = "bad_record_value"  # "abc" for a currency field
+    MISSING_NOW = "missing_now"  # the formula reads the clock but no `now` was given
     EVALUATION = "evaluation"  # a result too large to represent (huge LPAD, 10^10^10)
 
 

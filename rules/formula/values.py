@@ -1,0 +1,238 @@
+"""Runtime values: what record values become inside a formula, and what results become.
+
+Inside the evaluator a value of formula type ... is ...:
+checkbox -> bool (None: unknown, e.g. a comparison with a blank; never fires an alert);
+number, currency, percent -> Decimal (percent as a fraction: 10 % is Decimal("0.1"));
+date -> datetime.date; datetime -> aware datetime in UTC; time -> datetime.time;
+text, picklist, multipicklist -> str. Any of them may be None: blank. Blank text and ""
+are the same thing (Salesforce makes no difference), so functions read text through `text()`.
+
+Record values (JSON-like) are converted by `from_record`; a value that cannot be read as the
+field's type raises FormulaError(bad_record_value). Percent fields are given in percent points,
+as the Salesforce API returns them (12.5 means 12.5 %), and percent results come back the same
+way. Results (`to_result`): Decimal for numbers, date, aware datetime, time, str, bool; blank as
+None (blank text "" becomes None too).
+
+`Fault` is a Salesforce "#Error!" (division by zero, SQRT of a negative, an impossible DATE,
+a result too large): it aborts the evaluation of the formula for that record only.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from rules.formula.errors import ErrorCode, FormulaError
+from rules.formula.types import FormulaType
+
+T = FormulaType
+Value = bool | Decimal | date | datetime | time | str | None
+
+MAX_TEXT = 131_072  # the largest Salesforce text (long text area): longer results are #Error!
+MAX_MAGNITUDE = Decimal("1e40")  # beyond this a number is #Error! (Salesforce stops at 1e18)
+HUNDRED = Decimal(100)
+
+CONTEXT = decimal.Context(
+    prec=34,
+    rounding=decimal.ROUND_HALF_EVEN,
+    Emax=999,
+    Emin=-999,
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+)
+
+
+class Fault(Exception):
+    """A Salesforce #Error! for one record; `line`/`column` are filled in by the evaluator."""
+
+    def __init__(self, message: str, line: int = 0, column: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@contextmanager
+def decimal_context() -> Iterator[None]:
+    with decimal.localcontext(CONTEXT):
+        yield
+
+
+def text(value: Value) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def checked_text(value: str) -> str:
+    if len(value) > MAX_TEXT:
+        raise Fault(f"text result longer than {MAX_TEXT} characters")
+    return value
+
+
+def checked_number(value: Decimal) -> Decimal:
+    if not value.is_finite() or abs(value) > MAX_MAGNITUDE:
+        raise Fault("number too large")
+    return value
+
+
+def to_int(value: Decimal, low: int = -(10**9), high: int = 10**9) -> int:
+    """An integer argument (truncated toward zero), #Error! outside [low, high]."""
+    if not value.is_finite() or value < low or value > high:
+        raise Fault(f"number {value} out of range")
+    return int(value)
+
+
+def _bad(field: str, value: object, formula_type: FormulaType, hint: str = "") -> FormulaError:
+    shown = repr(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return FormulaError(
+        ErrorCode.BAD_RECORD_VALUE,
+        f"field {field!r} is {formula_type} but the record holds {shown}{hint}",
+    )
+
+
+def parse_datetime(raw: str) -> datetime | None:
+    """ISO 8601 text (with "T" or a space; "Z", "+00:00" or "+0000"; naive means UTC)."""
+    candidate = raw.strip()
+    if candidate.endswith(("Z", "z")):
+        candidate = candidate[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(candidate)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def parse_date(raw: str) -> date | None:
+    candidate = raw.strip()
+    if len(candidate) != 10:
+        return None
+    try:
+        return date.fromisoformat(candidate)
+    except ValueError:
+        return None
+
+
+def parse_time(raw: str) -> time | None:
+    candidate = raw.strip()
+    if candidate.endswith(("Z", "z")):
+        candidate = candidate[:-1]
+    try:
+        parsed = time.fromisoformat(candidate)
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=None, microsecond=parsed.microsecond // 1000 * 1000)
+
+
+def parse_number(raw: object) -> Decimal | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int | Decimal):
+        number = Decimal(raw)
+    elif isinstance(raw, float):
+        number = Decimal(repr(raw))
+    elif isinstance(raw, str) and 0 < len(raw.strip()) <= 100:
+        try:
+            number = Decimal(raw.strip())
+        except decimal.InvalidOperation:
+            return None
+    else:
+        return None
+    if not number.is_finite() or abs(number) > MAX_MAGNITUDE:
+        return None
+    return number
+
+
+def from_record(field: str, formula_type: FormulaType, raw: object) -> Value:
+    """The formula value of a record value; FormulaError(bad_record_value) when it cannot be."""
+    if raw is None or formula_type is T.NULL:
+        return False if formula_type is T.CHECKBOX else None
+    if formula_type is T.CHECKBOX:
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
+            return raw.strip().lower() == "true"
+        raise _bad(field, raw, formula_type)
+    if formula_type in (T.NUMBER, T.CURRENCY, T.PERCENT):
+        if isinstance(raw, str) and not raw.strip():
+            return None
+        number = parse_number(raw)
+        if number is None:
+            raise _bad(field, raw, formula_type, " (expected a number)")
+        return number / HUNDRED if formula_type is T.PERCENT else number
+    if formula_type is T.DATE:
+        if isinstance(raw, datetime):
+            raise _bad(field, raw, formula_type, " (expected a date, not a datetime)")
+        if isinstance(raw, date):
+            return raw
+        parsed_date = parse_date(raw) if isinstance(raw, str) else None
+        if parsed_date is None:
+            raise _bad(field, raw, formula_type, " (expected YYYY-MM-DD)")
+        return parsed_date
+    if formula_type is T.DATETIME:
+        if isinstance(raw, datetime):
+            return raw.replace(tzinfo=UTC) if raw.tzinfo is None else raw.astimezone(UTC)
+        parsed = parse_datetime(raw) if isinstance(raw, str) else None
+        if parsed is None:
+            raise _bad(field, raw, formula_type, " (expected an ISO 8601 date and time)")
+        return parsed
+    if formula_type is T.TIME:
+        if isinstance(raw, time):
+            return raw.replace(tzinfo=None)
+        parsed_time = parse_time(raw) if isinstance(raw, str) else None
+        if parsed_time is None:
+            raise _bad(field, raw, formula_type, " (expected HH:MM:SS)")
+        return parsed_time
+    if formula_type is T.MULTIPICKLIST and isinstance(raw, list | tuple):
+        if all(isinstance(item, str) for item in raw):
+            return ";".join(raw)
+        raise _bad(field, raw, formula_type)
+    if isinstance(raw, str):
+        return raw
+    raise _bad(field, raw, formula_type, " (expected text)")
+
+
+def to_result(formula_type: FormulaType, value: Value) -> Value:
+    if value is None or value == "":
+        return None
+    if formula_type is T.PERCENT and isinstance(value, Decimal):
+        return value * HUNDRED
+    return value
+
+
+def add_days(moment: date, days: Decimal) -> date:
+    try:
+        return moment + timedelta(days=to_int(days, -(10**7), 10**7))
+    except OverflowError:
+        raise Fault("date out of range") from None
+
+
+def add_fractional_days(moment: datetime, days: Decimal) -> datetime:
+    millis = to_int((days * 86_400_000).to_integral_value(decimal.ROUND_HALF_UP), -(10**15), 10**15)
+    try:
+        return moment + timedelta(milliseconds=millis)
+    except OverflowError:
+        raise Fault("datetime out of range") from None
+
+
+def millis_of(moment: time) -> int:
+    return ((moment.hour * 60 + moment.minute) * 60 + moment.second) * 1000 + (
+        moment.microsecond // 1000
+    )
+
+
+def time_from_millis(millis: int) -> time:
+    millis %= 86_400_000
+    seconds, milli = divmod(millis, 1000)
+    minutes, second = divmod(seconds, 60)
+    hour, minute = divmod(minutes, 60)
+    return time(hour, minute, second, milli * 1000)
+
+
+def days_between(later: datetime, earlier: datetime) -> Decimal:
+    micros = (later - earlier) // timedelta(microseconds=1)
+    return Decimal(micros) / Decimal(86_400_000_000)
