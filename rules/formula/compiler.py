@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from rules.formula import ast
-from rules.formula.checker import Catalog, check
+from rules.formula.checker import ORIGIN_DATETIME, Catalog, check
 from rules.formula.errors import ErrorCode, FormulaError
 from rules.formula.evaluator import build
 from rules.formula.parser import parse
@@ -98,8 +98,8 @@ def compile_formula(text: str, fields: Mapping[str, str]) -> CompiledFormula:
     field_types: dict[str, FormulaType] = {}
     uses_now = False
     for node in ast.walk(tree):
-        if isinstance(node, ast.FieldRef) and node.field is not None and node.type is not None:
-            field_types[node.field] = node.type
+        if isinstance(node, ast.FieldRef) and node.field not in (None, ORIGIN_DATETIME):
+            field_types[str(node.field)] = node.type or FormulaType.NULL
         elif isinstance(node, ast.Call) and node.name in CLOCK_FUNCTIONS:
             uses_now = True
     with decimal_context():

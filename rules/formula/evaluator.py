@@ -7,7 +7,10 @@ raised it, for error reports.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from rules.formula import ast, fn_date, fn_logic, fn_math, fn_regex, fn_text
+from rules.formula.checker import ORIGIN_DATETIME
 from rules.formula.operators import build_binary, build_unary
 from rules.formula.runtime import Builder, Compiled, Env, constant
 from rules.formula.values import Fault, Value
@@ -29,6 +32,8 @@ def _located(node: ast.Node, inner: Compiled) -> Compiled:
             if not fault.line:
                 fault.line, fault.column = node.line, node.column
             raise
+        except ArithmeticError:  # a decimal signal (Overflow, InvalidOperation): #Error! too
+            raise Fault("arithmetic error", node.line, node.column) from None
 
     return run
 
@@ -47,6 +52,8 @@ def build(node: ast.Node) -> Compiled:
     if isinstance(node, ast.NullLit):
         return constant(None)
     if isinstance(node, ast.FieldRef):
+        if node.field == ORIGIN_DATETIME:
+            return constant(datetime(1900, 1, 1, tzinfo=UTC))
         return _field(node.field or node.name)
     if isinstance(node, ast.UnaryOp):
         return build_unary(node, build(node.operand))

@@ -106,6 +106,8 @@ def _log(value: Value) -> Value:
 
 def power(base: Decimal, exponent: Decimal) -> Decimal:
     """`^`: exact for integer exponents, #Error! for results beyond 1e40 or 0 ^ negative."""
+    if base.is_zero() and exponent.is_zero():
+        return ONE
     if base.is_zero() and exponent < 0:
         raise Fault("division by zero")
     if base < 0 and exponent != exponent.to_integral_value():

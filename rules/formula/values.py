@@ -200,7 +200,8 @@ def to_result(formula_type: FormulaType, value: Value) -> Value:
     if value is None or value == "":
         return None
     if formula_type is T.PERCENT and isinstance(value, Decimal):
-        return value * HUNDRED
+        scaled = (value * HUNDRED).normalize()
+        return scaled.quantize(Decimal(1)) if scaled.as_tuple().exponent > 0 else scaled  # type: ignore[operator]
     return value
 
 
