@@ -152,11 +152,11 @@ def evaluate_bulk_many(
     now = _utc(now)
     plans = [plan_bulk(compiled, frame, now) for compiled in formulas]
     native = [(i, plan) for i, plan in enumerate(plans) if plan.native]
-    table = (
-        frame.frame.select([expr for i, plan in native for expr in _columns(plan, i)])
-        if native
-        else pl.DataFrame()
-    )
+    base = frame.frame if frame.frame.width else pl.DataFrame({"_": [0] * frame.height})
+    # the row index makes formulas without fields (constants, TODAY()) one value per row
+    row_index = pl.int_range(pl.len()).alias("_row")
+    exprs = [expr for i, plan in native for expr in _columns(plan, i)]
+    table = base.select([row_index, *exprs])
     results: list[BulkResult] = []
     everything = range(frame.height)
     for index, plan in enumerate(plans):

@@ -70,7 +70,7 @@ class BulkFrame:
 
     @property
     def height(self) -> int:
-        return self.frame.height
+        return len(self.records) if self.records else self.frame.height
 
 
 def _scale(number: Decimal) -> int:
