@@ -8,29 +8,26 @@ starts at 1. Case-sensitive throughout, as in Salesforce. Results longer than 13
 characters (LPAD(x, 1e9), repeated SUBSTITUTE) are #Error!.
 
 TEXT: numbers print plainly without exponent or trailing zeros beyond the value's own scale
-(TEXT(500000) = "500000", TEXT(1.50) = "1.50" keeps the literal's scale); percent in percent
-points; dates "YYYY-MM-DD"; datetimes "YYYY-MM-DD HH:MM:SSZ" in GMT (as Salesforce); times
-"HH:MM:SS.mmm"; picklists their API value; checkbox "true"/"false".
+(TEXT(500000) = "500000", TEXT(1.50) = "1.50" keeps the literal's scale); a percent as the
+fraction formulas compute with (TEXT of 30 % is "0.3": Salesforce's TEXT "returns percents in
+the form of a decimal"); dates "YYYY-MM-DD"; datetimes "YYYY-MM-DD HH:MM:SSZ" in GMT (as
+Salesforce); times "HH:MM:SS.mmm"; picklists their API value; checkbox "true"/"false".
 VALUE: text -> number; text that is not a number is #Error!.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 
-from rules.formula import ast
 from rules.formula.fn_math import num
-from rules.formula.runtime import Builder, Compiled, Env, eager
+from rules.formula.runtime import Builder, eager
 from rules.formula.types import FormulaType
 from rules.formula.values import (
-    HUNDRED,
     MAX_TEXT,
     Fault,
     Value,
     checked_number,
-    checked_text,
     text,
     to_int,
 )
@@ -131,18 +128,14 @@ def _substitute(value: Value, old: Value, new: Value) -> Value:
     return source.replace(target, replacement)
 
 
-def format_number(value: Decimal) -> str:
-    return f"{value:f}"
-
-
-def format_value(value: Value, formula_type: FormulaType) -> str:
-    """TEXT() of a value of the given type (see the module docstring)."""
+def format_value(value: Value) -> str:
+    """TEXT() of a value (see the module docstring)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        return format_number(value * HUNDRED if formula_type is T.PERCENT else value)
+        return f"{value:f}"
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S") + "Z"
     if isinstance(value, date):
@@ -150,16 +143,6 @@ def format_value(value: Value, formula_type: FormulaType) -> str:
     if isinstance(value, time):
         return value.strftime("%H:%M:%S.") + f"{value.microsecond // 1000:03d}"
     return value
-
-
-def _text(call: ast.Call, args: Sequence[Compiled]) -> Compiled:
-    (arg,) = args
-    formula_type = call.args[0].type or T.NULL
-
-    def run(env: Env) -> Value:
-        return format_value(arg(env), formula_type)
-
-    return run
 
 
 def parse_value(value: Value) -> Value:
@@ -177,21 +160,6 @@ def parse_value(value: Value) -> Value:
     return checked_number(number)
 
 
-def _checked(builder: Builder) -> Builder:
-    """Bound the length of every text result."""
-
-    def build(call: ast.Call, args: Sequence[Compiled]) -> Compiled:
-        inner = builder(call, args)
-
-        def run(env: Env) -> Value:
-            result = inner(env)
-            return checked_text(result) if isinstance(result, str) else result
-
-        return run
-
-    return build
-
-
 BUILDERS: dict[str, Builder] = {
     "LEN": eager(_len),
     "LEFT": eager(_left),
@@ -206,7 +174,7 @@ BUILDERS: dict[str, Builder] = {
     "BEGINS": eager(_begins),
     "FIND": eager(_find),
     "SUBSTITUTE": eager(_substitute),
-    "TEXT": _checked(_text),
+    "TEXT": eager(format_value),
     "VALUE": eager(parse_value),
     "BR": eager(lambda: "\n"),
 }

@@ -127,6 +127,8 @@ CASES: list[tuple[str, dict[str, object], object]] = [
     ("TEXT(CreatedDate)", {"CreatedDate": "2026-07-01T10:00:00Z"}, "2026-07-01 10:00:00Z"),
     ("TEXT(StageName)", {"StageName": "Prospecting"}, "Prospecting"),
     ("TEXT(Amount)", BLANK, None),
+    ("TEXT(Discount)", {"Discount": 30}, "0.3"),  # Salesforce: percents as a decimal
+    ("TEXT(Discount)", {"Discount": 12.5}, "0.125"),
     ("VALUE('42.5') + 1", BLANK, D("43.5")),
     ("VALUE('abc')", BLANK, None),
     ("REGEX('ABC-123', '[A-Z]+-[0-9]+')", BLANK, True),
