@@ -190,14 +190,13 @@ def _blankvalue(c: Compiler, node: ast.Call) -> Col:
 
 
 def _ispickval(c: Compiler, node: ast.Call) -> Col:
-    picklist, literal = (c.coerce(col, T.TEXT).expr for col in _args(c, node))
+    picklist, literal = _text_args(c, node)
     return Col(picklist == literal, T.CHECKBOX)
 
 
 def _includes(c: Compiler, node: ast.Call) -> Col:
-    values, wanted = (c.coerce(col, T.TEXT).expr for col in _args(c, node))
-    found = values.str.split(";").list.contains(wanted)
-    return Col(pl.when(wanted == "").then(False).otherwise(found), T.CHECKBOX)
+    values, wanted = _text_args(c, node)  # the checker made `wanted` a non-blank literal
+    return Col(values.str.split(";").list.contains(wanted), T.CHECKBOX)
 
 
 # -- math ------------------------------------------------------------------------------------

@@ -122,15 +122,37 @@ def _blankvalue(call: ast.Call, args: Sequence[ast.Node]) -> T:
     return unify(call, [args[0].type or T.NULL, args[1].type or T.NULL], f"{call.name} arguments")
 
 
+def _text_literal(call: ast.Call, args: Sequence[ast.Node]) -> str:
+    """The value compared with a picklist: Salesforce accepts only a text literal in quotes
+    ("it cannot be a merge field or the result of a function"), so a rule cannot compare two
+    fields this way; TEXT(picklist) = expression is the documented route for that."""
+    literal = args[1]
+    if isinstance(literal, ast.StringLit):
+        return literal.value
+    raise FormulaError(
+        ErrorCode.PICKLIST_USAGE,
+        f"{call.name} argument 2 at {literal.line}:{literal.column} must be a text literal in "
+        "quotes, not a field or a function result (compare TEXT(...) with = instead)",
+        literal.line,
+        literal.column,
+    )
+
+
 def _ispickval(call: ast.Call, args: Sequence[ast.Node]) -> T:
     expect(call, args, 0, frozenset({T.PICKLIST}))
-    expect(call, args, 1, TEXT)
+    _text_literal(call, args)
     return T.CHECKBOX
 
 
 def _includes(call: ast.Call, args: Sequence[ast.Node]) -> T:
     expect(call, args, 0, frozenset({T.MULTIPICKLIST}))
-    expect(call, args, 1, TEXT)
+    if not _text_literal(call, args).strip():  # Salesforce: an error for "" or " "
+        raise FormulaError(
+            ErrorCode.INVALID_ARGUMENT,
+            f"INCLUDES at {call.line}:{call.column} needs a value to look for, not a blank text",
+            args[1].line,
+            args[1].column,
+        )
     return T.CHECKBOX
 
 

@@ -152,7 +152,7 @@ def checkboxes(depth: int) -> Text:
         st.just("Flag"),
         st.sampled_from(["TRUE", "FALSE"]),
         st.sampled_from(STAGES).map(lambda s: f"ISPICKVAL(Stage, {_quote(s)})"),
-        st.sampled_from(["'a'", "'b'", "''"]).map(lambda s: f"INCLUDES(Tags, {s})"),
+        st.sampled_from(["'a'", "'b'", "'c'"]).map(lambda s: f"INCLUDES(Tags, {s})"),
         st.sampled_from(list(FIELDS)).map(lambda f: f"ISBLANK({f})"),
     )
     if depth <= 0:

@@ -44,6 +44,12 @@ COMPILE_ERRORS = [
     ("StageName", ErrorCode.PICKLIST_USAGE, 1, 1, "cannot return a picklist"),
     ("TEXT(Tags)", ErrorCode.PICKLIST_USAGE, 1, 6, "INCLUDES, ISBLANK or ISNULL"),
     ("ISPICKVAL(Name, 'x')", ErrorCode.TYPE_MISMATCH, 1, 11, "must be picklist"),
+    # Salesforce: the value "cannot be a merge field or the result of a function"
+    ("ISPICKVAL(StageName, Name)", ErrorCode.PICKLIST_USAGE, 1, 22, "must be a text literal in quotes"),
+    ("ISPICKVAL(StageName, TEXT(StageName))", ErrorCode.PICKLIST_USAGE, 1, 22, "text literal"),
+    ("ISPICKVAL(StageName, NULL)", ErrorCode.PICKLIST_USAGE, 1, 22, "text literal"),
+    ("INCLUDES(Tags, Name)", ErrorCode.PICKLIST_USAGE, 1, 16, "text literal"),
+    ("INCLUDES(Tags, ' ')", ErrorCode.INVALID_ARGUMENT, 1, 16, "not a blank text"),
     ("ISCHANGED(Amount)", ErrorCode.EDIT_TIME_FUNCTION, 1, 1, "evaluates rules continuously"),
     ("PRIORVALUE(Amount) > 1", ErrorCode.EDIT_TIME_FUNCTION, 1, 1, "only has a meaning while a record is being saved"),
     ("ISNEW()", ErrorCode.EDIT_TIME_FUNCTION, 1, 1, "ISNEW"),
