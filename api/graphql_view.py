@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -77,6 +78,17 @@ class GraphQLView(GraphQL[RequestContext | None, None]):
             max_page_size=settings.max_page_size,
             default_page_size=min(DEFAULT_PAGE_SIZE, settings.max_page_size),
         )
+
+    def decode_json(self, data: str | bytes) -> object:
+        """A JSON object (or a list, which strawberry refuses as a batch). Anything else, and
+        JSON nested too deeply for the parser, is the client's error (400), not a crash."""
+        try:
+            decoded = json.loads(data)
+        except RecursionError:
+            raise HTTPException(400, "the JSON is nested too deeply") from None
+        if not isinstance(decoded, dict | list):
+            raise HTTPException(400, "expected a JSON object")
+        return decoded
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub = GraphQLSubResponse()

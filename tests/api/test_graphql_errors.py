@@ -110,7 +110,14 @@ async def test_get_serves_queries_but_refuses_mutations(store_engine: Engine) ->
 
 @pytest.mark.parametrize(
     ("content", "content_type"),
-    [("{not json", "application/json"), ("query=x", "text/plain"), ("{}", "application/json")],
+    [
+        ("{not json", "application/json"),
+        ("query=x", "text/plain"),
+        ("{}", "application/json"),
+        # JSON, but not an object: strawberry would crash on it with a 500.
+        *((body, "application/json") for body in ("5", '"query"', "null", "true")),
+        ('{"variables": ' + '{"a": ' * 5000 + "1" + "}" * 5001, "application/json"),
+    ],
 )
 async def test_malformed_http_bodies_are_400(
     store_engine: Engine, content: str, content_type: str
@@ -148,3 +155,14 @@ async def test_readiness_fails_when_the_database_is_unreachable() -> None:
         response = await http.get("/readyz")
     engine.dispose()
     assert response.status_code == 503
+
+
+async def test_deeply_nested_variables_over_get_are_400(store_engine: Engine) -> None:
+    team = f.team(store_engine)
+    async with graphql_client(store_engine) as client:
+        response = await client.http.get(
+            "/graphql",
+            params={"query": "{ me { accessLevel } }", "variables": "[" * 5000},
+            headers={"authorization": f"Bearer {client.token_for(team.reps[0])}"},
+        )
+    assert response.status_code == 400
