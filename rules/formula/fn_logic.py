@@ -11,12 +11,11 @@ lazily, left to right, as Salesforce does, so IF(x = 0, 0, 1/x) never divides by
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
 
 from rules.formula import ast
 from rules.formula.runtime import Builder, Compiled, Env, eager
 from rules.formula.types import FormulaType
-from rules.formula.values import Value, text
+from rules.formula.values import Value, number_from_text, text
 
 T = FormulaType
 _TEXTUAL = (T.TEXT, T.PICKLIST, T.MULTIPICKLIST)
@@ -128,13 +127,9 @@ def _includes(values: Value, wanted: Value) -> Value:
 
 
 def is_number_text(value: Value) -> bool:
-    candidate = text(value).strip()
-    if not candidate or len(candidate) > 100:
-        return False
-    try:
-        return Decimal(candidate).is_finite()
-    except InvalidOperation:
-        return False
+    """ISNUMBER(): Salesforce documents FALSE for blanks and for any text with a space or
+    another special character, TRUE for scientific notation ("2E2")."""
+    return number_from_text(text(value)) is not None
 
 
 BUILDERS: dict[str, Builder] = {

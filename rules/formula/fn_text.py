@@ -18,19 +18,12 @@ VALUE: text -> number; text that is not a number is #Error!.
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from rules.formula.fn_math import num
 from rules.formula.runtime import Builder, eager
 from rules.formula.types import FormulaType
-from rules.formula.values import (
-    MAX_TEXT,
-    Fault,
-    Value,
-    checked_number,
-    text,
-    to_int,
-)
+from rules.formula.values import MAX_TEXT, Fault, Value, number_from_text, text, to_int
 
 T = FormulaType
 
@@ -146,18 +139,14 @@ def format_value(value: Value) -> str:
 
 
 def parse_value(value: Value) -> Value:
+    """VALUE(): the text as a number (surrounding spaces ignored), #Error! when it is none."""
     candidate = text(value).strip()
     if not candidate:
         return None
-    if len(candidate) > 100:
-        raise Fault("VALUE of text that is not a number")
-    try:
-        number = Decimal(candidate)
-    except InvalidOperation:
-        raise Fault(f"VALUE of text that is not a number: {candidate[:30]!r}") from None
-    if not number.is_finite():
-        raise Fault("VALUE of text that is not a number")
-    return checked_number(number)
+    number = number_from_text(candidate)
+    if number is None:
+        raise Fault(f"VALUE of text that is not a number: {candidate[:30]!r}")
+    return number
 
 
 BUILDERS: dict[str, Builder] = {

@@ -20,6 +20,7 @@ a result too large): it aborts the evaluation of the formula for that record onl
 from __future__ import annotations
 
 import decimal
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
@@ -84,7 +85,10 @@ def to_int(value: Decimal, low: int = -(10**9), high: int = 10**9) -> int:
 
 
 def _bad(field: str, value: object, formula_type: FormulaType, hint: str = "") -> FormulaError:
-    shown = repr(value)
+    try:
+        shown = repr(value)
+    except ValueError:  # an int of more than 4,300 digits has no repr
+        shown = f"a {type(value).__name__} too large to show"
     if len(shown) > 60:
         shown = shown[:57] + "..."
     return FormulaError(
@@ -128,18 +132,36 @@ def parse_time(raw: str) -> time | None:
     return parsed.replace(tzinfo=None, microsecond=parsed.microsecond // 1000 * 1000)
 
 
+# A number written as text: ASCII digits, one optional point, an optional exponent ("2E2" is a
+# number for Salesforce's ISNUMBER). Python's Decimal() alone would also take "1_000", "NaN",
+# "Infinity" and non-ASCII digits such as "١٢٣", which Salesforce does not.
+NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,4})?")
+
+
+def number_from_text(raw: str) -> Decimal | None:
+    """The number `raw` spells exactly (no surrounding spaces), None when it spells none or
+    one beyond the magnitude formulas allow."""
+    if len(raw) > 100 or not NUMBER_TEXT.fullmatch(raw):
+        return None
+    number = Decimal(raw)
+    return number if abs(number) <= MAX_MAGNITUDE else None
+
+
 def parse_number(raw: object) -> Decimal | None:
+    """A record's number: int, float, Decimal or numeric text (surrounding spaces ignored)."""
     if isinstance(raw, bool):
         return None
-    if isinstance(raw, int | Decimal):
-        number = Decimal(raw)
-    elif isinstance(raw, float):
+    if isinstance(raw, int):  # bounded first: Decimal() of a huge int raises ValueError
+        return Decimal(raw) if abs(raw) <= MAX_MAGNITUDE else None
+    if isinstance(raw, float):
+        # JSON numbers have no scale: 200000.0 is 200000 (TEXT() must not print "200000.0")
+        if raw.is_integer() and abs(raw) <= MAX_MAGNITUDE:
+            return Decimal(int(raw))
         number = Decimal(repr(raw))
-    elif isinstance(raw, str) and 0 < len(raw.strip()) <= 100:
-        try:
-            number = Decimal(raw.strip())
-        except decimal.InvalidOperation:
-            return None
+    elif isinstance(raw, Decimal):
+        number = raw
+    elif isinstance(raw, str):
+        return number_from_text(raw.strip())
     else:
         return None
     if not number.is_finite() or abs(number) > MAX_MAGNITUDE:

@@ -96,6 +96,8 @@ def test_unknown_catalog_type() -> None:
         ("Amount", True),
         ("Amount", float("nan")),
         ("Amount", [1]),
+        pytest.param("Amount", 10**5000, id="int-of-5001-digits"),  # no repr: ValueError escaped
+        ("Amount", "1_000"),  # Python's Decimal() reads 1000
         ("CloseDate", "2026-13-01"),
         ("CloseDate", 20260101),
         ("CreatedDate", "yesterday"),

@@ -131,6 +131,20 @@ CASES: list[tuple[str, dict[str, object], object]] = [
     ("TEXT(Discount)", {"Discount": 12.5}, "0.125"),
     ("VALUE('42.5') + 1", BLANK, D("43.5")),
     ("VALUE('abc')", BLANK, None),
+    ("VALUE(' 2E2 ')", BLANK, D("2E2")),
+    ("VALUE('1_000')", BLANK, None),  # Python's Decimal() would read 1000
+    ("VALUE('١٢٣')", BLANK, None),  # and 123 from Arabic-Indic digits
+    # ISNUMBER: Salesforce documents FALSE for blanks, spaces and special characters, TRUE for "2E2"
+    ("ISNUMBER('2E2')", BLANK, True),
+    ("ISNUMBER('123.123')", BLANK, True),
+    ("ISNUMBER('')", BLANK, False),
+    ("ISNUMBER('1 000')", BLANK, False),
+    ("ISNUMBER(' 12')", BLANK, False),
+    ("ISNUMBER('1_000')", BLANK, False),
+    ("ISNUMBER('NaN')", BLANK, False),
+    ("ISNUMBER('１２')", BLANK, False),
+    ("TEXT(Amount)", {"Amount": 200000.0}, "200000"),  # a JSON float has no scale to keep
+    ("TEXT(Amount)", {"Amount": 1000.5}, "1000.5"),
     ("REGEX('ABC-123', '[A-Z]+-[0-9]+')", BLANK, True),
     ("REGEX('xABC-123', '[A-Z]+-[0-9]+')", BLANK, False),
     ("REGEX('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!', '(a+)+b')", BLANK, False),
