@@ -37,9 +37,13 @@ class SchemaLimits:
 
 def is_expected(error: GraphQLError) -> bool:
     """Errors meant for the client: GraphQL's own (syntax, validation, limits, variables) and
-    our typed errors. Anything else that escaped a resolver is a bug."""
+    our typed errors. Anything else that escaped a resolver is a bug.
+
+    graphql-core wraps some of its own errors (a variable that a scalar refuses to coerce,
+    such as a JSON `NaN` for a Float) around another GraphQLError: those are the client's too.
+    """
     original = error.original_error
-    return original is None or isinstance(original, ClientError | DevTokenError)
+    return original is None or isinstance(original, ClientError | DevTokenError | GraphQLError)
 
 
 class MaskUnexpectedErrors(MaskErrors):

@@ -5,6 +5,7 @@ GraphQL-over-HTTP status codes (400 before execution, 401 without a principal)."
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 from unittest.mock import patch
@@ -86,6 +87,31 @@ async def test_a_bug_is_masked_and_logged_with_a_request_id(
     assert "secret detail" not in response.text
     assert request_id in caplog.text
     assert "secret detail" in caplog.text  # the trace is in the log, not the response
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+async def test_a_non_finite_float_variable_is_the_clients_error(
+    store_engine: Engine, caplog: pytest.LogCaptureFixture, constant: str
+) -> None:
+    # Python's JSON parser accepts these non-standard constants; Float coercion refuses them.
+    team = f.team(store_engine)
+    caplog.set_level(logging.ERROR, logger="dealpulse.graphql")
+    query = "query($a: Float) { opportunities(filter: {amountMin: $a}) { totalCount } }"
+    async with graphql_client(store_engine) as client:
+        response = await client.http.post(
+            "/graphql",
+            # json.dumps writes a non-finite float as the bare constant (NaN, Infinity).
+            content=json.dumps({"query": query, "variables": {"a": float(constant)}}),
+            headers={
+                "content-type": "application/json",
+                "accept": GRAPHQL_RESPONSE,
+                "authorization": f"Bearer {client.token_for(team.reps[0])}",
+            },
+        )
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert "Float cannot represent" in error["message"]
+    assert "unexpected error" not in caplog.text
 
 
 async def test_get_serves_queries_but_refuses_mutations(store_engine: Engine) -> None:
