@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from resolvers.context import RequestContext
 from resolvers.cursors import decode_cursor, encode_cursor
-from resolvers.errors import PageSizeError
+from resolvers.errors import ClientError, PageSizeError
 from resolvers.facts import FactsView, facts_view
 from resolvers.ids import normalize_id
 from resolvers.loaders import loader_call
@@ -18,6 +18,8 @@ from store.models import Account, Opportunity, OpportunityHistory, OpportunitySt
 from store.queries import OpportunityFilter, Ordering
 
 OPPORTUNITY_PREFIX = "006"
+# The most values a list in a filter may hold (ids, stage names).
+MAX_FILTER_VALUES = 500
 
 
 @dataclass(frozen=True)
@@ -51,10 +53,20 @@ def page_size(context: RequestContext, first: int | None) -> int:
     return first
 
 
+def _bounded(values: tuple[str, ...] | None, argument: str) -> tuple[str, ...] | None:
+    # Each value is a bound SQL parameter: PostgreSQL refuses a statement with more than
+    # 65,535, which would surface as a masked 500 instead of the client's error.
+    if values is not None and len(values) > MAX_FILTER_VALUES:
+        raise ClientError(f"{argument}: at most {MAX_FILTER_VALUES} values", field=argument)
+    return values
+
+
 def normalize_filter(where: OpportunityFilter) -> OpportunityFilter:
-    """Validates the ids a filter names (so a typo is an error, not an empty page)."""
-    owners = where.owner_ids
-    accounts = where.account_ids
+    """Validates the ids a filter names (so a typo is an error, not an empty page), and bounds
+    the length of its lists."""
+    owners = _bounded(where.owner_ids, "filter.ownerIds")
+    accounts = _bounded(where.account_ids, "filter.accountIds")
+    _bounded(where.stage_names, "filter.stageNames")
     return OpportunityFilter(
         **{
             **where.__dict__,

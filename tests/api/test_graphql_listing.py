@@ -142,6 +142,9 @@ async def test_cursor_pagination_walks_every_row_once(store_engine: Engine) -> N
         ({"first": 201}, "BAD_USER_INPUT"),
         ({"first": -1}, "BAD_USER_INPUT"),
         ({"filter": {"accountIds": ["not-an-id"]}}, "INVALID_ID"),
+        # More values than PostgreSQL takes bound parameters: refused before any SQL runs.
+        ({"filter": {"stageNames": ["Proposal"] * 70_000}}, "BAD_USER_INPUT"),
+        ({"filter": {"ownerIds": ["005000000000001AAA"] * 501}}, "BAD_USER_INPUT"),
     ],
 )
 async def test_bad_paging_input_is_a_clear_error(
