@@ -20,7 +20,7 @@ from graphql import GraphQLError
 from sqlalchemy import Engine
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
@@ -162,11 +162,28 @@ class GraphQLView(GraphQL[RequestContext | None, None]):
         response.headers["content-type"] = f"{media}; charset=utf-8"
         return response
 
+    def _bounded(self, receive: Receive) -> Receive:
+        """`receive`, refusing (413) a body longer than settings.max_body_bytes as it streams
+        in: Content-Length may be absent (chunked) or wrong, and Starlette buffers the body."""
+        limit = self.settings.max_body_bytes
+        received = 0
+
+        async def bounded() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise HTTPException(413, f"the request body is larger than {limit} bytes")
+            return message
+
+        return bounded
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        request = Request(scope=scope, receive=receive)
+        request = Request(scope=scope, receive=self._bounded(receive))
         try:
             response = await self.run(request)
         except HTTPException as error:

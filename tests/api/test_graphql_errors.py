@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 from unittest.mock import patch
 
@@ -161,6 +162,31 @@ async def test_malformed_http_bodies_are_400(
         )
     assert response.status_code == 400
     assert response.json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+async def test_an_oversized_body_is_413_before_it_is_read(
+    store_engine: Engine, chunked: bool
+) -> None:
+    team = f.team(store_engine)
+    body = json.dumps({"query": "{ me { accessLevel } }", "variables": {"x": "a" * 5000}})
+
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: sent chunked
+        for start in range(0, len(body), 1000):
+            yield body[start : start + 1000].encode()
+
+    async with graphql_client(store_engine, max_body_bytes=4096) as client:
+        response = await client.http.post(
+            "/graphql",
+            content=chunks() if chunked else body,
+            headers={
+                "content-type": "application/json",
+                "accept": GRAPHQL_RESPONSE,
+                "authorization": f"Bearer {client.token_for(team.reps[0])}",
+            },
+        )
+    assert response.status_code == 413
+    assert "larger than 4096 bytes" in response.json()["errors"][0]["message"]
 
 
 async def test_health_and_readiness(store_engine: Engine) -> None:
