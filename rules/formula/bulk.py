@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import polars as pl
@@ -39,7 +39,7 @@ from rules.formula.bulk_nodes import Compiler, Unsupported
 from rules.formula.compiler import CompiledFormula
 from rules.formula.errors import ErrorCode, FormulaError
 from rules.formula.types import FormulaType
-from rules.formula.values import Value
+from rules.formula.values import Value, utc_now
 
 T = FormulaType
 
@@ -75,18 +75,8 @@ class BulkPlan:
     reason: str = ""
 
 
-def _utc(now: datetime | None) -> datetime | None:
-    if now is None:
-        return None
-    return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
-
-
 def plan_bulk(compiled: CompiledFormula, frame: BulkFrame, now: datetime | None) -> BulkPlan:
-    if compiled.uses_now and now is None:
-        raise FormulaError(
-            ErrorCode.MISSING_NOW, "this formula reads the clock (TODAY, NOW...): pass now="
-        )
-    compiler = Compiler(frame, _utc(now))
+    compiler = Compiler(frame, compiled.clock(now))
     try:
         value, fault, fallback = compiler.compile_formula(compiled.tree, compiled.result_type)
     except Unsupported as why:
@@ -106,7 +96,12 @@ def _as_frame(
     fields = {name: str(kind) for name, kind in compiled.field_types.items()}
     if isinstance(frame, pl.DataFrame):
         return frame_from_columns(frame.to_dict(as_series=False), fields)
-    return frame_from_columns(frame, fields)
+    if isinstance(frame, Mapping):
+        return frame_from_columns(frame, fields)
+    raise FormulaError(
+        ErrorCode.BAD_RECORD_VALUE,
+        f"records must be a BulkFrame, a DataFrame or columns by name, not {type(frame).__name__}",
+    )
 
 
 def _interpret(
@@ -149,7 +144,7 @@ def evaluate_bulk_many(
 ) -> list[BulkResult]:
     """Evaluate many formulas over one frame in a single Polars query (shared scans, all
     cores), then let the interpreter finish the rows the bulk path handed over."""
-    now = _utc(now)
+    now = utc_now(now)
     plans = [plan_bulk(compiled, frame, now) for compiled in formulas]
     native = [(i, plan) for i, plan in enumerate(plans) if plan.native]
     base = frame.frame if frame.frame.width else pl.DataFrame({"_": [0] * frame.height})

@@ -27,7 +27,7 @@ from typing import Any
 import polars as pl
 
 from rules.formula.checker import Catalog
-from rules.formula.errors import FormulaError
+from rules.formula.errors import ErrorCode, FormulaError
 from rules.formula.types import FormulaType
 from rules.formula.values import from_record
 
@@ -122,6 +122,7 @@ def frame_from_records(
     """Build the bulk frame of `records` for the field catalog `fields` (name -> Salesforce
     type, as given to `compile_formula`). Record keys are matched ignoring case."""
     catalog = Catalog(fields)
+    _check_records(records)
     columns: list[pl.Series] = []
     types: dict[str, FormulaType] = {}
     unfit: dict[str, frozenset[int]] = {}
@@ -141,11 +142,26 @@ def frame_from_records(
     return BulkFrame(pl.DataFrame(columns), types, unfit, records)
 
 
+def _check_records(records: object) -> None:
+    """Records are a sequence of mappings, as `CompiledFormula.evaluate` requires of each."""
+    if not isinstance(records, Sequence) or isinstance(records, str | bytes):
+        raise FormulaError(ErrorCode.BAD_RECORD_VALUE, "records must be a sequence of mappings")
+    for row, record in enumerate(records):
+        if not isinstance(record, Mapping):
+            raise FormulaError(ErrorCode.BAD_RECORD_VALUE, f"record {row} must be a mapping")
+
+
 def frame_from_columns(
     columns: Mapping[str, Sequence[Any]], fields: Mapping[str, str]
 ) -> BulkFrame:
-    """The same from column lists (`{"Amount": [1, None], ...}`)."""
+    """The same from column lists (`{"Amount": [1, None], ...}`), all of one length."""
+    if not all(isinstance(v, Sequence) and not isinstance(v, str) for v in columns.values()):
+        raise FormulaError(ErrorCode.BAD_RECORD_VALUE, "every column must be a list of values")
     lengths = {len(values) for values in columns.values()}
+    if len(lengths) > 1:
+        raise FormulaError(
+            ErrorCode.BAD_RECORD_VALUE, f"columns of different lengths: {sorted(lengths)}"
+        )
     height = lengths.pop() if lengths else 0
     records = [{name: values[row] for name, values in columns.items()} for row in range(height)]
     return frame_from_records(records, fields)

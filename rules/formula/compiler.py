@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 from rules.formula import ast
@@ -24,7 +24,7 @@ from rules.formula.parser import parse
 from rules.formula.runtime import Compiled, Env
 from rules.formula.signatures import CLOCK_FUNCTIONS
 from rules.formula.types import FormulaType
-from rules.formula.values import Fault, Value, decimal_context, from_record, to_result
+from rules.formula.values import Fault, Value, decimal_context, from_record, to_result, utc_now
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,6 +51,15 @@ class CompiledFormula:
             values[name] = from_record(name, formula_type, raw)
         return values
 
+    def clock(self, now: object) -> datetime | None:
+        """`now` in UTC; FormulaError(missing_now) when the formula reads the clock without it."""
+        moment = utc_now(now)
+        if moment is None and self.uses_now:
+            raise FormulaError(
+                ErrorCode.MISSING_NOW, "this formula reads the clock (TODAY, NOW...): pass now="
+            )
+        return moment
+
     def evaluate(
         self,
         record: Mapping[str, object],
@@ -61,17 +70,7 @@ class CompiledFormula:
         """The formula's value for one record (see the module docstring for #Error!)."""
         if not isinstance(record, Mapping):
             raise FormulaError(ErrorCode.BAD_RECORD_VALUE, "a record must be a mapping")
-        if now is None:
-            if self.uses_now:
-                raise FormulaError(
-                    ErrorCode.MISSING_NOW,
-                    "this formula reads the clock (TODAY, NOW...): pass now=",
-                )
-        elif now.tzinfo is None:
-            now = now.replace(tzinfo=UTC)
-        else:
-            now = now.astimezone(UTC)
-        env = Env(self.read_record(record), now)
+        env = Env(self.read_record(record), self.clock(now))
         try:
             with decimal_context():
                 value = self._run(env)

@@ -130,7 +130,7 @@ def format_value(value: Value) -> str:
     if isinstance(value, Decimal):
         return f"{value:f}"
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S") + "Z"
+        return value.replace(tzinfo=None).isoformat(" ", "seconds") + "Z"  # strftime: year 1 is "1"
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, time):

@@ -41,7 +41,7 @@ def format_for_people(value: Value, formula_type: FormulaType) -> str:
             return f"{value:f}%"
         return f"{value:,f}"
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M UTC")
+        return value.replace(tzinfo=None).isoformat(" ", "minutes") + " UTC"  # year 1 is 0001
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, time):
@@ -112,6 +112,8 @@ def _shifted(error: FormulaError, text: str, start: int) -> FormulaError:
 
 
 def compile_template(text: str, fields: Mapping[str, str]) -> CompiledTemplate:
+    if not isinstance(text, str):
+        raise FormulaError(ErrorCode.SYNTAX, "a template must be text")
     if len(text) > MAX_TEMPLATE:
         raise FormulaError(
             ErrorCode.TOO_LONG, f"template longer than {MAX_TEMPLATE} characters", 1, 1

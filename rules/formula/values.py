@@ -97,18 +97,39 @@ def _bad(field: str, value: object, formula_type: FormulaType, hint: str = "") -
     )
 
 
+def as_utc(moment: datetime) -> datetime | None:
+    """`moment` in UTC (naive means UTC already); None when that falls outside years 1-9999
+    (9999-12-31T23:00-05:00 is in year 10000 in UTC: astimezone raises OverflowError)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return None
+
+
+def utc_now(now: object) -> datetime | None:
+    """The `now=` argument of an evaluation, in UTC; FormulaError(missing_now) when unusable."""
+    if now is None:
+        return None
+    moment = as_utc(now) if isinstance(now, datetime) else None
+    if moment is None:
+        raise FormulaError(
+            ErrorCode.MISSING_NOW,
+            f"now must be a datetime within years 1-9999 in UTC, not {type(now).__name__}",
+        )
+    return moment
+
+
 def parse_datetime(raw: str) -> datetime | None:
     """ISO 8601 text (with "T" or a space; "Z", "+00:00" or "+0000"; naive means UTC)."""
     candidate = raw.strip()
     if candidate.endswith(("Z", "z")):
         candidate = candidate[:-1] + "+00:00"
     try:
-        moment = datetime.fromisoformat(candidate)
+        return as_utc(datetime.fromisoformat(candidate))
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def parse_date(raw: str) -> date | None:
@@ -197,8 +218,9 @@ def from_record(field: str, formula_type: FormulaType, raw: object) -> Value:
         return parsed_date
     if formula_type is T.DATETIME:
         if isinstance(raw, datetime):
-            return raw.replace(tzinfo=UTC) if raw.tzinfo is None else raw.astimezone(UTC)
-        parsed = parse_datetime(raw) if isinstance(raw, str) else None
+            parsed = as_utc(raw)
+        else:
+            parsed = parse_datetime(raw) if isinstance(raw, str) else None
         if parsed is None:
             raise _bad(field, raw, formula_type, " (expected an ISO 8601 date and time)")
         return parsed
