@@ -42,6 +42,8 @@ class Org(SQLModel, table=True):
 
 class SfUser(SQLModel, table=True):
     __tablename__ = "sf_user"
+    # Every request resolves its principal's subordinates by role (queries.user_ids_in_roles).
+    __table_args__ = (Index("ix_sf_user_org_role", "org_id", "user_role_id"),)
     org_id: str = Field(primary_key=True, foreign_key="org.id")
     id: str = Field(primary_key=True)
     name: str
@@ -95,7 +97,10 @@ class OpportunityStage(SQLModel, table=True):
 class Opportunity(SQLModel, table=True):
     __tablename__ = "opportunity"
     __table_args__ = (
+        # One per filter (store.queries._filtered) and ordering (_order_by) the API offers.
         Index("ix_opportunity_org_owner", "org_id", "owner_id"),
+        Index("ix_opportunity_org_stage", "org_id", "stage_name"),
+        Index("ix_opportunity_org_account", "org_id", "account_id"),
         Index("ix_opportunity_org_close_date", "org_id", "close_date"),
         Index("ix_opportunity_org_amount", "org_id", "amount"),
         Index("ix_opportunity_org_modified", "org_id", "last_modified_date"),

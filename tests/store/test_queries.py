@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from sqlalchemy import Engine
+from sqlmodel import SQLModel
 
 from store import queries
 from store.queries import OpportunityFilter, Ordering, SortField, Visibility
@@ -156,3 +157,18 @@ def test_org_synced_at_is_the_last_complete_pass(store_engine: Engine) -> None:
     states = queries.sync_states(store_engine, f.ORG_A)
     assert states.org is not None
     assert [s.sobject for s in states.objects] == ["Opportunity", "User"]
+
+
+def test_every_filter_and_ordering_column_is_indexed_within_the_org() -> None:
+    indexed = {
+        (index.table.name, tuple(c.name for c in index.columns))
+        for table in SQLModel.metadata.tables.values()
+        for index in table.indexes
+    }
+    opportunity_columns = [
+        "owner_id", "stage_name", "account_id", "close_date", "amount", "last_modified_date",
+    ]  # fmt: skip
+    for column in opportunity_columns:
+        assert ("opportunity", ("org_id", column)) in indexed, column
+    assert ("derived_facts", ("org_id", "stage_entered_at")) in indexed  # orderBy daysInStage
+    assert ("sf_user", ("org_id", "user_role_id")) in indexed  # a manager's subordinates
