@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, and_, exists, false, func, or_, true
 from sqlalchemy.sql.elements import ColumnElement
@@ -173,22 +173,28 @@ def opportunities_by_ids(
         return {row.id: row for row in session.exec(query).all()}
 
 
-def accounts_by_ids(engine: Engine, org_id: str, ids: Collection[str]) -> dict[str, Account]:
-    query = select(Account).where(col(Account.org_id) == org_id, col(Account.id).in_(list(ids)))
+# A mirrored record keyed by (org_id, id).
+Record = TypeVar("Record", Account, SfUser, UserRole)
+
+
+def _by_ids(
+    engine: Engine, model: type[Record], org_id: str, ids: Collection[str]
+) -> dict[str, Record]:
+    query = select(model).where(col(model.org_id) == org_id, col(model.id).in_(list(ids)))
     with Session(engine) as session:
         return {row.id: row for row in session.exec(query).all()}
+
+
+def accounts_by_ids(engine: Engine, org_id: str, ids: Collection[str]) -> dict[str, Account]:
+    return _by_ids(engine, Account, org_id, ids)
 
 
 def users_by_ids(engine: Engine, org_id: str, ids: Collection[str]) -> dict[str, SfUser]:
-    query = select(SfUser).where(col(SfUser.org_id) == org_id, col(SfUser.id).in_(list(ids)))
-    with Session(engine) as session:
-        return {row.id: row for row in session.exec(query).all()}
+    return _by_ids(engine, SfUser, org_id, ids)
 
 
 def roles_by_ids(engine: Engine, org_id: str, ids: Collection[str]) -> dict[str, UserRole]:
-    query = select(UserRole).where(col(UserRole.org_id) == org_id, col(UserRole.id).in_(list(ids)))
-    with Session(engine) as session:
-        return {row.id: row for row in session.exec(query).all()}
+    return _by_ids(engine, UserRole, org_id, ids)
 
 
 def role_parents(engine: Engine, org_id: str) -> dict[str, str | None]:

@@ -138,6 +138,13 @@ def test_batched_loads_are_scoped_to_the_org(store_engine: Engine) -> None:
     assert set(queries.users_by_ids(store_engine, f.ORG_A, [team_a.reps[0].id])) == {
         team_a.reps[0].id
     }
+    acme = f.account(store_engine, "Acme")
+    role_id = team_a.reps[0].user_role_id
+    assert role_id is not None
+    assert set(queries.accounts_by_ids(store_engine, f.ORG_A, [acme.id])) == {acme.id}
+    assert queries.accounts_by_ids(store_engine, f.ORG_B, [acme.id]) == {}
+    assert queries.roles_by_ids(store_engine, f.ORG_A, [role_id])[role_id].name == "East Rep"
+    assert queries.roles_by_ids(store_engine, f.ORG_B, [role_id]) == {}
     assert queries.competitor_names(store_engine, f.ORG_A, [opp.id]) == {opp.id: ["Alpha", "Zeta"]}
     assert queries.competitor_names(store_engine, f.ORG_B, [opp.id]) == {}
     history = queries.history_by_opportunity(store_engine, f.ORG_A, [opp.id])[opp.id]
