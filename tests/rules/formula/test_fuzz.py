@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rules.formula import FormulaError, compile_formula
+from tests.rules.formula import formula_strategies as strategies
 
 NOW = datetime(2026, 6, 15, 14, 30, tzinfo=UTC)
 FIELDS = {
@@ -119,3 +120,34 @@ def test_random_formulas_raise_only_formula_error(text: str, record: dict[str, o
 )
 def test_huge_and_deep_inputs(text: str) -> None:
     run(text, {})
+
+
+HOSTILE_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.text(max_size=30),
+    st.sampled_from(["2026-02-29", "9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00",
+                     "1e5", "24:00", "a;b", " 12 "]),
+    st.dates().map(str),
+    st.datetimes(timezones=st.none() | st.timezones()),
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    text=strategies.formulas(),
+    record=st.fixed_dictionaries(dict.fromkeys(strategies.FIELDS, HOSTILE_VALUES)),
+)
+def test_well_typed_formulas_on_hostile_records_raise_only_formula_error(
+    text: str, record: dict[str, object]
+) -> None:
+    formula = compile_formula(text, strategies.FIELDS)  # the generator makes well-typed formulas
+    failure: FormulaError | None = None
+    try:
+        formula.evaluate(record, now=NOW, errors="raise")
+    except FormulaError as error:
+        failure = error
+    assert failure is None or failure.code in ("bad_record_value", "evaluation"), failure
