@@ -21,7 +21,7 @@ holds both to it). How:
   a comparison or a rounding function is exact unless the operands lie within that bound of
   each other (of a rounding boundary), and only those rows fall back. Other consumers of an
   inexact number (and an inexact numeric result) fall back wherever `err > 0`.
-- Functions and argument shapes not compiled natively (see `bulk_calls.UNSUPPORTED`): the
+- Functions and argument shapes not compiled natively (named in `bulk_calls`): the
   whole formula is evaluated by the interpreter row by row, which is correct but slow.
 """
 

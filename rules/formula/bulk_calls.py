@@ -6,8 +6,8 @@ UPPER LOWER TRIM CONTAINS BEGINS SUBSTITUTE BR, REGEX and FIND (of a literal), T
 picklist, date and checkbox, TODAY NOW DATE DATEVALUE (of a date or datetime) YEAR MONTH DAY
 WEEKDAY ADDMONTHS (of a date, by a literal) DAYS_SINCE DAYS_UNTIL.
 
-Everything else (`UNSUPPORTED`, and the argument shapes named in the Unsupported messages)
-sends the whole formula to the interpreter, row by row: TEXT of a number (it prints the
+Dates are in `bulk_dates`. Everything else (and the argument shapes named in the Unsupported
+messages) sends the whole formula to the interpreter, row by row: TEXT of a number (it prints the
 value's own scale, which a fixed-scale column does not keep), VALUE, ISNUMBER, MID, LPAD,
 RPAD, DATETIMEVALUE, TIMEVALUE, time functions,
 DAYOFYEAR, ISOWEEK, ISOYEAR, UNIXTIMESTAMP, FROMUNIXTIME, BUSINESS_DAYS_BETWEEN.
@@ -21,8 +21,9 @@ from decimal import Decimal
 import polars as pl
 
 from rules.formula import ast
+from rules.formula.bulk_dates import HANDLERS as DATE_HANDLERS
 from rules.formula.bulk_frame import MAX_SCALE, NUMERIC, TEXTUAL
-from rules.formula.bulk_nodes import Col, Compiler, Unsupported, any_of, dec
+from rules.formula.bulk_nodes import Col, Compiler, Unsupported, any_of, dec, literal_int
 from rules.formula.fn_regex import anchored
 from rules.formula.types import FormulaType
 
@@ -211,20 +212,10 @@ def _rounder(c: Compiler, node: ast.Call) -> Col:
     return c.rounding(c.node(node.args[0]), _ROUNDERS[node.name], node.type or T.NUMBER)
 
 
-def _literal_int(node: ast.Node) -> int:
-    sign = 1
-    if isinstance(node, ast.UnaryOp) and node.op in ("-", "+"):
-        sign = -1 if node.op == "-" else 1
-        node = node.operand
-    if not isinstance(node, ast.NumberLit):
-        raise Unsupported("a digits argument that is not a literal")
-    return int(node.value) * sign  # the interpreter truncates toward zero too
-
-
 def _round_digits(c: Compiler, node: ast.Call) -> Col:
     kind = node.type or T.NUMBER
     col = c.as_number(c.node(node.args[0]))
-    digits = _literal_int(node.args[1]) if len(node.args) > 1 else 0
+    digits = literal_int(node.args[1]) if len(node.args) > 1 else 0
     if digits >= col.scale and col.err is None:
         return Col(col.expr, kind, col.scale)
     if digits >= 0:
@@ -376,89 +367,9 @@ def _br(_c: Compiler, _node: ast.Call) -> Col:
     return Col(pl.lit("\n"), T.TEXT)
 
 
-# -- dates -----------------------------------------------------------------------------------
-
-
-def _clock(c: Compiler, node: ast.Call) -> Col:
-    assert c.now is not None  # plan_bulk checks uses_now
-    if node.name == "TODAY":
-        return Col(pl.lit(c.now.date(), dtype=pl.Date), T.DATE)
-    return Col(pl.lit(c.now, dtype=pl.Datetime("us", "UTC")), T.DATETIME)
-
-
-def _as_date(col: Col) -> pl.Expr:
-    return col.expr.dt.date() if col.type is T.DATETIME else col.expr
-
-
-def _datevalue(c: Compiler, node: ast.Call) -> Col:
-    col = c.node(node.args[0])
-    if col.type not in (T.DATE, T.DATETIME, T.NULL):
-        raise Unsupported("DATEVALUE of text")
-    if col.type is T.NULL:
-        return Col(pl.lit(None, dtype=pl.Date), T.DATE)
-    return Col(_as_date(col), T.DATE)
-
-
-def _date(c: Compiler, node: ast.Call) -> Col:
-    parts = [c.exact(c.as_number(col)) for col in _args(c, node)]
-    ok: pl.Expr = pl.lit(True)
-    for col, high in zip(parts, (9999, 12, 31), strict=True):
-        ok = ok & (col.expr >= dec(1, 0)) & (col.expr <= dec(high, 0))
-    year, month, day = (col.expr.cast(pl.Int64) for col in parts)
-    ok = ok.fill_null(True)
-    safe_year = pl.when(ok).then(year).otherwise(2000)
-    safe_month = pl.when(ok).then(month).otherwise(1)
-    last = pl.date(safe_year, safe_month, 1).dt.month_end().dt.day()
-    ok = ok & (day <= last).fill_null(True)
-    c.fault(~ok)
-    safe_day = pl.when(ok).then(day).otherwise(1)
-    safe_month = pl.when(ok).then(month).otherwise(1)
-    return Col(pl.date(safe_year, safe_month, safe_day), T.DATE)
-
-
-def _part(c: Compiler, node: ast.Call) -> Col:
-    col = c.node(node.args[0])
-    if col.type is T.NULL:
-        return Col(pl.lit(None, dtype=pl.Decimal(38, 0)), T.NUMBER, 0)
-    day = _as_date(col)
-    parts = {
-        "YEAR": day.dt.year(),
-        "MONTH": day.dt.month(),
-        "DAY": day.dt.day(),
-        "WEEKDAY": day.dt.weekday() % 7 + 1,  # ISO Monday=1 -> Sunday=1 ... Saturday=7
-    }
-    return Col(parts[node.name].cast(pl.Decimal(38, 0)), T.NUMBER, 0)
-
-
-def _addmonths(c: Compiler, node: ast.Call) -> Col:
-    col = c.node(node.args[0])
-    if col.type is not T.DATE:
-        raise Unsupported("ADDMONTHS of a datetime")
-    months = _literal_int(node.args[1])
-    c.node(node.args[1])
-    if abs(months) > 120_000:
-        raise Unsupported("ADDMONTHS by more than 120,000 months")
-    moved = col.expr.dt.offset_by(f"{months}mo")
-    at_end = col.expr == col.expr.dt.month_end()
-    result = pl.when(at_end).then(moved.dt.month_end()).otherwise(moved)
-    year = result.dt.year()
-    c.fault((year < 1) | (year > 9999))
-    return Col(result, T.DATE)
-
-
-def _days(c: Compiler, node: ast.Call) -> Col:
-    assert c.now is not None
-    col = c.node(node.args[0])
-    if col.type is T.NULL:
-        return Col(pl.lit(None, dtype=pl.Decimal(38, 0)), T.NUMBER, 0)
-    today = pl.lit(c.now.date(), dtype=pl.Date)
-    day = _as_date(col)
-    delta = today - day if node.name == "DAYS_SINCE" else day - today
-    return Col(delta.dt.total_days().cast(pl.Decimal(38, 0)), T.NUMBER, 0)
-
-
 Handler = Callable[[Compiler, ast.Call], Col]
 _HANDLERS: dict[str, Handler] = {
+    **DATE_HANDLERS,
     "AND": _and_or,
     "OR": _and_or,
     "NOT": _not,
@@ -496,23 +407,5 @@ _HANDLERS: dict[str, Handler] = {
     "TEXT": _text,
     "REGEX": _regex,
     "FIND": _find,
-    "DATE": _date,
     "BR": _br,
-    "TODAY": _clock,
-    "NOW": _clock,
-    "DATEVALUE": _datevalue,
-    "YEAR": _part,
-    "MONTH": _part,
-    "DAY": _part,
-    "WEEKDAY": _part,
-    "ADDMONTHS": _addmonths,
-    "DAYS_SINCE": _days,
-    "DAYS_UNTIL": _days,
 }
-UNSUPPORTED = frozenset(
-    {
-        "VALUE", "ISNUMBER", "MID", "LPAD", "RPAD", "DATETIMEVALUE",
-        "TIMEVALUE", "TIMENOW", "HOUR", "MINUTE", "SECOND", "MILLISECOND", "DAYOFYEAR",
-        "ISOWEEK", "ISOYEAR", "UNIXTIMESTAMP", "FROMUNIXTIME", "BUSINESS_DAYS_BETWEEN",
-    }
-)  # fmt: skip

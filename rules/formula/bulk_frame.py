@@ -73,13 +73,14 @@ class BulkFrame:
         return len(self.records) if self.records else self.frame.height
 
 
-def _scale(number: Decimal) -> int:
+def scale_of(number: Decimal) -> int:
+    """Decimal places of `number`; beyond MAX_SCALE for NaN and infinities."""
     exponent = number.as_tuple().exponent
     return max(-exponent, 0) if isinstance(exponent, int) else MAX_SCALE + 1
 
 
 def _fits(number: Decimal) -> bool:
-    return abs(number) < LIMIT and _scale(number) <= MAX_SCALE
+    return abs(number) < LIMIT and scale_of(number) <= MAX_SCALE
 
 
 def _raw(record: Mapping[str, Any], name: str) -> object:
@@ -111,7 +112,7 @@ def _column(
         values.append(value)
     scale = 0
     if formula_type in NUMERIC:
-        scale = max((_scale(v) for v in values if isinstance(v, Decimal)), default=0)
+        scale = max((scale_of(v) for v in values if isinstance(v, Decimal)), default=0)
     series = pl.Series(name, values, dtype=dtype_of(formula_type, scale), strict=False)
     return series, frozenset(unfit)
 

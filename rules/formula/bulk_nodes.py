@@ -17,7 +17,15 @@ from functools import reduce
 import polars as pl
 
 from rules.formula import ast
-from rules.formula.bulk_frame import LIMIT, MAX_SCALE, NUMERIC, TEXTUAL, BulkFrame, dtype_of
+from rules.formula.bulk_frame import (
+    LIMIT,
+    MAX_SCALE,
+    NUMERIC,
+    TEXTUAL,
+    BulkFrame,
+    dtype_of,
+    scale_of,
+)
 from rules.formula.types import FormulaType
 
 T = FormulaType
@@ -45,11 +53,6 @@ def any_of(masks: list[pl.Expr]) -> pl.Expr:
     if not masks:
         return pl.lit(False)
     return reduce(lambda a, b: a | b, masks)
-
-
-def _scale_of(value: Decimal) -> int:
-    exponent = value.as_tuple().exponent
-    return max(-exponent, 0) if isinstance(exponent, int) else MAX_SCALE + 1
 
 
 class Compiler:
@@ -135,7 +138,7 @@ class Compiler:
     def node(self, node: ast.Node) -> Col:
         kind = node.type or T.NULL
         if isinstance(node, ast.NumberLit):
-            scale = _scale_of(node.value)
+            scale = scale_of(node.value)
             if scale > MAX_SCALE or abs(node.value) >= LIMIT:
                 raise Unsupported(f"number literal {node.value} is beyond the bulk range")
             return Col(dec(node.value, scale), kind, scale)
@@ -288,3 +291,13 @@ def _with_slack(err: pl.Expr | None, value: pl.Expr) -> pl.Expr | None:
         return None
     slack = value.cast(pl.Float64).abs() * 1e-30
     return pl.when(err > 0).then(err + slack).otherwise(0.0).fill_null(0.0)
+
+
+def literal_int(node: ast.Node) -> int:
+    sign = 1
+    if isinstance(node, ast.UnaryOp) and node.op in ("-", "+"):
+        sign = -1 if node.op == "-" else 1
+        node = node.operand
+    if not isinstance(node, ast.NumberLit):
+        raise Unsupported("a digits argument that is not a literal")
+    return int(node.value) * sign  # the interpreter truncates toward zero too
