@@ -19,7 +19,8 @@ from sqlalchemy import Engine
 
 from api.settings import Settings
 from resolvers.mirror_refresh import RefreshResult, refresh_org
-from salesforce.gateway import AuthFlow, Gateway, OrgConnection
+from salesforce.gateway import Gateway
+from salesforce.login import AuthFlow, OrgConnection
 from salesforce.sync import HOT_OBJECTS, PageHook
 from store import queries
 from store.models import Org

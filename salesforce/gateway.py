@@ -2,10 +2,10 @@
 
 What it adds to simple-salesforce:
 
-- **Authentication** for the four server flows (`password`, `jwt`, `client_credentials`,
-  `refresh_token`), done by the gateway itself so that simple-salesforce always runs in its
-  "direct" mode (`session_id` + `instance`): a 401 then surfaces here and the gateway logs in
-  again **once** and repeats the request; a second 401 is a `SalesforceAuthError`.
+- **Authentication** for the four server flows (`salesforce.login`), done by the gateway
+  itself so that simple-salesforce always runs in its "direct" mode (`session_id` +
+  `instance`): a 401 then surfaces here and the gateway logs in again **once** and repeats the
+  request; a second 401 is a `SalesforceAuthError`.
 - **Retries** of idempotent reads (queries, describe) on 500/502/503, timeouts and connection
   errors, with exponential backoff and full jitter, bounded by `RetryPolicy.max_attempts`.
   Writes are never retried (a 5xx may hide a write that happened).
@@ -29,18 +29,15 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from pathlib import Path
-from typing import Any, Literal, TypeVar, cast
-from urllib.parse import urlencode, urlsplit
+from typing import Any, TypeVar, cast
+from urllib.parse import urlencode
 
 import requests
 from simple_salesforce.api import Salesforce, SFType
 from simple_salesforce.exceptions import (
-    SalesforceAuthenticationFailed,
     SalesforceError,
     SalesforceExpiredSession,
 )
-from simple_salesforce.login import SalesforceLogin
 
 from salesforce.devorg_transport import DevorgSession
 from salesforce.errors import (
@@ -51,52 +48,15 @@ from salesforce.errors import (
     SalesforceUnavailable,
     first_error,
 )
+from salesforce.login import OrgConnection, session_for
 from salesforce.soql import check_name, stages_query
 
 # Salesforce's Composite resource takes at most five query subrequests per call.
 MAX_COMPOSITE_QUERIES = 5
 
-AuthFlow = Literal["password", "jwt", "client_credentials", "refresh_token"]
 T = TypeVar("T")
 _RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
 _LIMIT_INFO = re.compile(r"api-usage=(\d+)/(\d+)")
-
-
-@dataclass(frozen=True)
-class OrgConnection:
-    """How to reach one org. Secrets live here only in memory (from settings/environment)."""
-
-    instance_url: str
-    auth_flow: AuthFlow
-    client_id: str
-    api_version: str = "59.0"
-    client_secret: str | None = None
-    username: str | None = None
-    password: str | None = None
-    private_key: str | None = None  # PEM text
-    private_key_file: str | None = None
-    refresh_token: str | None = None
-    # The login host's first label(s): "login", "test" or a My Domain ("acme.my"). Client
-    # credentials need a My Domain; by default it is taken from instance_url.
-    domain: str | None = None
-    is_devorg: bool = False
-
-    def __repr__(self) -> str:  # never print secrets
-        return (
-            f"OrgConnection(instance_url={self.instance_url!r}, auth_flow={self.auth_flow!r}, "
-            f"client_id={self.client_id!r}, username={self.username!r}, "
-            f"is_devorg={self.is_devorg!r})"
-        )
-
-    def login_domain(self) -> str:
-        if self.domain:
-            return self.domain
-        if self.auth_flow == "client_credentials":
-            if self.is_devorg:
-                return "devorg.my"
-            host = urlsplit(self.instance_url).hostname or ""
-            return host.removesuffix(".salesforce.com") or "login"
-        return "login"
 
 
 @dataclass(frozen=True)
@@ -196,75 +156,15 @@ class Gateway:
 
     # -- authentication -------------------------------------------------------------------------
     def _login(self) -> Salesforce:
-        conn = self.connection
-        domain = conn.login_domain()
-        try:
-            if conn.auth_flow == "refresh_token":
-                token, instance = self._refresh_token_login(domain)
-            elif conn.auth_flow == "password":
-                token, instance = SalesforceLogin(
-                    username=conn.username,
-                    password=conn.password,
-                    consumer_key=conn.client_id,
-                    consumer_secret=conn.client_secret,
-                    domain=domain,
-                    session=self._http,
-                )
-            elif conn.auth_flow == "jwt":
-                token, instance = SalesforceLogin(
-                    username=conn.username,
-                    consumer_key=conn.client_id,
-                    privatekey=conn.private_key,
-                    privatekey_file=conn.private_key_file,
-                    domain=domain,
-                    session=self._http,
-                )
-            elif conn.auth_flow == "client_credentials":
-                token, instance = SalesforceLogin(
-                    consumer_key=conn.client_id,
-                    consumer_secret=conn.client_secret,
-                    domain=domain,
-                    session=self._http,
-                )
-            else:
-                raise SalesforceAuthError(f"unknown auth flow {conn.auth_flow!r}")
-        except SalesforceAuthenticationFailed as exc:
-            raise SalesforceAuthError(
-                f"{conn.auth_flow} login refused: {exc.code}: {str(exc.message)[:300]}"
-            ) from None
-        except (requests.Timeout, requests.ConnectionError) as exc:
-            raise SalesforceUnavailable(f"login failed: {type(exc).__name__}") from None
+        token, instance = session_for(self.connection, self._http)
         self.logins += 1
         return Salesforce(
-            session_id=str(token),
-            instance=str(instance),
-            version=conn.api_version,
+            session_id=token,
+            instance=instance,
+            version=self.connection.api_version,
             session=self._http,
             object_pairs_hook=dict,
         )
-
-    def _refresh_token_login(self, domain: str) -> tuple[str, str]:
-        conn = self.connection
-        response = self._http.post(
-            f"https://{domain}.salesforce.com/services/oauth2/token",
-            data={
-                "grant_type": "refresh_token",
-                "refresh_token": conn.refresh_token or "",
-                "client_id": conn.client_id,
-                "client_secret": conn.client_secret or "",
-            },
-        )
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if response.status_code >= 500:
-            raise SalesforceUnavailable(f"token endpoint answered {response.status_code}")
-        if response.status_code != 200 or not isinstance(body, dict):
-            code, message, _ = first_error(body)
-            raise SalesforceAuthenticationFailed(code, message)
-        instance = urlsplit(str(body["instance_url"])).netloc
-        return str(body["access_token"]), instance
 
     def connect(self) -> None:
         """Log in now if not logged in yet (otherwise the first call does)."""
@@ -450,16 +350,8 @@ def _query_more(sf: Salesforce, next_url: str) -> Any:
     return sf.query_more(next_url, identifier_is_url=True)
 
 
-def private_key_text(path: str | None) -> str | None:
-    """The PEM text of a key file, for OrgConnection.private_key (None if no path)."""
-    return Path(path).read_text() if path else None
-
-
 __all__ = [
-    "AuthFlow",
     "Gateway",
     "GatewayError",
-    "OrgConnection",
     "RetryPolicy",
-    "private_key_text",
 ]

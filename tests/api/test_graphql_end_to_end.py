@@ -9,7 +9,8 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from resolvers.mirror_refresh import refresh_org
-from salesforce.gateway import Gateway, OrgConnection
+from salesforce.gateway import Gateway
+from salesforce.login import OrgConnection
 from store.engine import session_scope
 from store.mirror import Mirror
 from store.models import SfUser

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from salesforce.gateway import Gateway, OrgConnection, RetryPolicy
+from salesforce.gateway import Gateway, RetryPolicy
+from salesforce.login import OrgConnection
 from store.mirror import Mirror
 from tests.devorg_server import RunningDevorg, start_devorg
 

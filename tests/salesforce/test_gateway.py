@@ -14,7 +14,8 @@ from salesforce.errors import (
     SalesforceRequestError,
     SalesforceUnavailable,
 )
-from salesforce.gateway import Gateway, OrgConnection
+from salesforce.gateway import Gateway
+from salesforce.login import OrgConnection, session_for
 from tests.devorg_server import RunningDevorg, free_port
 from tests.salesforce.conftest import FAST_RETRY, connection, gateway
 
@@ -161,3 +162,37 @@ def test_unreachable_org_is_unavailable_after_bounded_retries() -> None:
         gw.connect()
     assert isinstance(caught.value, GatewayError)
     assert gw.api_calls == FAST_RETRY.max_attempts
+
+
+class _TokenEndpoint(requests.Session):
+    """Answers every request with one canned token response."""
+
+    def __init__(self, status: int, body: bytes) -> None:
+        super().__init__()
+        self.answer = (status, body)
+
+    def request(self, *args: object, **kwargs: object) -> requests.Response:  # type: ignore[override]
+        response = requests.Response()
+        response.status_code, response._content = self.answer
+        return response
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error"),
+    [
+        (200, b'{"access_token": "00Dx!abc"}', SalesforceAuthError),  # no instance_url
+        (200, b"<html>login page</html>", SalesforceAuthError),
+        (400, b'{"error": "invalid_grant", "error_description": "expired"}', SalesforceAuthError),
+        (503, b"", SalesforceUnavailable),
+    ],
+)
+def test_a_refresh_token_answer_that_is_not_a_session_maps_to_gateway_errors(
+    status: int, body: bytes, error: type[GatewayError]
+) -> None:
+    conn = OrgConnection(
+        instance_url="https://acme.my.salesforce.com", auth_flow="refresh_token",
+        client_id="x", refresh_token="5Aep-refresh",
+    )  # fmt: skip
+    with pytest.raises(error) as caught:
+        session_for(conn, _TokenEndpoint(status, body))
+    assert "5Aep-refresh" not in str(caught.value)
