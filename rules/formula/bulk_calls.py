@@ -25,6 +25,7 @@ from rules.formula.bulk_dates import HANDLERS as DATE_HANDLERS
 from rules.formula.bulk_frame import MAX_SCALE, NUMERIC, TEXTUAL
 from rules.formula.bulk_nodes import Col, Compiler, Unsupported, any_of, dec, literal_int
 from rules.formula.fn_regex import anchored
+from rules.formula.signatures import case_compares_text
 from rules.formula.types import FormulaType
 
 T = FormulaType
@@ -132,9 +133,7 @@ def _if(c: Compiler, node: ast.Call) -> Col:
 
 def _case(c: Compiler, node: ast.Call) -> Col:
     subject_node = node.args[0]
-    textual = (subject_node.type or T.NULL) in TEXTUAL or any(
-        a.type is T.TEXT for a in node.args[1:-1:2]
-    )
+    textual = case_compares_text(node)
     subject = c.node(subject_node)
     branches: list[tuple[pl.Expr, Col]] = []
     unmatched: pl.Expr = pl.lit(True)

@@ -28,14 +28,14 @@ import polars as pl
 
 from rules.formula.checker import Catalog
 from rules.formula.errors import ErrorCode, FormulaError
-from rules.formula.types import FormulaType
+from rules.formula.types import NUMERIC_TYPES, TEXTUAL_TYPES, FormulaType
 from rules.formula.values import from_record
 
 T = FormulaType
 MAX_SCALE = 18  # decimal places a bulk number may carry
 LIMIT = Decimal("1e15")  # |number| below this: every bulk number has at most 33 digits
-NUMERIC = (T.NUMBER, T.CURRENCY, T.PERCENT)
-TEXTUAL = (T.TEXT, T.PICKLIST, T.MULTIPICKLIST)
+NUMERIC = NUMERIC_TYPES
+TEXTUAL = TEXTUAL_TYPES
 
 
 def decimal_dtype(scale: int) -> pl.Decimal:

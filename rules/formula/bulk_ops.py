@@ -9,10 +9,10 @@ import polars as pl
 from rules.formula import ast
 from rules.formula.bulk_frame import NUMERIC, TEXTUAL
 from rules.formula.bulk_nodes import Col, Compiler, Unsupported, dec
-from rules.formula.types import FormulaType
+from rules.formula.types import MOMENT_TYPES, FormulaType
 
 T = FormulaType
-MOMENTS = (T.DATE, T.DATETIME, T.TIME)
+MOMENTS = MOMENT_TYPES
 MAX_SHIFT_DAYS = 10**7  # `add_days` bound
 MAX_SHIFT_MILLIS = 10**15  # `add_fractional_days` bound
 Compare = Callable[[pl.Expr, pl.Expr], pl.Expr]

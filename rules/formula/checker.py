@@ -23,7 +23,7 @@ from rules.formula.signatures import (
     UNSUPPORTED_FUNCTIONS,
     type_error,
 )
-from rules.formula.types import FormulaType, field_type, is_numeric, numeric_result
+from rules.formula.types import MOMENT_TYPES, FormulaType, field_type, is_numeric, numeric_result
 
 T = FormulaType
 ORIGIN_DATETIME = "$System.OriginDateTime"
@@ -140,7 +140,7 @@ def _binary_type(node: ast.BinaryOp, left: T, right: T) -> T:
     if left is T.NULL and right is T.NULL:
         return T.CHECKBOX if op in ("=", "!=", "<", "<=", ">", ">=") else T.NULL
     # a NULL operand takes the type its partner implies (a number beside a date in + and -)
-    moments = (T.DATE, T.DATETIME, T.TIME)
+    moments = MOMENT_TYPES
     left_t = (
         (T.NUMBER if op in ("+", "-") and right in moments else right) if left is T.NULL else left
     )
@@ -166,7 +166,7 @@ def _binary_type(node: ast.BinaryOp, left: T, right: T) -> T:
             return numeric_result(left_t, right_t)
         if pair == (T.TEXT, T.TEXT):
             return T.TEXT
-        for moment in (T.DATE, T.DATETIME, T.TIME):
+        for moment in MOMENT_TYPES:
             if (left_t is moment and is_numeric(right_t)) or (
                 right_t is moment and is_numeric(left_t)
             ):
@@ -174,7 +174,7 @@ def _binary_type(node: ast.BinaryOp, left: T, right: T) -> T:
     elif op == "-":
         if both_numeric:
             return numeric_result(left_t, right_t)
-        for moment in (T.DATE, T.DATETIME, T.TIME):
+        for moment in MOMENT_TYPES:
             if left_t is moment and is_numeric(right_t):
                 return moment
             if left_t is moment and right_t is moment:

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 
 from rules.formula import ast
 from rules.formula.runtime import Builder, Compiled, Env, eager
+from rules.formula.signatures import case_compares_text
 from rules.formula.types import FormulaType
 from rules.formula.values import Value, number_from_text, text
 
 T = FormulaType
-_TEXTUAL = (T.TEXT, T.PICKLIST, T.MULTIPICKLIST)
 
 
 def is_blank(value: Value) -> bool:
@@ -79,9 +79,7 @@ def equal_values(left: Value, right: Value, textual: bool) -> Value:
 
 
 def _case(call: ast.Call, args: Sequence[Compiled]) -> Compiled:
-    textual = (call.args[0].type or T.NULL) in _TEXTUAL or any(
-        a.type is T.TEXT for a in call.args[1:-1:2]
-    )
+    textual = case_compares_text(call)
     subject, default = args[0], args[-1]
     pairs = [(args[i], args[i + 1]) for i in range(1, len(args) - 1, 2)]
 

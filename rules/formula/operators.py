@@ -21,7 +21,7 @@ from rules.formula import ast
 from rules.formula.fn_logic import equal_values, logical_and, logical_or
 from rules.formula.fn_math import num, power
 from rules.formula.runtime import Compiled, Env
-from rules.formula.types import FormulaType
+from rules.formula.types import MOMENT_TYPES, TEXTUAL_TYPES, FormulaType
 from rules.formula.values import (
     Fault,
     Value,
@@ -37,7 +37,6 @@ from rules.formula.values import (
 )
 
 T = FormulaType
-_TEXTUAL = (T.TEXT, T.PICKLIST, T.MULTIPICKLIST)
 _ORDER: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt,
     "<=": operator.le,
@@ -90,11 +89,11 @@ def _value_op(node: ast.BinaryOp) -> Callable[[Value, Value], Value]:
         return lambda a, b: checked_text(text(a) + text(b))
     if op in _ORDER:
         compare = _ORDER[op]
-        if left_t in _TEXTUAL or right_t in _TEXTUAL:
+        if left_t in TEXTUAL_TYPES or right_t in TEXTUAL_TYPES:
             return lambda a, b: compare(text(a), text(b))
         return lambda a, b: None if a is None or b is None else compare(a, b)
     if op in ("=", "!="):
-        textual = left_t in _TEXTUAL or right_t in _TEXTUAL
+        textual = left_t in TEXTUAL_TYPES or right_t in TEXTUAL_TYPES
         if op == "=":
             return lambda a, b: equal_values(a, b, textual)
 
@@ -103,12 +102,12 @@ def _value_op(node: ast.BinaryOp) -> Callable[[Value, Value], Value]:
             return None if same is None else not same
 
         return unequal
-    if result in (T.DATE, T.DATETIME, T.TIME):
-        if left_t in (T.DATE, T.DATETIME, T.TIME):
+    if result in MOMENT_TYPES:
+        if left_t in MOMENT_TYPES:
             sign = 1 if op == "+" else -1
             return lambda a, b: None if a is None or b is None else _shift(a, b, sign)
         return lambda a, b: None if a is None or b is None else _shift(b, a, 1)
-    if left_t in (T.DATE, T.DATETIME, T.TIME):
+    if left_t in MOMENT_TYPES:
         return lambda a, b: None if a is None or b is None else _difference(a, b)
     arithmetic = _ARITHMETIC[op]
     return lambda a, b: (

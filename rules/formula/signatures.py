@@ -12,10 +12,16 @@ from dataclasses import dataclass
 
 from rules.formula import ast
 from rules.formula.errors import ErrorCode, FormulaError
-from rules.formula.types import FormulaType, is_numeric, numeric_result
+from rules.formula.types import (
+    NUMERIC_TYPES,
+    TEXTUAL_TYPES,
+    FormulaType,
+    is_numeric,
+    numeric_result,
+)
 
 T = FormulaType
-NUMERIC = frozenset({T.NUMBER, T.CURRENCY, T.PERCENT})
+NUMERIC = NUMERIC_TYPES
 TEXT = frozenset({T.TEXT})
 CHECKBOX = frozenset({T.CHECKBOX})
 DATE = frozenset({T.DATE})
@@ -116,6 +122,12 @@ def _case(call: ast.Call, args: Sequence[ast.Node]) -> T:
         unify(args[index], [match_type, args[index].type or T.NULL], "CASE values")
     results = [args[i].type or T.NULL for i in range(2, len(args), 2)] + [args[-1].type or T.NULL]
     return unify(call, results, "CASE results")
+
+
+def case_compares_text(call: ast.Call) -> bool:
+    """Whether CASE matches its values as text (a blank is ""), not with blank-unknown `=`."""
+    subject = call.args[0].type or T.NULL
+    return subject in TEXTUAL_TYPES or any(a.type is T.TEXT for a in call.args[1:-1:2])
 
 
 def _blankvalue(call: ast.Call, args: Sequence[ast.Node]) -> T:

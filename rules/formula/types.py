@@ -34,6 +34,10 @@ class FormulaType(StrEnum):
 
 
 NUMERIC_TYPES = frozenset({FormulaType.NUMBER, FormulaType.CURRENCY, FormulaType.PERCENT})
+# compared as text (a blank is ""), never blank-unknown like the other types
+TEXTUAL_TYPES = frozenset({FormulaType.TEXT, FormulaType.PICKLIST, FormulaType.MULTIPICKLIST})
+# shifted by a number of days (time: milliseconds), subtracted from one another
+MOMENT_TYPES = frozenset({FormulaType.DATE, FormulaType.DATETIME, FormulaType.TIME})
 
 # Salesforce field types (describe()'s `type`, lower-cased, plus the formula-vector names) to
 # formula types. Anything not listed is rejected by `field_type` with a FormulaError upstream.
