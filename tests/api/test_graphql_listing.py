@@ -173,3 +173,18 @@ async def test_a_cursor_from_another_ordering_is_refused(store_engine: Engine) -
     [error] = response.json()["errors"]
     assert error["extensions"]["code"] == "INVALID_CURSOR"
     assert "orderBy" in error["message"]
+
+
+async def test_a_manager_narrows_to_one_rep_by_owner_with_an_18_or_15_character_id(
+    store_engine: Engine,
+) -> None:
+    team = f.team(store_engine)
+    manager, rep, other = team.managers[0], team.reps[0], team.reps[1]
+    mine = {f.opportunity(store_engine, rep).id for _ in range(2)}
+    f.opportunity(store_engine, other)
+    f.opportunity(store_engine, manager)
+    async with graphql_client(store_engine) as client:
+        for owner_id in (rep.id, rep.id[:15]):
+            data = await client.data(PAGE, {"filter": {"ownerIds": [owner_id]}}, as_user=manager)
+            assert set(_ids(data)) == mine, owner_id
+            assert data["opportunities"]["totalCount"] == 2
