@@ -1,5 +1,14 @@
 """Opaque page cursors: a versioned, base64url-encoded offset bound to the ordering it was
-issued for. Anything else a client sends back is refused with a clear error."""
+issued for. Anything else a client sends back is refused with a clear error.
+
+An offset is simple and serves every ordering (days in stage sorts on a joined table) but has
+two costs, accepted for now: the database steps over every row before the page (`OFFSET n`),
+so page k of a walk costs O(k x first) and reading a whole 100,000-row mirror 200 at a time is
+quadratic; and a row that changes position between two requests (a sync moved its amount or
+last-modified date) can be skipped or seen twice. Keyset cursors (the last row's sort value
+and id) would fix both; the `opp1` version prefix lets them replace offsets without
+confusing cursors already handed out.
+"""
 
 from __future__ import annotations
 
