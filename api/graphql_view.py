@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any
 
@@ -36,6 +37,7 @@ from resolvers.freshness import Freshness
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 DEFAULT_PAGE_SIZE = 50
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
 def preferred_media_type(accept: str | None) -> str:
@@ -95,8 +97,12 @@ class GraphQLView(GraphQL[RequestContext | None, None]):
         sub.status_code = None  # type: ignore[assignment]
         del sub.headers["content-length"]
         sub.media = preferred_media_type(request.headers.get("accept"))
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        sub.headers["x-request-id"] = request_id[:64]
+        # A client's own id is kept (to correlate with its logs) only if it is plainly an id:
+        # it is echoed in a header and written to our logs.
+        request_id = request.headers.get("x-request-id", "")
+        if not _REQUEST_ID.fullmatch(request_id):
+            request_id = uuid.uuid4().hex
+        sub.headers["x-request-id"] = request_id
         request.state.sub_response = sub
         return sub
 

@@ -115,6 +115,28 @@ async def test_a_non_finite_float_variable_is_the_clients_error(
     assert "unexpected error" not in caplog.text
 
 
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [("req-42.a:b_c", True), ("x" * 65, False), ("id with spaces", False), ("id\tforged", False)],
+)
+async def test_a_client_request_id_is_echoed_only_when_it_is_plainly_an_id(
+    store_engine: Engine, sent: str, kept: bool
+) -> None:
+    team = f.team(store_engine)
+    async with graphql_client(store_engine) as client:
+        response = await client.http.post(
+            "/graphql",
+            json={"query": "{ stages { name } }"},
+            headers={
+                "x-request-id": sent,
+                "authorization": f"Bearer {client.token_for(team.reps[0])}",
+            },
+        )
+    echoed = response.headers["x-request-id"]
+    assert (echoed == sent) is kept
+    assert len(echoed) <= 64
+
+
 async def test_get_serves_queries_but_refuses_mutations(store_engine: Engine) -> None:
     team = f.team(store_engine)
     async with graphql_client(store_engine) as client:
