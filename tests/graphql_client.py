@@ -40,6 +40,11 @@ class GraphQLClient:
     def token_for(self, user: SfUser) -> str:
         return issue_dev_token(self.settings, user.org_id, user.id)
 
+    def headers_for(self, user: SfUser, **headers: str) -> dict[str, str]:
+        """`Authorization: Bearer` for `user`, plus `headers` (underscores become dashes)."""
+        extra = {name.replace("_", "-"): value for name, value in headers.items()}
+        return {"authorization": f"Bearer {self.token_for(user)}", **extra}
+
     async def post(
         self,
         query: str,

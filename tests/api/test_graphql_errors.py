@@ -103,11 +103,9 @@ async def test_a_non_finite_float_variable_is_the_clients_error(
             "/graphql",
             # json.dumps writes a non-finite float as the bare constant (NaN, Infinity).
             content=json.dumps({"query": query, "variables": {"a": float(constant)}}),
-            headers={
-                "content-type": "application/json",
-                "accept": GRAPHQL_RESPONSE,
-                "authorization": f"Bearer {client.token_for(team.reps[0])}",
-            },
+            headers=client.headers_for(
+                team.reps[0], content_type="application/json", accept=GRAPHQL_RESPONSE
+            ),
         )
     assert response.status_code == 400
     [error] = response.json()["errors"]
@@ -127,10 +125,7 @@ async def test_a_client_request_id_is_echoed_only_when_it_is_plainly_an_id(
         response = await client.http.post(
             "/graphql",
             json={"query": "{ stages { name } }"},
-            headers={
-                "x-request-id": sent,
-                "authorization": f"Bearer {client.token_for(team.reps[0])}",
-            },
+            headers=client.headers_for(team.reps[0], x_request_id=sent),
         )
     echoed = response.headers["x-request-id"]
     assert (echoed == sent) is kept
@@ -176,11 +171,9 @@ async def test_malformed_http_bodies_are_400(
         response = await client.http.post(
             "/graphql",
             content=content,
-            headers={
-                "content-type": content_type,
-                "accept": GRAPHQL_RESPONSE,
-                "authorization": f"Bearer {client.token_for(team.reps[0])}",
-            },
+            headers=client.headers_for(
+                team.reps[0], content_type=content_type, accept=GRAPHQL_RESPONSE
+            ),
         )
     assert response.status_code == 400
     assert response.json()["errors"][0]["message"]
@@ -201,11 +194,9 @@ async def test_an_oversized_body_is_413_before_it_is_read(
         response = await client.http.post(
             "/graphql",
             content=chunks() if chunked else body,
-            headers={
-                "content-type": "application/json",
-                "accept": GRAPHQL_RESPONSE,
-                "authorization": f"Bearer {client.token_for(team.reps[0])}",
-            },
+            headers=client.headers_for(
+                team.reps[0], content_type="application/json", accept=GRAPHQL_RESPONSE
+            ),
         )
     assert response.status_code == 413
     assert "larger than 4096 bytes" in response.json()["errors"][0]["message"]
@@ -237,6 +228,6 @@ async def test_deeply_nested_variables_over_get_are_400(store_engine: Engine) ->
         response = await client.http.get(
             "/graphql",
             params={"query": "{ me { accessLevel } }", "variables": "[" * 5000},
-            headers={"authorization": f"Bearer {client.token_for(team.reps[0])}"},
+            headers=client.headers_for(team.reps[0]),
         )
     assert response.status_code == 400
