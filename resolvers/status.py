@@ -21,7 +21,7 @@ _SECRETS = re.compile(
 MAX_ERROR_LENGTH = 300
 
 
-def safe_error(message: str | None) -> str | None:
+def redact_secrets(message: str | None) -> str | None:
     if message is None:
         return None
     cleaned = _SECRETS.sub("[redacted]", message)
@@ -69,6 +69,6 @@ async def sync_status(context: RequestContext) -> SyncStatusView:
         org_id=org_id,
         synced_at=session.synced_at,
         stale=session.stale,
-        last_error=safe_error(last_error),
+        last_error=redact_secrets(last_error),
         objects=states.objects,
     )

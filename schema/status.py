@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from resolvers.status import SyncStatusView, Viewer, safe_error
+from resolvers.status import SyncStatusView, Viewer, redact_secrets
 from schema.enums import AccessLevel
 from schema.types import User
 
@@ -52,7 +52,7 @@ class SyncStatus:
                 watermark=s.watermark,
                 last_success_at=s.last_success_at,
                 last_attempt_at=s.last_attempt_at,
-                last_error=safe_error(s.last_error),
+                last_error=redact_secrets(s.last_error),
                 records_synced=s.records_synced,
             )
             for s in view.objects

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Table, delete, or_, select, update
+from sqlalchemy import Engine, Table, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col
 
@@ -153,8 +153,6 @@ class Mirror:
             return [str(i) for i in session.execute(stmt).scalars()]
 
     def count(self, model: type[SQLModel], *, include_deleted: bool = False) -> int:
-        from sqlalchemy import func
-
         table = _table(model)
         stmt = select(func.count()).select_from(table).where(table.c.org_id == self.org_id)
         if not include_deleted and "is_deleted" in table.c:
