@@ -6,11 +6,13 @@ import json
 from pathlib import Path
 
 import uvicorn
+from rich.markup import escape
 from rich.progress import Progress, TaskID
 
 from api.app import create_app
 from api.orgs import OrgRefresher
 from api.settings import Settings
+from salesforce.sync import safe_error
 from store import queries
 from store.engine import make_engine
 from store.migrate import upgrade
@@ -67,7 +69,9 @@ def sync_orgs(settings: Settings, only: str | None, bar: Progress) -> bool:
                     result = refresher.refresh(org.id, "full", on_page=advance)
                 except Exception as error:  # reported, then the next org
                     ok = False
-                    bar.console.print(f"[red]{org.id}: sync failed: {type(error).__name__}")
+                    # The gateway's message is secret-free by construction (safe_error keeps
+                    # only the type of anything else); escaped, since it may hold "[...]".
+                    bar.console.print(f"[red]{org.id}: sync failed: {escape(safe_error(error))}")
                     continue
                 counts = ", ".join(f"{k} {v}" for k, v in result.sync.counts.items() if v)
                 bar.console.print(

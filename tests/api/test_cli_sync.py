@@ -10,7 +10,7 @@ from pathlib import Path
 
 from devorg.config_file import write_config
 from schema.schema import SDL_PATH
-from tests.devorg_server import RunningDevorg
+from tests.devorg_server import RunningDevorg, free_port
 
 DEALPULSE = str(Path(sys.executable).with_name("dealpulse"))
 
@@ -38,6 +38,17 @@ def test_connect_a_devorg_then_sync_it(devorg: RunningDevorg, tmp_path: Path) ->
     calls = re.search(r"(\d+) API calls", again.stdout.replace("\n", " "))
     assert calls is not None
     assert int(calls.group(1)) == 3
+
+
+def test_a_failed_sync_says_why_without_secrets(devorg: RunningDevorg, tmp_path: Path) -> None:
+    unreachable = f"http://127.0.0.1:{free_port()}"
+    config = write_config(tmp_path / "state", instance_url=unreachable, result=devorg.seed)
+    assert run(tmp_path, "connect", "--devorg", str(config)).returncode == 0
+    synced = run(tmp_path, "sync")
+    assert synced.returncode == 1
+    said = " ".join(synced.stdout.split())  # the console wraps long lines
+    assert "sync failed: SalesforceUnavailable: login failed: ConnectionError" in said
+    assert devorg.seed.client_secret not in synced.stdout + synced.stderr
 
 
 def test_sync_without_an_org_says_what_to_do(tmp_path: Path) -> None:
