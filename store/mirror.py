@@ -65,26 +65,33 @@ def _defaults(model: type[SQLModel], columns: Sequence[str]) -> dict[str, Any]:
 
 
 def upsert(session: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]]) -> int:
-    """Insert or update `rows` (full column dicts) by primary key, in chunks."""
+    """Insert or update `rows` (full column dicts) by primary key, in chunks. One statement is
+    built per call and executed with many parameter sets: compiling a multi-row VALUES per
+    chunk cost most of a sync's time (bench/README.md)."""
     if not rows:
         return 0
     table = _table(model)
     keys = [c.name for c in table.primary_key.columns]
     columns = [c.name for c in table.columns]
     defaults = _defaults(model, columns)
+    insert = _insert(session, table)
+    where = None
+    if "system_modstamp" in columns:
+        # Never replace a newer version with an older one (an overlap or a late page).
+        stored = table.c.system_modstamp
+        incoming = insert.excluded.system_modstamp
+        where = or_(stored.is_(None), incoming.is_(None), incoming >= stored)
+    stmt = insert.on_conflict_do_update(
+        index_elements=keys,
+        set_={c: insert.excluded[c] for c in columns if c not in keys},
+        where=where,
+    )
     for start in range(0, len(rows), UPSERT_CHUNK):
         chunk = [
             {c: row[c] if c in row else defaults[c] for c in columns}
             for row in rows[start : start + UPSERT_CHUNK]
         ]
-        stmt = _insert(session, table).values(chunk)
-        changes = {c: stmt.excluded[c] for c in columns if c not in keys}
-        where = None
-        if "system_modstamp" in columns:
-            stored = table.c.system_modstamp
-            incoming = stmt.excluded.system_modstamp
-            where = or_(stored.is_(None), incoming.is_(None), incoming >= stored)
-        session.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changes, where=where))
+        session.execute(stmt, chunk)
     return len(rows)
 
 
