@@ -27,7 +27,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from functools import partial
 from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
@@ -78,11 +79,13 @@ class _CountingMixin(requests.Session):
 
     calls: int
     usage: tuple[int, int] | None
+    server_time: datetime | None
     default_timeout: float
 
     def _setup_counting(self, timeout: float) -> None:
         self.calls = 0
         self.usage = None
+        self.server_time = None
         self.default_timeout = timeout
         self._lock = threading.Lock()
 
@@ -96,7 +99,19 @@ class _CountingMixin(requests.Session):
         match = _LIMIT_INFO.search(response.headers.get("Sforce-Limit-Info", ""))
         if match:
             self.usage = (int(match.group(1)), int(match.group(2)))
+        self.server_time = _http_date(response.headers.get("Date")) or self.server_time
         return response
+
+
+def _http_date(value: str | None) -> datetime | None:
+    """The aware UTC moment of an HTTP `Date` header, or None if absent or malformed."""
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class _CountingSession(_CountingMixin):
@@ -148,6 +163,11 @@ class Gateway:
     def api_calls(self) -> int:
         """HTTP requests sent by this gateway so far (token requests and retries included)."""
         return self._http.calls
+
+    @property
+    def server_time(self) -> datetime | None:
+        """Salesforce's clock at its last answer (HTTP `Date`, to the second)."""
+        return self._http.server_time
 
     @property
     def api_usage(self) -> tuple[int, int] | None:

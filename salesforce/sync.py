@@ -1,19 +1,25 @@
 """Full and incremental sync of one org into its mirror.
 
-For each object of `salesforce.sync_objects.object_specs`, in order (roles, users, accounts,
-opportunities, their history, field history, competitors, tasks, events):
+For each object of `salesforce.sync_objects.object_specs` (roles, users, accounts,
+opportunities, their history, field history, competitors, tasks, events), the first page of up
+to five objects' queries comes in one Composite call (`composite_batches`: the five
+HOT_OBJECTS first, then the rest), the following pages one call each:
 
 - **First sync** (no watermark): every live row, with `query`.
 - **Incremental**: rows with `modstamp_field > watermark - overlap`, through `queryAll` for
   objects with IsDeleted, so deletions arrive in the same call (as rows with IsDeleted = true,
-  stored with `is_deleted`; reads filter them out). One SOQL query per object when nothing
-  changed: a pass costs `len(object_specs)` = 9 API calls and no describe (the describe and
-  stages are persisted in the store and reused; `refresh_metadata()` reads them again).
+  stored with `is_deleted`; reads filter them out). When nothing changed a pass costs two API
+  calls and no describe (the describe and stages are persisted in the store and reused;
+  `refresh_metadata()` reads them again); a hot pass (`objects=HOT_OBJECTS`) costs one.
 - Each page is upserted in its own transaction. Upserts are idempotent, so the overlap and a
   repeated page never double anything.
-- The **watermark** (max modstamp seen) of an object moves only after all its pages are
-  committed. A pass that fails or is killed half-way leaves the mirror consistent and the
-  failing object's watermark where it was; the next pass fetches that object again from there.
+- The **watermark** of an object is the later of the newest modstamp received and Salesforce's
+  own clock when it answered the first page (its HTTP `Date`), so a quiet org's next pass asks
+  only for the last `overlap` before that answer, not for every row that shares an old
+  timestamp (a bulk update stamps thousands of rows alike). It moves only after all the
+  object's pages are committed: a pass that fails or is killed half-way leaves the mirror
+  consistent and the failing object's watermark where it was; the next pass fetches that
+  object again from there. The overlap covers transactions that commit after they stamp.
 
 `SyncState` keeps per object: watermark, last_success_at, last_attempt_at, last_error (no
 secrets: gateway messages only) and records_synced; the `_org` row's last_success_at is when
@@ -173,12 +179,13 @@ class MirrorSync:
             report.full[spec.sobject] = watermark is None
         try:
             first_pages = self.gateway.first_pages(queries)
+            answered_at = self.gateway.server_time
         except BaseException as exc:
             for spec in batch:
                 self.mirror.record_failure(spec.sobject, error=safe_error(exc), at=started)
             raise
         for spec, first in zip(batch, first_pages, strict=True):
-            self._sync_object(spec, watermarks[spec.sobject], first, report, started)
+            self._sync_object(spec, watermarks[spec.sobject], first, report, started, answered_at)
 
     def _sync_object(
         self,
@@ -187,6 +194,7 @@ class MirrorSync:
         first_page: dict[str, Any],
         report: SyncReport,
         started: datetime,
+        answered_at: datetime | None,
     ) -> None:
         newest = watermark
         received = 0
@@ -215,6 +223,8 @@ class MirrorSync:
             self.mirror.record_failure(spec.sobject, error=safe_error(exc), at=started)
             raise
         report.counts.setdefault(spec.sobject, 0)
+        if answered_at is not None and (newest is None or answered_at > newest):
+            newest = answered_at
         self.mirror.record_success(spec.sobject, watermark=newest, records=received, at=started)
 
 

@@ -225,3 +225,20 @@ def test_refresh_metadata_reads_describe_and_stages_again(
     assert gw.api_calls - calls == 2
     assert mirror.load_catalog("Opportunity") == describe
     assert [s.api_name for s in mirror.load_stages()][:2] == ["Prospecting", "Qualification"]
+
+
+def test_a_quiet_object_is_not_fetched_again_pass_after_pass(
+    small: RunningDevorg, store_engine: Engine
+) -> None:
+    """The watermark follows Salesforce's clock, not the newest row: roles stamped years ago
+    (all at the same moment) do not come back within every pass's overlap."""
+    mirror = new_mirror(store_engine, small)
+    gw = gateway(small)
+    before_first_pass = datetime.now(UTC) - timedelta(seconds=2)
+    sync_org(gw, mirror)
+    watermark = mirror.sync_states()["UserRole"].watermark
+    assert watermark is not None
+    assert watermark >= before_first_pass
+    again = sync_org(gw, mirror)
+    assert again.counts["UserRole"] == 0
+    assert again.counts["User"] == 0
