@@ -32,8 +32,7 @@ from rules.facts import (
 )
 from salesforce.gateway import Gateway
 from salesforce.sync import PageHook, SyncReport, sync_org
-from store.mirror import READ_CHUNK, FactInputs, Mirror
-from store.models import Opportunity
+from store.mirror import READ_CHUNK, FactInputs, Mirror, OpportunityFactRow
 
 
 @dataclass(frozen=True)
@@ -42,17 +41,16 @@ class RefreshResult:
     facts_refreshed: int
 
 
-def _snapshot(row: Opportunity) -> OpportunitySnapshot:
-    fields = row.fields or {}
+def _snapshot(row: OpportunityFactRow) -> OpportunitySnapshot:
     return OpportunitySnapshot(
         id=row.id,
         stage_name=row.stage_name,
         amount=row.amount,
         close_date=row.close_date,
         created_date=row.created_date,
-        last_stage_change_date=parse_datetime(fields.get("LastStageChangeDate")),
-        last_activity_date=parse_date(fields.get("LastActivityDate")),
-        next_meeting_date=parse_date(fields.get("Next_Meeting_Date__c")),
+        last_stage_change_date=parse_datetime(row.last_stage_change_date),
+        last_activity_date=parse_date(row.last_activity_date),
+        next_meeting_date=parse_date(row.next_meeting_date),
     )
 
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, Table, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -95,20 +95,66 @@ def upsert(session: Session, model: type[SQLModel], rows: Sequence[dict[str, Any
     return len(rows)
 
 
+def _columns(model: type[SQLModel], row_type: type[tuple[Any, ...]]) -> list[Any]:
+    """The columns of `model` named like the fields of the NamedTuple `row_type`, in order."""
+    table = _table(model)
+    return [table.c[name] for name in row_type._fields]  # type: ignore[attr-defined]
+
+
 def _chunks(ids: Iterable[str], size: int = READ_CHUNK) -> Iterable[list[str]]:
     unique = list(dict.fromkeys(ids))
     for start in range(0, len(unique), size):
         yield unique[start : start + size]
 
 
+class OpportunityFactRow(NamedTuple):
+    id: str
+    stage_name: str
+    amount: float | None
+    close_date: date | None
+    created_date: datetime | None
+    # Straight from the `fields` JSON, as the REST API wrote them (ISO text or None).
+    last_stage_change_date: str | None
+    last_activity_date: str | None
+    next_meeting_date: str | None
+
+
+class HistoryFactRow(NamedTuple):
+    id: str
+    opportunity_id: str
+    created_date: datetime | None
+    stage_name: str | None
+    amount: float | None
+    close_date: date | None
+
+
+class FieldChangeFactRow(NamedTuple):
+    id: str
+    opportunity_id: str
+    created_date: datetime | None
+    field: str
+    old_value: str | None
+    new_value: str | None
+
+
+class ActivityFactRow(NamedTuple):
+    what_id: str | None
+    kind: str
+    activity_date: date | None
+    start_datetime: datetime | None
+    is_closed: bool
+
+
 @dataclass(frozen=True)
 class FactInputs:
-    """What rules.facts needs for a batch of opportunities, loaded in a few queries."""
+    """What rules.facts needs for a batch of opportunities, loaded in a few queries. Plain
+    column tuples, not ORM objects: building those (and parsing every opportunity's `fields`
+    JSON) was most of a facts refresh's time."""
 
-    opportunities: list[Opportunity]
-    history: dict[str, list[OpportunityHistory]]
-    close_date_changes: dict[str, list[OpportunityFieldHistory]]
-    activities: dict[str, list[Activity]]
+    opportunities: list[OpportunityFactRow]
+    history: dict[str, list[HistoryFactRow]]
+    close_date_changes: dict[str, list[FieldChangeFactRow]]
+    activities: dict[str, list[ActivityFactRow]]
 
 
 class Mirror:
@@ -246,45 +292,59 @@ class Mirror:
     def load_fact_inputs(self, opportunity_ids: Sequence[str]) -> FactInputs:
         """Opportunities (not deleted), their history, CloseDate changes and activities: four
         queries per READ_CHUNK ids."""
-        opportunities: list[Opportunity] = []
-        history: dict[str, list[OpportunityHistory]] = {}
-        changes: dict[str, list[OpportunityFieldHistory]] = {}
-        activities: dict[str, list[Activity]] = {}
+        opportunities: list[OpportunityFactRow] = []
+        history: dict[str, list[HistoryFactRow]] = {}
+        changes: dict[str, list[FieldChangeFactRow]] = {}
+        activities: dict[str, list[ActivityFactRow]] = {}
         org = self.org_id
+        fields = col(Opportunity.fields)
         with session_scope(self.engine) as session:
             for chunk in _chunks(opportunity_ids):
-                opportunities += session.execute(
-                    select(Opportunity).where(
-                        col(Opportunity.org_id) == org,
-                        col(Opportunity.id).in_(chunk),
-                        col(Opportunity.is_deleted).is_(False),
+                opportunities += (
+                    OpportunityFactRow(*row)
+                    for row in session.execute(
+                        select(
+                            col(Opportunity.id), col(Opportunity.stage_name),
+                            col(Opportunity.amount), col(Opportunity.close_date),
+                            col(Opportunity.created_date),
+                            fields["LastStageChangeDate"].as_string(),
+                            fields["LastActivityDate"].as_string(),
+                            fields["Next_Meeting_Date__c"].as_string(),
+                        ).where(
+                            col(Opportunity.org_id) == org,
+                            col(Opportunity.id).in_(chunk),
+                            col(Opportunity.is_deleted).is_(False),
+                        )
                     )
-                ).scalars()
-                for h in session.execute(
-                    select(OpportunityHistory).where(
+                )  # fmt: skip
+                for row in session.execute(
+                    select(*_columns(OpportunityHistory, HistoryFactRow)).where(
                         col(OpportunityHistory.org_id) == org,
                         col(OpportunityHistory.opportunity_id).in_(chunk),
                         col(OpportunityHistory.is_deleted).is_(False),
                     )
-                ).scalars():
-                    history.setdefault(h.opportunity_id, []).append(h)
-                for f in session.execute(
-                    select(OpportunityFieldHistory).where(
+                ):
+                    entry = HistoryFactRow(*row)
+                    history.setdefault(entry.opportunity_id, []).append(entry)
+                for row in session.execute(
+                    select(*_columns(OpportunityFieldHistory, FieldChangeFactRow)).where(
                         col(OpportunityFieldHistory.org_id) == org,
                         col(OpportunityFieldHistory.opportunity_id).in_(chunk),
                         col(OpportunityFieldHistory.field) == "CloseDate",
                         col(OpportunityFieldHistory.is_deleted).is_(False),
                     )
-                ).scalars():
-                    changes.setdefault(f.opportunity_id, []).append(f)
-                for a in session.execute(
-                    select(Activity).where(
+                ):
+                    change = FieldChangeFactRow(*row)
+                    changes.setdefault(change.opportunity_id, []).append(change)
+                for row in session.execute(
+                    select(*_columns(Activity, ActivityFactRow)).where(
                         col(Activity.org_id) == org,
                         col(Activity.what_id).in_(chunk),
                         col(Activity.is_deleted).is_(False),
                     )
-                ).scalars():
-                    activities.setdefault(a.what_id or "", []).append(a)
+                ):
+                    activity = ActivityFactRow(*row)
+                    activities.setdefault(activity.what_id or "", []).append(activity)
         return FactInputs(opportunities, history, changes, activities)
 
     def save_facts(self, rows: Sequence[dict[str, Any]]) -> int:
