@@ -12,14 +12,14 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from rules.formula import FormulaError, compile_formula
+from tests.shared_data import shared_data
 
-VECTORS = Path(__file__).resolve().parents[4] / "shared" / "data" / "formula-vectors"
+VECTORS = shared_data("formula-vectors")
 NOW = datetime(2026, 6, 15, 14, 30, tzinfo=UTC)
 
 LINK = "builds a link (HYPERLINK) for a page layout; an alert condition has no page to put it on"
