@@ -1,19 +1,23 @@
-"""The org's three active validation rules on Opportunity.
+"""The org's validation rules on Opportunity: the three seeded ones, and how devorg runs them.
 
-Each rule carries its real Salesforce formula (what the Tooling API returns and what dealpulse
-imports) and, until dealpulse's formula engine exists, a Python predicate with the same meaning
-that devorg runs on insert and update. Records are seen as stored (dates as ISO strings,
-checkboxes as 0/1, blanks as None).
+Each rule is its real Salesforce formula (what the Tooling API returns and what dealpulse
+imports). devorg evaluates the formulas of the rules stored in its ValidationRule table with
+dealpulse's formula engine (`rules.formula`, pure, no I/O) on the merged record, on insert and
+update; a rule fires only when its formula is true (blank or #Error! does not fire), as in
+Salesforce.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-_LATE_STAGES = ("Proposal/Price Quote", "Negotiation/Review")
+from devorg import catalog
+from devorg.db import parse_sf_datetime
+from rules.formula import CompiledFormula, FormulaError, compile_formula
 
 
 @dataclass(frozen=True)
@@ -23,20 +27,6 @@ class ValidationRuleDef:
     formula: str
     message: str
     display_field: str | None
-    fires: Callable[[Mapping[str, Any], date], bool]
-
-
-def _amount_missing_late(record: Mapping[str, Any], today: date) -> bool:
-    return record.get("StageName") in _LATE_STAGES and record.get("Amount") is None
-
-
-def _meeting_in_past(record: Mapping[str, Any], today: date) -> bool:
-    meeting = record.get("Next_Meeting_Date__c")
-    return not record.get("IsClosed") and meeting is not None and meeting < today.isoformat()
-
-
-def _decision_maker_missing(record: Mapping[str, Any], today: date) -> bool:
-    return record.get("StageName") in _LATE_STAGES and not record.get("Decision_Maker__c")
 
 
 RULES: tuple[ValidationRuleDef, ...] = (
@@ -49,7 +39,6 @@ RULES: tuple[ValidationRuleDef, ...] = (
         ),
         message="Enter the amount before moving the deal to proposal or negotiation.",
         display_field="Amount",
-        fires=_amount_missing_late,
     ),
     ValidationRuleDef(
         name="Next_Meeting_Not_In_Past",
@@ -58,7 +47,6 @@ RULES: tuple[ValidationRuleDef, ...] = (
         "Next_Meeting_Date__c < TODAY())",
         message="The next meeting date is in the past: set the date of the next meeting.",
         display_field="Next_Meeting_Date__c",
-        fires=_meeting_in_past,
     ),
     ValidationRuleDef(
         name="Decision_Maker_Before_Proposal",
@@ -69,10 +57,46 @@ RULES: tuple[ValidationRuleDef, ...] = (
         ),
         message="Name the decision maker before sending a proposal.",
         display_field="Decision_Maker__c",
-        fires=_decision_maker_missing,
     ),
 )
 
 
-def failing_rules(record: Mapping[str, Any], today: date) -> list[ValidationRuleDef]:
-    return [rule for rule in RULES if rule.fires(record, today)]
+# describe types of Opportunity's fields, as the formula engine's field catalog.
+_FIELD_TYPES = {f.name: f.type for f in catalog.OPPORTUNITY.fields}
+
+
+@lru_cache(maxsize=128)
+def _compiled(formula: str) -> CompiledFormula | None:
+    try:
+        return compile_formula(formula, fields=_FIELD_TYPES)
+    except FormulaError:
+        return None  # Salesforce refuses to save such a rule; devorg ignores it
+
+
+def _formula_record(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored row (checkboxes 0/1, Salesforce datetime text) as formula record values."""
+    record: dict[str, Any] = {}
+    for name, value in row.items():
+        fld = catalog.OPPORTUNITY.field(name)
+        if fld is None or value is None:
+            record[name] = value
+        elif fld.type == "boolean":
+            record[name] = bool(value)
+        elif fld.type == "datetime":
+            record[name] = parse_sf_datetime(str(value))
+        else:
+            record[name] = value
+    return record
+
+
+def failing_rules(
+    rules: Iterable[ValidationRuleDef], row: Mapping[str, Any], now: datetime
+) -> list[ValidationRuleDef]:
+    """The rules whose error condition formula is true for the stored row at `now`."""
+    record = _formula_record(row)
+    failing = []
+    for rule in rules:
+        compiled = _compiled(rule.formula)
+        if compiled is not None and compiled.evaluate(record, now=now) is True:
+            failing.append(rule)
+    return failing

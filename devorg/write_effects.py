@@ -234,17 +234,19 @@ def refresh_last_activity(db: OrgDatabase, opportunity_id: str | None, now: str)
         )  # fmt: skip
 
 
-def active_rule_names(db: OrgDatabase) -> set[str]:
-    rows = db.conn.execute('SELECT "ValidationName" FROM "ValidationRule" WHERE "Active" = 1')
-    return {str(r[0]) for r in rows}
+def active_rules(db: OrgDatabase) -> list[validation.ValidationRuleDef]:
+    rows = db.conn.execute(
+        'SELECT "ValidationName", "Description", "_Formula", "ErrorMessage", "ErrorDisplayField" '
+        'FROM "ValidationRule" WHERE "Active" = 1 AND "_Formula" IS NOT NULL'
+    )
+    return [validation.ValidationRuleDef(*row) for row in rows]
 
 
 def run_validation_rules(db: OrgDatabase, sobj: SObject, row: Mapping[str, Any]) -> None:
     """The org's active validation rules on the merged record; all failures are reported."""
     if sobj.name != "Opportunity":
         return
-    active = active_rule_names(db)
-    failing = [r for r in validation.failing_rules(row, today_utc()) if r.name in active]
+    failing = validation.failing_rules(active_rules(db), row, utcnow())
     if failing:
         raise WriteError(
             *(

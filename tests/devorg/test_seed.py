@@ -8,7 +8,7 @@ import sqlite3
 import statistics
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -530,12 +530,16 @@ def test_bad_data_share(conn: sqlite3.Connection, condition: str, scope: str) ->
     assert 0.05 <= share <= 0.15
 
 
+NOON_TODAY = datetime.combine(TODAY, time(12), tzinfo=UTC)
+
+
 def test_bad_data_breaks_the_validation_rules(conn: sqlite3.Connection) -> None:
     cursor = conn.execute('SELECT * FROM "Opportunity" WHERE "IsClosed" = 0')
     names = [d[0] for d in cursor.description]
     fired: dict[str, int] = defaultdict(int)
     for row in cursor:
-        for rule in validation.failing_rules(dict(zip(names, row, strict=True)), TODAY):
+        record = dict(zip(names, row, strict=True))
+        for rule in validation.failing_rules(validation.RULES, record, NOON_TODAY):
             fired[rule.name] += 1
     assert set(fired) == {rule.name for rule in validation.RULES}
 

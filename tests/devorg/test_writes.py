@@ -50,7 +50,7 @@ def fill_org(org: OrgDatabase) -> str:
             {"Id": org.new_id(catalog.VALIDATION_RULE), "CreatedDate": now,
              "CreatedById": user_id, "LastModifiedDate": now, "SystemModstamp": now,
              "ValidationName": rule.name, "Active": 1, "ErrorMessage": rule.message,
-             "ErrorDisplayField": rule.display_field},
+             "ErrorDisplayField": rule.display_field, "_Formula": rule.formula},
         )  # fmt: skip
     return user_id
 
