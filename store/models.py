@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from store.types import UtcDateTime
 
@@ -127,6 +127,22 @@ class Opportunity(SQLModel, table=True):
     is_deleted: bool = False
     # Every mirrored describe field, as the REST API returned it.
     fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+# PostgreSQL only: `_order_by` sorts descending with NULLS LAST, which a backward scan of the
+# ascending indexes above cannot give on PostgreSQL (NULLs sort high there, so they come first);
+# without these the default first page sorts the whole org. (The ascending order, NULLS LAST
+# being PostgreSQL's default, is served by those.) SQLite rejects NULLS LAST in an
+# index and needs none (NULLs sort low, so its backward scans already put them last).
+# Declared here rather than in __table_args__ so they index the table's real columns.
+for _name, _column in (
+    ("ix_opportunity_org_close_date_desc", col(Opportunity.close_date)),
+    ("ix_opportunity_org_amount_desc", col(Opportunity.amount)),
+    ("ix_opportunity_org_modified_desc", col(Opportunity.last_modified_date)),
+):
+    Index(
+        _name, col(Opportunity.org_id), _column.desc().nulls_last(), col(Opportunity.id).desc()
+    ).ddl_if(dialect="postgresql")
 
 
 class OpportunityHistory(SQLModel, table=True):
