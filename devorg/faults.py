@@ -31,18 +31,21 @@ class Faults:
     rng: random.Random = field(default_factory=lambda: random.Random(0))
 
     def update(self, changes: dict[str, object]) -> None:
+        """Apply `changes`, all or nothing: a bad value leaves every fault as it was."""
+        values: dict[str, int | float] = {}
         for name in ("latency_ms", "fail_next", "fail_status", "error_rate", "error_status"):
             if name in changes:
                 value = changes[name]
-                caster = float if name == "error_rate" else int
                 if not isinstance(value, int | float) or isinstance(value, bool):
                     raise ValueError(f"{name} must be a number")
-                setattr(self, name, caster(value))
+                values[name] = float(value) if name == "error_rate" else int(value)
+        for name in ("fail_status", "error_status"):
+            if values.get(name, getattr(self, name)) not in _FAILURES:
+                raise ValueError(f"{name} must be one of {sorted(_FAILURES)}")
+        for name, value in values.items():
+            setattr(self, name, value)
         if "seed" in changes:
             self.rng = random.Random(str(changes["seed"]))
-        for status in (self.fail_status, self.error_status):
-            if status not in _FAILURES:
-                raise ValueError(f"failure status must be one of {sorted(_FAILURES)}")
 
     def as_dict(self) -> dict[str, object]:
         return {
