@@ -16,6 +16,9 @@ from devorg import sessions, usage
 from devorg.errors import SalesforceApiError
 from devorg.state import DevorgState
 
+# A few settings at most; nothing legitimate comes near this.
+MAX_CONTROL_BODY = 4096
+
 
 def _authorised(request: Request) -> DevorgState:
     state: DevorgState = request.app.state.devorg
@@ -27,9 +30,12 @@ def _authorised(request: Request) -> DevorgState:
 
 
 async def _json_object(request: Request) -> dict[str, object]:
+    raw = await request.body()
+    if len(raw) > MAX_CONTROL_BODY:
+        raise SalesforceApiError(400, "JSON_PARSER_ERROR", "The body is too large")
     try:
-        body = json.loads(await request.body() or b"{}")
-    except ValueError as exc:
+        body = json.loads(raw or b"{}")
+    except (ValueError, RecursionError) as exc:  # deep nesting recurses in the json module
         raise SalesforceApiError(400, "JSON_PARSER_ERROR", "The body is not JSON") from exc
     if not isinstance(body, dict):
         raise SalesforceApiError(400, "JSON_PARSER_ERROR", "The body must be a JSON object")
