@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from api.graphql_view import GraphQLView
 from api.settings import Settings
+from auth.dev_tokens import MIN_KEY_LENGTH
 from resolvers.freshness import Freshness, SyncOrg
 from schema.schema import SchemaLimits, build_schema
 from store.engine import make_engine
@@ -44,6 +45,11 @@ def create_app(
     `sync_org(org_id)` runs one incremental sync of an org (blocking; run in a thread), and
     without it the API serves the mirror as it is. `background_sync()` (blocking) runs in a
     thread every settings.sync_interval_seconds while the app lives."""
+    if len(settings.secret_key.get_secret_value()) < MIN_KEY_LENGTH:
+        # Refuse to start rather than answer every request "unauthenticated".
+        raise ValueError(
+            f"DEALPULSE_SECRET_KEY must be at least {MIN_KEY_LENGTH} characters: it signs tokens"
+        )
     owns_engine = engine is None
     database = engine if engine is not None else make_engine(settings.database_url)
     freshness = Freshness(database, sync_org, staleness_seconds=settings.staleness_seconds)

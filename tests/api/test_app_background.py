@@ -1,5 +1,5 @@
-"""`dealpulse serve`'s background sync loop: it ticks while the app lives, survives a failing
-tick, and stops with the app."""
+"""The app factory: it refuses an unusable secret key, and `dealpulse serve`'s background sync
+loop ticks while the app lives, survives a failing tick, and stops with the app."""
 
 from __future__ import annotations
 
@@ -34,3 +34,11 @@ async def test_background_sync_ticks_survives_failures_and_stops(store_engine: E
     stopped_at = len(ticks)
     await asyncio.sleep(0.05)
     assert len(ticks) == stopped_at
+
+
+@pytest.mark.parametrize("secret", ["", "too-short"])
+def test_the_app_refuses_to_start_without_a_usable_secret_key(
+    store_engine: Engine, secret: str
+) -> None:
+    with pytest.raises(ValueError, match="DEALPULSE_SECRET_KEY"):
+        create_app(make_settings(secret_key=secret), engine=store_engine)
