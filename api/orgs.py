@@ -11,7 +11,6 @@ from the settings (`DEALPULSE_SF_PASSWORD`, `DEALPULSE_SF_CLIENT_SECRET`,
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
 from typing import Literal, cast
 
 from pydantic import SecretStr
@@ -57,7 +56,7 @@ class OrgRefresher:
         self._settings = settings
         self._gateways: dict[str, Gateway] = {}
         self._registry_lock = threading.Lock()
-        self._pass_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._pass_locks: dict[str, threading.Lock] = {}
 
     def gateway(self, org_id: str) -> Gateway:
         with self._registry_lock:
@@ -66,12 +65,13 @@ class OrgRefresher:
                 if org is None:
                     raise UnknownOrg(org_id)
                 self._gateways[org_id] = Gateway(connection_for(org, self._settings))
+                self._pass_locks[org_id] = threading.Lock()
             return self._gateways[org_id]
 
     def refresh(
         self, org_id: str, kind: Literal["hot", "full"], on_page: PageHook | None = None
     ) -> RefreshResult:
-        gateway = self.gateway(org_id)
+        gateway = self.gateway(org_id)  # also creates the org's pass lock, under the registry lock
         with self._pass_locks[org_id]:
             objects = HOT_OBJECTS if kind == "hot" else None
             return refresh_org(self._engine, gateway, org_id, objects=objects, on_page=on_page)
