@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Engine, Table, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -101,10 +101,28 @@ def _columns(model: type[SQLModel], row_type: type[tuple[Any, ...]]) -> list[Any
     return [table.c[name] for name in row_type._fields]  # type: ignore[attr-defined]
 
 
+def _grouped(
+    session: Session,
+    model: type[SQLModel],
+    row_type: type[RowT],
+    key: str,
+    *where: Any,
+) -> dict[str, list[RowT]]:
+    """Rows of `model` matching `where`, as `row_type` tuples grouped by their `key` column."""
+    grouped: dict[str, list[RowT]] = {}
+    for row in session.execute(select(*_columns(model, row_type)).where(*where)):
+        item = row_type(*row)
+        grouped.setdefault(getattr(item, key) or "", []).append(item)
+    return grouped
+
+
 def _chunks(ids: Iterable[str], size: int = READ_CHUNK) -> Iterable[list[str]]:
     unique = list(dict.fromkeys(ids))
     for start in range(0, len(unique), size):
         yield unique[start : start + size]
+
+
+RowT = TypeVar("RowT", bound=tuple[Any, ...])
 
 
 class OpportunityFactRow(NamedTuple):
@@ -317,34 +335,25 @@ class Mirror:
                         )
                     )
                 )  # fmt: skip
-                for row in session.execute(
-                    select(*_columns(OpportunityHistory, HistoryFactRow)).where(
-                        col(OpportunityHistory.org_id) == org,
-                        col(OpportunityHistory.opportunity_id).in_(chunk),
-                        col(OpportunityHistory.is_deleted).is_(False),
-                    )
-                ):
-                    entry = HistoryFactRow(*row)
-                    history.setdefault(entry.opportunity_id, []).append(entry)
-                for row in session.execute(
-                    select(*_columns(OpportunityFieldHistory, FieldChangeFactRow)).where(
-                        col(OpportunityFieldHistory.org_id) == org,
-                        col(OpportunityFieldHistory.opportunity_id).in_(chunk),
-                        col(OpportunityFieldHistory.field) == "CloseDate",
-                        col(OpportunityFieldHistory.is_deleted).is_(False),
-                    )
-                ):
-                    change = FieldChangeFactRow(*row)
-                    changes.setdefault(change.opportunity_id, []).append(change)
-                for row in session.execute(
-                    select(*_columns(Activity, ActivityFactRow)).where(
-                        col(Activity.org_id) == org,
-                        col(Activity.what_id).in_(chunk),
-                        col(Activity.is_deleted).is_(False),
-                    )
-                ):
-                    activity = ActivityFactRow(*row)
-                    activities.setdefault(activity.what_id or "", []).append(activity)
+                history |= _grouped(
+                    session, OpportunityHistory, HistoryFactRow, "opportunity_id",
+                    col(OpportunityHistory.org_id) == org,
+                    col(OpportunityHistory.opportunity_id).in_(chunk),
+                    col(OpportunityHistory.is_deleted).is_(False),
+                )  # fmt: skip
+                changes |= _grouped(
+                    session, OpportunityFieldHistory, FieldChangeFactRow, "opportunity_id",
+                    col(OpportunityFieldHistory.org_id) == org,
+                    col(OpportunityFieldHistory.opportunity_id).in_(chunk),
+                    col(OpportunityFieldHistory.field) == "CloseDate",
+                    col(OpportunityFieldHistory.is_deleted).is_(False),
+                )  # fmt: skip
+                activities |= _grouped(
+                    session, Activity, ActivityFactRow, "what_id",
+                    col(Activity.org_id) == org,
+                    col(Activity.what_id).in_(chunk),
+                    col(Activity.is_deleted).is_(False),
+                )  # fmt: skip
         return FactInputs(opportunities, history, changes, activities)
 
     def save_facts(self, rows: Sequence[dict[str, Any]]) -> int:
