@@ -18,11 +18,11 @@ POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 @contextmanager
-def backend_engine(backend: str, directory: Path) -> Iterator[Engine]:
-    """An engine with every table created, on `sqlite` or `postgresql`; dropped afterwards."""
+def empty_engine(backend: str, directory: Path) -> Iterator[Engine]:
+    """An engine on an empty database: a SQLite file, or a fresh PostgreSQL schema (dropped
+    afterwards, with whatever was created in it)."""
     if backend == "sqlite":
         engine = make_engine(f"sqlite:///{directory / 'store.sqlite3'}")
-        SQLModel.metadata.create_all(engine)
         yield engine
         engine.dispose()
         return
@@ -32,13 +32,20 @@ def backend_engine(backend: str, directory: Path) -> Iterator[Engine]:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine = make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
     try:
-        SQLModel.metadata.create_all(engine)
         yield engine
     finally:
         engine.dispose()
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@contextmanager
+def backend_engine(backend: str, directory: Path) -> Iterator[Engine]:
+    """An engine with every table created, on `sqlite` or `postgresql`; dropped afterwards."""
+    with empty_engine(backend, directory) as engine:
+        SQLModel.metadata.create_all(engine)
+        yield engine
 
 
 def empty_all_tables(engine: Engine) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,36 +10,19 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, Index, text
+from sqlalchemy import Connection, Index
 from sqlmodel import SQLModel
 
 import store.models  # noqa: F401  (registers the tables)
 from store.engine import make_engine
 from store.migrate import alembic_config, upgrade
-from tests.store_backends import POSTGRES_URL
+from tests.store_backends import empty_engine
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Connection]:
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'migrated.sqlite3'}")
-        with engine.connect() as connection:
-            yield connection
-        engine.dispose()
-        return
-    schema = f"m_{secrets.token_hex(6)}"
-    engine = make_engine(POSTGRES_URL)
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        connection.execute(text(f'SET search_path TO "{schema}"'))
-        connection.commit()
-        try:
-            yield connection
-        finally:
-            connection.rollback()
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            connection.commit()
-    engine.dispose()
+    with empty_engine(request.param, tmp_path) as engine, engine.connect() as connection:
+        yield connection
 
 
 def _skip_indexes_for_other_dialects(dialect: str) -> Callable[..., bool]:
