@@ -40,13 +40,14 @@ class ApiGuard(BaseHTTPMiddleware):
         if session is None:
             return _error(invalid_session())
         limit = state.settings.api_daily_limit
-        if usage.used_today(state.db) >= limit:
+        used = usage.used_today(state.db)
+        if used >= limit:
             response = _error(
                 SalesforceApiError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
             )
         else:
-            usage.count_request(state.db)
+            used = usage.count_request(state.db)
             request.state.session = session
             response = await call_next(request)
-        response.headers["Sforce-Limit-Info"] = f"api-usage={usage.used_today(state.db)}/{limit}"
+        response.headers["Sforce-Limit-Info"] = f"api-usage={used}/{limit}"
         return response
