@@ -10,6 +10,7 @@ from the settings (`DEALPULSE_SF_PASSWORD`, `DEALPULSE_SF_CLIENT_SECRET`,
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Literal, cast
 
@@ -18,11 +19,14 @@ from sqlalchemy import Engine
 
 from api.settings import Settings
 from resolvers.mirror_refresh import RefreshResult, refresh_org
+from salesforce.errors import GatewayError
 from salesforce.gateway import Gateway
 from salesforce.login import AuthFlow, OrgConnection
 from salesforce.sync import HOT_OBJECTS, PageHook
 from store import queries
 from store.models import Org
+
+logger = logging.getLogger(__name__)
 
 
 def _secret(value: SecretStr) -> str | None:
@@ -80,10 +84,20 @@ class OrgRefresher:
         """The request-time pass: one API call when little changed (see HOT_OBJECTS)."""
         return self.refresh(org_id, "hot")
 
-    def full_all(self) -> None:
-        """A full incremental pass of every connected org (the background loop's tick)."""
+    def full_all(self) -> list[str]:
+        """A full incremental pass of every connected org (the background loop's tick). One
+        org failing does not stop the others; returns the ids of the orgs that failed (each
+        failure is also in the org's SyncState)."""
+        failed = []
         for org in queries.all_orgs(self._engine):
-            self.refresh(org.id, "full")
+            try:
+                self.refresh(org.id, "full")
+            except Exception as error:
+                failed.append(org.id)
+                # The gateway's errors carry no secrets; anything else is named by its type.
+                reason = str(error) if isinstance(error, GatewayError) else type(error).__name__
+                logger.warning("background sync of org %s failed: %s", org.id, reason)
+        return failed
 
     def close(self) -> None:
         for gateway in self._gateways.values():
