@@ -1,4 +1,7 @@
-"""`dealpulse devorg seed` and `dealpulse devorg serve` as a user runs them, in a fresh folder."""
+"""`dealpulse devorg seed` and `dealpulse devorg serve` as a user runs them, in a fresh folder.
+
+`seed` runs in process (tests.cli); `serve` is the installed console script in a process of its
+own, as it must listen while the test talks to it."""
 
 from __future__ import annotations
 
@@ -15,15 +18,14 @@ import requests
 from simple_salesforce import Salesforce
 
 from salesforce.devorg_transport import DevorgSession
+from tests.cli import run_dealpulse
 from tests.devorg_server import free_port
 
 DEALPULSE = str(Path(sys.executable).with_name("dealpulse"))
 
 
 def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [DEALPULSE, *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
-    )
+    return run_dealpulse(cwd, *args)
 
 
 @pytest.fixture(scope="module")

@@ -1,15 +1,13 @@
-"""`dealpulse formula check|eval` through the installed console script."""
+"""`dealpulse formula check|eval` as a user runs them (in process: tests.cli)."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-DEALPULSE = Path(sys.executable).with_name("dealpulse")
+from tests.cli import run_dealpulse
 
 
 @pytest.fixture
@@ -24,14 +22,7 @@ def files(tmp_path: Path) -> Path:
 
 
 def run(cwd: Path, *args: str) -> tuple[int, dict[str, object]]:
-    done = subprocess.run(
-        [str(DEALPULSE), "formula", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_dealpulse(cwd, "formula", *args)
     return done.returncode, json.loads(done.stdout)
 
 

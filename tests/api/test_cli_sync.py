@@ -1,26 +1,20 @@
-"""`dealpulse migrate`, `connect --devorg`, `sync` and `export-schema`, run as a user would."""
+"""`dealpulse migrate`, `connect --devorg`, `sync` and `export-schema`, run as a user would
+(in process: tests.cli)."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 from devorg.config_file import write_config
 from schema.schema import SDL_PATH
+from tests.cli import run_dealpulse
 from tests.devorg_server import RunningDevorg, free_port
-
-DEALPULSE = str(Path(sys.executable).with_name("dealpulse"))
 
 
 def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{cwd / 'dealpulse.sqlite3'}"}
-    return subprocess.run(
-        [DEALPULSE, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
-        check=False,
-    )  # fmt: skip
+    return run_dealpulse(cwd, *args, env={"DATABASE_URL": f"sqlite:///{cwd / 'dealpulse.sqlite3'}"})
 
 
 def test_connect_a_devorg_then_sync_it(devorg: RunningDevorg, tmp_path: Path) -> None:
@@ -34,7 +28,7 @@ def test_connect_a_devorg_then_sync_it(devorg: RunningDevorg, tmp_path: Path) ->
     assert "Opportunity" in synced.stdout
     again = run(tmp_path, "sync")
     assert again.returncode == 0, again.stderr
-    # A new process: a token request, then the two composite calls of an incremental pass.
+    # A new command: a token request, then the two composite calls of an incremental pass.
     calls = re.search(r"(\d+) API calls", again.stdout.replace("\n", " "))
     assert calls is not None
     assert int(calls.group(1)) == 3

@@ -375,8 +375,19 @@ def test_validation_rules_block_and_change_nothing(
 
 
 def test_inactive_rule_does_not_run(db: OrgDatabase, writer: Writer) -> None:
-    db.conn.execute('UPDATE "ValidationRule" SET "Active" = 0')
-    new_opp(writer, Next_Meeting_Date__c="2000-01-01")
+    past = {"Next_Meeting_Date__c": "2000-01-01"}
+    with pytest.raises(WriteError) as exc:  # active, the rule refuses the write
+        new_opp(writer, **past)
+    assert error_of(exc)[2] == ("Next_Meeting_Date__c",)
+    db.conn.execute(
+        'UPDATE "ValidationRule" SET "Active" = 0 WHERE "ValidationName" = ?',
+        ["Next_Meeting_Not_In_Past"],
+    )
+    opp_id = new_opp(writer, **past)  # the same write, with only that rule switched off
+    assert db.get(catalog.OPPORTUNITY, opp_id)["Next_Meeting_Date__c"] == "2000-01-01"
+    with pytest.raises(WriteError) as exc:  # the other rules still run
+        writer.update(catalog.OPPORTUNITY, opp_id, body({"StageName": "Negotiation/Review"}))
+    assert [i.fields for i in exc.value.items] == [("Amount",), ("Decision_Maker__c",)]
 
 
 def test_seeded_violation_blocks_unrelated_update(db: OrgDatabase, writer: Writer) -> None:
