@@ -17,8 +17,8 @@ from starlette.routing import Route
 from api.graphql_view import GraphQLView
 from api.settings import Settings
 from auth.dev_tokens import MIN_KEY_LENGTH
-from resolvers.freshness import Freshness, SyncOrg
 from schema.schema import SchemaLimits, build_schema
+from services.freshness import Freshness, SyncOrg
 from store.engine import make_engine
 
 logger = logging.getLogger(__name__)

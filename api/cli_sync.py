@@ -10,9 +10,9 @@ from rich.markup import escape
 from rich.progress import Progress, TaskID
 
 from api.app import create_app
-from api.orgs import OrgRefresher
 from api.settings import Settings
 from salesforce.sync import safe_error
+from services.orgs import OrgRefresher
 from store import queries
 from store.engine import make_engine
 from store.migrate import upgrade

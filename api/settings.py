@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=200, ge=1)
     # A larger request body is refused (413) before it is read into memory.
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
-    # Secrets of the non-JWT Salesforce flows (see api/orgs.py); never stored in the database.
+    # Secrets of the non-JWT Salesforce flows (see services/orgs.py); never stored in the database.
     sf_client_secret: SecretStr = Field(default=SecretStr(""))
     sf_password: SecretStr = Field(default=SecretStr(""))
     sf_refresh_token: SecretStr = Field(default=SecretStr(""))

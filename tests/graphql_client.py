@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from api.app import create_app
 from api.settings import Settings
 from auth.dev_tokens import issue_dev_token
-from resolvers.freshness import SyncOrg
+from services.freshness import SyncOrg
 from store.models import SfUser
 
 SECRET = "test-secret-key-of-sufficient-length-0123456789"

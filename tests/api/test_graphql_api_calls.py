@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.orgs import OrgRefresher
 from salesforce.gateway import Gateway
+from services.orgs import OrgRefresher
 from store.mirror import ORG_PASS, Mirror
 from store.models import SfUser
 from tests.devorg_server import RunningDevorg

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from api.orgs import OrgRefresher
+from services.orgs import OrgRefresher
 from store.mirror import Mirror
 from store.queries import org_synced_at
 from tests.devorg_server import RunningDevorg, free_port

@@ -5,45 +5,56 @@ in different threads).
 Secrets never live in the database: JWT bearer needs only the org's private key file (the
 multi-org path); the password, client-credentials and refresh-token flows take their secret
 from the settings (`DEALPULSE_SF_PASSWORD`, `DEALPULSE_SF_CLIENT_SECRET`,
-`DEALPULSE_SF_REFRESH_TOKEN`), which suits one org per deployment.
+`DEALPULSE_SF_REFRESH_TOKEN`), which suits one org per deployment. They come in as a
+`SalesforceSecrets` (api's Settings is one), so this layer never imports `api`.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from typing import Literal, cast
+from typing import Literal, Protocol, cast
 
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
-from api.settings import Settings
-from resolvers.mirror_refresh import RefreshResult, refresh_org
 from salesforce.errors import GatewayError
 from salesforce.gateway import Gateway
 from salesforce.login import AuthFlow, OrgConnection
 from salesforce.sync import HOT_OBJECTS, PageHook
+from services.refresh import RefreshResult, refresh_org
 from store import queries
 from store.models import Org
 
 logger = logging.getLogger(__name__)
 
 
+class SalesforceSecrets(Protocol):
+    """The secrets of the non-JWT flows (empty: not configured)."""
+
+    @property
+    def sf_client_secret(self) -> SecretStr: ...
+    @property
+    def sf_password(self) -> SecretStr: ...
+    @property
+    def sf_refresh_token(self) -> SecretStr: ...
+
+
 def _secret(value: SecretStr) -> str | None:
     return value.get_secret_value() or None
 
 
-def connection_for(org: Org, settings: Settings) -> OrgConnection:
+def connection_for(org: Org, secrets: SalesforceSecrets) -> OrgConnection:
     return OrgConnection(
         instance_url=org.instance_url,
         api_version=org.api_version,
         auth_flow=cast(AuthFlow, org.auth_flow),
         client_id=org.client_id,
-        client_secret=_secret(settings.sf_client_secret),
+        client_secret=_secret(secrets.sf_client_secret),
         username=org.username,
-        password=_secret(settings.sf_password),
+        password=_secret(secrets.sf_password),
         private_key_file=org.private_key_file,
-        refresh_token=_secret(settings.sf_refresh_token),
+        refresh_token=_secret(secrets.sf_refresh_token),
         is_devorg=org.is_devorg,
     )
 
@@ -55,9 +66,9 @@ class UnknownOrg(LookupError):
 class OrgRefresher:
     """Refreshes orgs' mirrors: `hot(org_id)` for requests, `full(org_id)` for the loop."""
 
-    def __init__(self, engine: Engine, settings: Settings) -> None:
+    def __init__(self, engine: Engine, secrets: SalesforceSecrets) -> None:
         self._engine = engine
-        self._settings = settings
+        self._secrets = secrets
         self._gateways: dict[str, Gateway] = {}
         self._registry_lock = threading.Lock()
         self._pass_locks: dict[str, threading.Lock] = {}
@@ -68,7 +79,7 @@ class OrgRefresher:
                 org = queries.org(self._engine, org_id)
                 if org is None:
                     raise UnknownOrg(org_id)
-                self._gateways[org_id] = Gateway(connection_for(org, self._settings))
+                self._gateways[org_id] = Gateway(connection_for(org, self._secrets))
                 self._pass_locks[org_id] = threading.Lock()
             return self._gateways[org_id]
 

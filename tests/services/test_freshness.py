@@ -22,7 +22,7 @@ LIST = "{ opportunities(first: 5) { totalCount edges { node { id syncedAt } } } 
 
 
 class FakeSync:
-    """Stands in for resolvers.mirror_refresh: marks the org synced now, slowly."""
+    """Stands in for services.refresh: marks the org synced now, slowly."""
 
     def __init__(self, engine: Engine, *, fail: bool = False, delay: float = 0.2) -> None:
         self.engine, self.fail, self.delay = engine, fail, delay
