@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     staleness_seconds: float = Field(default=30.0, ge=0)
     # `dealpulse serve` syncs every org in the background this often.
     sync_interval_seconds: float = Field(default=60.0, gt=0)
+    # ... and recomputes the time-dependent facts of every open opportunity this often.
+    clock_tick_seconds: float = Field(default=3600.0, gt=0)
     dev_token_ttl_seconds: int = Field(default=8 * 3600, gt=0)
     # GraphQL request bounds.
     max_query_depth: int = Field(default=10, ge=1)

@@ -1,6 +1,6 @@
-"""Connected orgs at run time: one Gateway per org, and the one lock that keeps a sync pass of
-an org from overlapping another (the request-time hot pass and the background full pass run
-in different threads).
+"""Connected orgs at run time: one Gateway per org, and the one lock that keeps a pass of an
+org (the request-time hot pass, the scheduler's full pass and clock tick, `dealpulse sync`)
+from overlapping another; they run in different worker threads.
 
 Secrets never live in the database: JWT bearer needs only the org's private key file (the
 multi-org path); the password, client-credentials and refresh-token flows take their secret
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Literal, Protocol, cast
 
 from pydantic import SecretStr
@@ -21,8 +23,9 @@ from sqlalchemy import Engine
 from salesforce.errors import GatewayError
 from salesforce.gateway import Gateway
 from salesforce.login import AuthFlow, OrgConnection
-from salesforce.sync import HOT_OBJECTS, PageHook
-from services.refresh import RefreshResult, refresh_org
+from salesforce.sync import PageHook
+from services.passes import clock_tick, sync_pass
+from services.refresh import RefreshResult
 from store import queries
 from store.models import Org
 
@@ -64,7 +67,8 @@ class UnknownOrg(LookupError):
 
 
 class OrgRefresher:
-    """Refreshes orgs' mirrors: `hot(org_id)` for requests, `full(org_id)` for the loop."""
+    """Runs the passes of `services.passes` on connected orgs, one at a time per org:
+    `hot(org_id)` for requests, `full_all()` and `tick_all()` for the scheduler."""
 
     def __init__(self, engine: Engine, secrets: SalesforceSecrets) -> None:
         self._engine = engine
@@ -88,26 +92,48 @@ class OrgRefresher:
     ) -> RefreshResult:
         gateway = self.gateway(org_id)  # also creates the org's pass lock, under the registry lock
         with self._pass_locks[org_id]:
-            objects = HOT_OBJECTS if kind == "hot" else None
-            return refresh_org(self._engine, gateway, org_id, objects=objects, on_page=on_page)
+            return sync_pass(self._engine, gateway, org_id, hot=kind == "hot", on_page=on_page)
 
-    def hot(self, org_id: str) -> RefreshResult:
-        """The request-time pass: one API call when little changed (see HOT_OBJECTS)."""
-        return self.refresh(org_id, "hot")
+    def hot(self, org_id: str) -> RefreshResult | None:
+        """The request-time pass: one API call when little changed (see HOT_OBJECTS). None
+        when, while it waited for the org's pass lock, a pass that started after it was asked
+        for completed (a background full pass, say): the mirror is as fresh as it would make
+        it, so no API call is spent."""
+        asked_at = datetime.now(UTC)
+        gateway = self.gateway(org_id)
+        with self._pass_locks[org_id]:
+            synced_at = queries.org_synced_at(self._engine, org_id)
+            if synced_at is not None and synced_at >= asked_at:
+                return None
+            return sync_pass(self._engine, gateway, org_id, hot=True)
+
+    def tick(self, org_id: str) -> int:
+        """The clock tick of one org (no Salesforce call); how many opportunities got facts."""
+        self.gateway(org_id)  # the org's pass lock
+        with self._pass_locks[org_id]:
+            return clock_tick(self._engine, org_id)
 
     def full_all(self) -> list[str]:
-        """A full incremental pass of every connected org (the background loop's tick). One
-        org failing does not stop the others; returns the ids of the orgs that failed (each
+        """A full incremental pass of every connected org (the scheduler's sync job). One org
+        failing does not stop the others; returns the ids of the orgs that failed (each
         failure is also in the org's SyncState)."""
+        return self._each_org("background sync", lambda org_id: self.refresh(org_id, "full"))
+
+    def tick_all(self) -> list[str]:
+        """The clock tick of every connected org (the scheduler's tick job); returns the ids
+        of the orgs that failed, as `full_all`."""
+        return self._each_org("clock tick", self.tick)
+
+    def _each_org(self, what: str, run: Callable[[str], object]) -> list[str]:
         failed = []
         for org in queries.all_orgs(self._engine):
             try:
-                self.refresh(org.id, "full")
+                run(org.id)
             except Exception as error:
                 failed.append(org.id)
                 # The gateway's errors carry no secrets; anything else is named by its type.
                 reason = str(error) if isinstance(error, GatewayError) else type(error).__name__
-                logger.warning("background sync of org %s failed: %s", org.id, reason)
+                logger.warning("%s of org %s failed: %s", what, org.id, reason)
         return failed
 
     def close(self) -> None:

@@ -1,13 +1,17 @@
-"""The background tick syncs every connected org; one org failing does not stop the others."""
+"""The per-org registry: the background sync and clock tick of every connected org (one org
+failing does not stop the others), and the request-time hot pass."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlmodel import Session, select
 
 from services.orgs import OrgRefresher
-from store.mirror import Mirror
+from store.mirror import ORG_PASS, Mirror
+from store.models import DerivedFacts
 from store.queries import org_synced_at
 from tests.devorg_server import RunningDevorg, free_port
 from tests.graphql_client import make_settings
@@ -37,3 +41,40 @@ def test_one_failing_org_does_not_stop_the_others(
         refresher.close()
     assert org_synced_at(store_engine, devorg.seed.org_id) is not None
     assert org_synced_at(store_engine, UNREACHABLE_ORG) is None
+
+
+def test_a_hot_pass_spends_no_call_when_a_later_pass_completed_first(
+    store_engine: Engine, devorg: RunningDevorg, refresher: OrgRefresher
+) -> None:
+    """As when a request's hot pass waited for the org's lock while the scheduler's full pass,
+    started after the request asked, ran: the mirror is already as fresh as it would make it."""
+    org_id = devorg.seed.org_id
+    gateway = refresher.gateway(org_id)
+    before = gateway.api_calls
+    assert refresher.hot(org_id) is not None
+    assert gateway.api_calls - before == 1
+    later = datetime.now(UTC) + timedelta(minutes=1)
+    Mirror(store_engine, org_id).record_success(ORG_PASS, watermark=None, records=0, at=later)
+    assert refresher.hot(org_id) is None
+    assert gateway.api_calls - before == 1
+
+
+def test_the_clock_tick_of_every_org_refreshes_its_open_deals(
+    store_engine: Engine, devorg: RunningDevorg, refresher: OrgRefresher
+) -> None:
+    org_id = devorg.seed.org_id
+    open_ids = Mirror(store_engine, org_id).opportunity_ids(open_only=True)
+    assert open_ids
+    gateway = refresher.gateway(org_id)
+    before = gateway.api_calls
+    ticked_at = datetime.now(UTC)
+    assert refresher.tick_all() == []
+    assert gateway.api_calls == before
+    with Session(store_engine) as session:
+        computed = session.exec(
+            select(DerivedFacts.opportunity_id, DerivedFacts.computed_at).where(
+                DerivedFacts.org_id == org_id
+            )
+        ).all()
+    refreshed = {opp_id for opp_id, at in computed if at is not None and at >= ticked_at}
+    assert refreshed == set(open_ids)
