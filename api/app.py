@@ -52,7 +52,12 @@ def create_app(
         )
     owns_engine = engine is None
     database = engine if engine is not None else make_engine(settings.database_url)
-    freshness = Freshness(database, sync_org, staleness_seconds=settings.staleness_seconds)
+    freshness = Freshness(
+        database,
+        sync_org,
+        staleness_seconds=settings.staleness_seconds,
+        deadline_seconds=settings.request_sync_deadline_seconds,
+    )
     schema = build_schema(
         SchemaLimits(
             max_depth=settings.max_query_depth,
@@ -77,6 +82,7 @@ def create_app(
         yield
         if scheduler is not None:
             await scheduler.stop()
+        await freshness.wait_idle()  # request-time passes that went on past their deadline
         if owns_engine:
             database.dispose()
 

@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     secret_key: SecretStr = Field(default=SecretStr(""))
     # A request that finds an org's mirror older than this syncs it first.
     staleness_seconds: float = Field(default=30.0, ge=0)
+    # ... but waits at most this long for that sync, then answers from the mirror (stale) while
+    # the sync goes on in the background.
+    request_sync_deadline_seconds: float = Field(default=2.0, ge=0)
     # `dealpulse serve` syncs every org in the background this often.
     sync_interval_seconds: float = Field(default=60.0, gt=0)
     # ... and recomputes the time-dependent facts of every open opportunity this often.

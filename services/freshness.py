@@ -1,11 +1,17 @@
 """Keeping an org's mirror fresh enough to answer from (single flight per org).
 
 A request that finds the org's mirror older than the staleness bound first runs one
-incremental sync (`sync_org(org_id)`, blocking, run in a thread). Concurrent requests for the
-same org await that same sync. If the sync fails (Salesforce unreachable, budget exhausted)
-the request is served from the mirror as it is, and `syncStatus` / `syncedAt` say how old it
-is; the failure is remembered and no new attempt is made for `retry_after_seconds`, so an
-outage does not make every request wait for a timeout.
+incremental sync (`sync_org(org_id)`: the hot sync pass, blocking, run in a worker thread).
+Concurrent requests for the same org await that same sync. A request waits for it at most
+`deadline_seconds`: past that it is answered from the mirror as it is (stale), and the pass
+goes on in the background; later requests join it and wait at most the deadline too. The
+bound covers the time the pass waits for the org's pass lock (held by a background full pass,
+say) as well: the lock is taken in the worker thread, never on the event loop.
+
+If the sync fails (Salesforce unreachable, budget exhausted) the request is served from the
+mirror as it is, and `syncStatus` / `syncedAt` say how old it is; the failure is remembered and
+no new attempt is made for `retry_after_seconds`, so an outage does not make every request wait
+for a timeout.
 """
 
 from __future__ import annotations
@@ -40,12 +46,14 @@ class Freshness:
         sync_org: SyncOrg | None,
         *,
         staleness_seconds: float,
+        deadline_seconds: float | None = None,
         retry_after_seconds: float | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._engine = engine
         self._sync_org = sync_org
         self._staleness = staleness_seconds
+        self._deadline = deadline_seconds  # None: wait for the pass however long it takes
         self._retry_after = (
             staleness_seconds if retry_after_seconds is None else retry_after_seconds
         )
@@ -79,8 +87,18 @@ class Freshness:
                 return synced_at
             task = asyncio.create_task(self._sync(org_id), name=f"sync-{org_id}")
             self._in_flight[org_id] = task
-        await asyncio.shield(task)
+        try:
+            # shield: a request that stops waiting (deadline, disconnect) never cancels the pass.
+            await asyncio.wait_for(asyncio.shield(task), self._deadline)
+        except TimeoutError:
+            logger.info("sync of org %s is past the request deadline; serving the mirror", org_id)
         return await run_in_threadpool(queries.org_synced_at, self._engine, org_id)
+
+    async def wait_idle(self) -> None:
+        """Wait for the passes still running in the background (on shutdown: a pass in its
+        worker thread cannot be interrupted, and it uses the engine)."""
+        while self._in_flight:
+            await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
 
     async def _sync(self, org_id: str) -> None:
         assert self._sync_org is not None

@@ -27,6 +27,8 @@ def make_settings(**overrides: Any) -> Settings:
         "database_url": "sqlite://",
         "secret_key": SECRET,
         "staleness_seconds": 10**9,  # tests about freshness lower it
+        # A request-time sync is waited for (on a loaded machine too); deadline tests lower it.
+        "request_sync_deadline_seconds": 600,
     }
     return Settings(**{**values, **overrides})
 
