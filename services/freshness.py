@@ -11,7 +11,8 @@ say) as well: the lock is taken in the worker thread, never on the event loop.
 If the sync fails (Salesforce unreachable, budget exhausted) the request is served from the
 mirror as it is, and `syncStatus` / `syncedAt` say how old it is; the failure is remembered and
 no new attempt is made for `retry_after_seconds`, so an outage does not make every request wait
-for a timeout.
+for a timeout. `sync_error` says which error `syncStatus` shows: the latest, until any later
+pass succeeds.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from store import queries
+from store.models import SyncState
 
 logger = logging.getLogger(__name__)
 
@@ -115,3 +117,21 @@ class Freshness:
             self._failures.pop(org_id, None)
         finally:
             self._in_flight.pop(org_id, None)
+
+
+def sync_error(org_pass: SyncState | None, failure: SyncFailure | None) -> str | None:
+    """The error `syncStatus` shows: the latest failure of a pass of the org, None as soon as
+    any later pass (background, CLI or request-time) succeeded. `org_pass` is the org's
+    SyncState row, which every pass writes and a success clears; `failure` is the request-time
+    failure remembered in memory (it also covers what never reached the store), compared
+    with the time of the org's last successful pass."""
+    stored = org_pass.last_error if org_pass is not None else None
+    if failure is None:
+        return stored
+    last_success = org_pass.last_success_at if org_pass is not None else None
+    if last_success is not None and last_success >= failure.at:
+        return stored  # a pass succeeded since: None, unless a still later one failed
+    stored_at = org_pass.last_attempt_at if org_pass is not None else None
+    if stored is not None and stored_at is not None and stored_at > failure.at:
+        return stored  # a later pass failed too: its own message
+    return f"sync failed at {failure.at.isoformat()}: {failure.message}"
