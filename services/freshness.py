@@ -24,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import anyio.to_thread
+from anyio import CapacityLimiter
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
@@ -33,6 +35,10 @@ from store.models import SyncState
 logger = logging.getLogger(__name__)
 
 SyncOrg = Callable[[str], object]
+# Request-time passes get worker threads of their own: however many orgs' passes hang on a
+# slow Salesforce, the requests' store reads (on the default thread limiter) never wait for a
+# thread. A pass beyond this many waits for one (its requests answer at the deadline).
+PASS_THREADS = 16
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,7 @@ class Freshness:
     ) -> None:
         self._engine = engine
         self._sync_org = sync_org
+        self._pass_threads = CapacityLimiter(PASS_THREADS)
         self._staleness = staleness_seconds
         self._deadline = deadline_seconds  # None: wait for the pass however long it takes
         self._retry_after = (
@@ -107,7 +114,7 @@ class Freshness:
         self._last_started[org_id] = time.monotonic()
         self.syncs_started += 1
         try:
-            await run_in_threadpool(self._sync_org, org_id)
+            await anyio.to_thread.run_sync(self._sync_org, org_id, limiter=self._pass_threads)
         except Exception as error:
             self._failures[org_id] = SyncFailure(self._clock(), type(error).__name__)
             logger.warning(
