@@ -45,10 +45,10 @@ def store_engine(_backend_engine: Engine) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def refresher(
+def connected_refresher(
     store_engine: Engine, devorg: RunningDevorg, tmp_path: Path
 ) -> Iterator[OrgRefresher]:
-    """The session devorg registered as an org (JWT bearer as its admin) and synced in full."""
+    """The session devorg registered as an org (JWT bearer as its admin), not synced yet."""
     key = tmp_path / "jwt.pem"
     key.write_text(devorg.seed.jwt_private_key_pem)
     Mirror(store_engine, devorg.seed.org_id).ensure_org(
@@ -56,6 +56,12 @@ def refresher(
         username=devorg.seed.users["admin"].username, private_key_file=str(key), is_devorg=True,
     )  # fmt: skip
     org_refresher = OrgRefresher(store_engine, make_settings())
-    org_refresher.refresh(devorg.seed.org_id, "full")
     yield org_refresher
     org_refresher.close()
+
+
+@pytest.fixture
+def refresher(connected_refresher: OrgRefresher, devorg: RunningDevorg) -> OrgRefresher:
+    """The session devorg registered as an org and synced in full."""
+    connected_refresher.refresh(devorg.seed.org_id, "full")
+    return connected_refresher

@@ -35,24 +35,22 @@ async def sync_status(client: GraphQLClient, user: SfUser) -> dict[str, Any]:
     return dict((await client.data(STATUS, as_user=user))["syncStatus"])
 
 
-async def test_a_request_time_failure_clears_when_a_background_pass_succeeds(
+async def test_a_failure_clears_when_a_later_pass_of_the_other_kind_succeeds(
     store_engine: Engine, devorg_faults: RunningDevorg, refresher: OrgRefresher
 ) -> None:
+    # A request-time pass fails; the scheduler's pass (or `dealpulse sync`) then succeeds.
     admin = next_pass_fails(store_engine, devorg_faults)
     async with graphql_client(store_engine, sync_org=refresher.hot, staleness_seconds=30) as gql:
         failed = await sync_status(gql, admin)
         assert failed["stale"] is True
         assert "SalesforceUnavailable" in failed["lastError"]
 
-        assert refresher.full_all() == []  # the scheduler's pass (or `dealpulse sync`)
+        assert refresher.full_all() == []
         recovered = await sync_status(gql, admin)
     assert recovered == {"stale": False, "lastError": None}
 
-
-async def test_a_background_failure_clears_when_a_request_time_pass_succeeds(
-    store_engine: Engine, devorg_faults: RunningDevorg, refresher: OrgRefresher
-) -> None:
-    admin = next_pass_fails(store_engine, devorg_faults)
+    # The reverse: the scheduler's pass fails; a request-time pass then succeeds.
+    next_pass_fails(store_engine, devorg_faults)
     assert refresher.full_all() == [devorg_faults.seed.org_id]
     async with graphql_client(store_engine, staleness_seconds=30) as mirror_only:
         failed = await sync_status(mirror_only, admin)
