@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from sqlalchemy import Engine, text
 from starlette.applications import Starlette
@@ -17,8 +16,9 @@ from starlette.routing import Route
 from api.graphql_view import GraphQLView
 from api.settings import Settings
 from auth.dev_tokens import MIN_KEY_LENGTH
-from resolvers.freshness import Freshness, SyncOrg
 from schema.schema import SchemaLimits, build_schema
+from services.freshness import Freshness, SyncOrg
+from services.scheduler import Scheduler
 from store.engine import make_engine
 
 logger = logging.getLogger(__name__)
@@ -39,12 +39,12 @@ def create_app(
     *,
     engine: Engine | None = None,
     sync_org: SyncOrg | None = None,
-    background_sync: Callable[[], object] | None = None,
+    scheduler: Scheduler | None = None,
 ) -> Starlette:
     """The API. `engine` defaults to one on settings.database_url (disposed on shutdown);
     `sync_org(org_id)` runs one incremental sync of an org (blocking; run in a thread), and
-    without it the API serves the mirror as it is. `background_sync()` (blocking) runs in a
-    thread every settings.sync_interval_seconds while the app lives."""
+    without it the API serves the mirror as it is. `scheduler` runs its jobs while the app
+    lives."""
     if len(settings.secret_key.get_secret_value()) < MIN_KEY_LENGTH:
         # Refuse to start rather than answer every request "unauthenticated".
         raise ValueError(
@@ -52,7 +52,12 @@ def create_app(
         )
     owns_engine = engine is None
     database = engine if engine is not None else make_engine(settings.database_url)
-    freshness = Freshness(database, sync_org, staleness_seconds=settings.staleness_seconds)
+    freshness = Freshness(
+        database,
+        sync_org,
+        staleness_seconds=settings.staleness_seconds,
+        deadline_seconds=settings.request_sync_deadline_seconds,
+    )
     schema = build_schema(
         SchemaLimits(
             max_depth=settings.max_query_depth,
@@ -70,25 +75,14 @@ def create_app(
             return JSONResponse({"status": "ready"})
         return JSONResponse({"status": "database unreachable"}, status_code=503)
 
-    async def sync_forever(tick: Callable[[], object]) -> None:
-        while True:
-            try:
-                await run_in_threadpool(tick)
-            except Exception as error:
-                # Salesforce down or a bug: requests keep being served from the mirror.
-                logger.warning("background sync failed: %s", type(error).__name__)
-            await asyncio.sleep(settings.sync_interval_seconds)
-
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        loop_task = None
-        if background_sync is not None:
-            loop_task = asyncio.create_task(sync_forever(background_sync))
+        if scheduler is not None:
+            scheduler.start()
         yield
-        if loop_task is not None:
-            loop_task.cancel()
-            with suppress(asyncio.CancelledError):
-                await loop_task
+        if scheduler is not None:
+            await scheduler.stop()
+        await freshness.wait_idle()  # request-time passes that went on past their deadline
         if owns_engine:
             database.dispose()
 

@@ -10,9 +10,10 @@ from rich.markup import escape
 from rich.progress import Progress, TaskID
 
 from api.app import create_app
-from api.orgs import OrgRefresher
 from api.settings import Settings
 from salesforce.sync import safe_error
+from services.orgs import OrgRefresher
+from services.scheduler import Scheduler, org_jobs
 from store import queries
 from store.engine import make_engine
 from store.migrate import upgrade
@@ -88,9 +89,12 @@ def serve(settings: Settings, host: str, port: int) -> None:
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     refresher = OrgRefresher(engine, settings)
-    app = create_app(
-        settings, engine=engine, sync_org=refresher.hot, background_sync=refresher.full_all
+    jobs = org_jobs(
+        refresher,
+        sync_interval_seconds=settings.sync_interval_seconds,
+        clock_tick_seconds=settings.clock_tick_seconds,
     )
+    app = create_app(settings, engine=engine, sync_org=refresher.hot, scheduler=Scheduler(jobs))
     try:
         uvicorn.run(app, host=host, port=port, log_level="info")
     finally:

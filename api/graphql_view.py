@@ -32,7 +32,7 @@ from strawberry.types import ExecutionResult
 from api.settings import Settings
 from auth.dev_tokens import DevTokenError, bearer_token, verify_dev_token
 from resolvers.context import Limits, RequestContext
-from resolvers.freshness import Freshness
+from services.freshness import Freshness
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"

@@ -22,8 +22,13 @@ class Settings(BaseSettings):
     secret_key: SecretStr = Field(default=SecretStr(""))
     # A request that finds an org's mirror older than this syncs it first.
     staleness_seconds: float = Field(default=30.0, ge=0)
+    # ... but waits at most this long for that sync, then answers from the mirror (stale) while
+    # the sync goes on in the background.
+    request_sync_deadline_seconds: float = Field(default=2.0, ge=0)
     # `dealpulse serve` syncs every org in the background this often.
     sync_interval_seconds: float = Field(default=60.0, gt=0)
+    # ... and recomputes the time-dependent facts of every open opportunity this often.
+    clock_tick_seconds: float = Field(default=3600.0, gt=0)
     dev_token_ttl_seconds: int = Field(default=8 * 3600, gt=0)
     # GraphQL request bounds.
     max_query_depth: int = Field(default=10, ge=1)
@@ -32,7 +37,7 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=200, ge=1)
     # A larger request body is refused (413) before it is read into memory.
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
-    # Secrets of the non-JWT Salesforce flows (see api/orgs.py); never stored in the database.
+    # Secrets of the non-JWT Salesforce flows (see services/orgs.py); never stored in the database.
     sf_client_secret: SecretStr = Field(default=SecretStr(""))
     sf_password: SecretStr = Field(default=SecretStr(""))
     sf_refresh_token: SecretStr = Field(default=SecretStr(""))

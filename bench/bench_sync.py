@@ -27,8 +27,8 @@ import common
 from pydantic import SecretStr
 
 from api.cli_sync import connect_devorg
-from api.orgs import OrgRefresher
 from api.settings import Settings
+from services.orgs import OrgRefresher
 from store.engine import make_engine
 
 

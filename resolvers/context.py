@@ -11,8 +11,8 @@ from starlette.concurrency import run_in_threadpool
 
 from auth.dev_tokens import DevPrincipal
 from auth.principals import Principal, resolve_principal
-from resolvers.freshness import Freshness
 from resolvers.loaders import Loaders, make_loaders
+from services.freshness import Freshness
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from auth.visibility import AccessLevel
 from resolvers.context import RequestContext
+from services.freshness import sync_error
 from store import queries
 from store.models import OpportunityStage, SfUser, SyncState
 
@@ -61,10 +62,7 @@ async def sync_status(context: RequestContext) -> SyncStatusView:
     session = await context.session()
     org_id = session.principal.org_id
     states = await run_in_threadpool(queries.sync_states, context.engine, org_id)
-    last_error = states.org.last_error if states.org else None
-    failure = context.freshness.last_failure(org_id)
-    if failure is not None:
-        last_error = f"sync failed at {failure.at.isoformat()}: {failure.message}"
+    last_error = sync_error(states.org, context.freshness.last_failure(org_id))
     return SyncStatusView(
         org_id=org_id,
         synced_at=session.synced_at,

@@ -1,6 +1,6 @@
 """Derived facts of an opportunity: pure functions over plain values (no I/O, no clock).
 
-Stored facts (`compute_facts`, refreshed after each sync by `resolvers.mirror_refresh`):
+Stored facts (`compute_facts`, refreshed after each sync by `services.refresh`):
 
 stage_entered_at
     When the opportunity entered its current stage. OpportunityHistory rows are ordered by

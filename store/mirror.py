@@ -216,11 +216,15 @@ class Mirror:
                 count += int(getattr(result, "rowcount", 0) or 0)
         return count
 
-    def opportunity_ids(self, *, include_deleted: bool = False) -> list[str]:
+    def opportunity_ids(
+        self, *, include_deleted: bool = False, open_only: bool = False
+    ) -> list[str]:
         with session_scope(self.engine) as session:
             stmt = select(col(Opportunity.id)).where(col(Opportunity.org_id) == self.org_id)
             if not include_deleted:
                 stmt = stmt.where(col(Opportunity.is_deleted).is_(False))
+            if open_only:
+                stmt = stmt.where(col(Opportunity.is_closed).is_(False))
             return [str(i) for i in session.execute(stmt).scalars()]
 
     def count(self, model: type[SQLModel], *, include_deleted: bool = False) -> int:

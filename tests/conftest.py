@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
+from services.orgs import OrgRefresher
+from store.mirror import Mirror
 from tests.devorg_server import RunningDevorg, start_devorg
+from tests.graphql_client import make_settings
 from tests.store_backends import backend_engine, empty_all_tables
 
 
@@ -38,3 +42,26 @@ def store_engine(_backend_engine: Engine) -> Iterator[Engine]:
     """An engine on SQLite and, in a second run of the test, on PostgreSQL; emptied after."""
     yield _backend_engine
     empty_all_tables(_backend_engine)
+
+
+@pytest.fixture
+def connected_refresher(
+    store_engine: Engine, devorg: RunningDevorg, tmp_path: Path
+) -> Iterator[OrgRefresher]:
+    """The session devorg registered as an org (JWT bearer as its admin), not synced yet."""
+    key = tmp_path / "jwt.pem"
+    key.write_text(devorg.seed.jwt_private_key_pem)
+    Mirror(store_engine, devorg.seed.org_id).ensure_org(
+        name="devorg", instance_url=devorg.url, auth_flow="jwt", client_id=devorg.seed.client_id,
+        username=devorg.seed.users["admin"].username, private_key_file=str(key), is_devorg=True,
+    )  # fmt: skip
+    org_refresher = OrgRefresher(store_engine, make_settings())
+    yield org_refresher
+    org_refresher.close()
+
+
+@pytest.fixture
+def refresher(connected_refresher: OrgRefresher, devorg: RunningDevorg) -> OrgRefresher:
+    """The session devorg registered as an org and synced in full."""
+    connected_refresher.refresh(devorg.seed.org_id, "full")
+    return connected_refresher

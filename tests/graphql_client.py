@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from api.app import create_app
 from api.settings import Settings
 from auth.dev_tokens import issue_dev_token
-from resolvers.freshness import SyncOrg
+from services.freshness import SyncOrg
 from store.models import SfUser
 
 SECRET = "test-secret-key-of-sufficient-length-0123456789"
@@ -27,6 +27,8 @@ def make_settings(**overrides: Any) -> Settings:
         "database_url": "sqlite://",
         "secret_key": SECRET,
         "staleness_seconds": 10**9,  # tests about freshness lower it
+        # A request-time sync is waited for (on a loaded machine too); deadline tests lower it.
+        "request_sync_deadline_seconds": 600,
     }
     return Settings(**{**values, **overrides})
 

@@ -12,7 +12,9 @@ import pytest
 from tests.devorg_server import RunningDevorg
 
 REPO = Path(__file__).resolve().parent.parent
-OUR_PACKAGES = ["api", "schema", "resolvers", "auth", "rules", "salesforce", "store", "devorg"]
+OUR_PACKAGES = [
+    "api", "schema", "resolvers", "services", "auth", "rules", "salesforce", "store", "devorg",
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("name", OUR_PACKAGES)

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from api.app import create_app
+from services.scheduler import Job, Scheduler
 from tests.graphql_client import make_settings
 
 pytestmark = pytest.mark.anyio
@@ -22,9 +23,8 @@ async def test_background_sync_ticks_survives_failures_and_stops(store_engine: E
         if len(ticks) == 1:
             raise ConnectionError("Salesforce unreachable")
 
-    app = create_app(
-        make_settings(sync_interval_seconds=0.01), engine=store_engine, background_sync=tick
-    )
+    scheduler = Scheduler([Job("sync pass", 0.01, tick)])
+    app = create_app(make_settings(), engine=store_engine, scheduler=scheduler)
     async with app.router.lifespan_context(app):
         for _ in range(200):
             if len(ticks) >= 3:

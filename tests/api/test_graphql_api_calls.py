@@ -4,20 +4,18 @@ none when the mirror is fresh, one when it is stale, one for twenty concurrent s
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.orgs import OrgRefresher
 from salesforce.gateway import Gateway
+from services.orgs import OrgRefresher
 from store.mirror import ORG_PASS, Mirror
 from store.models import SfUser
 from tests.devorg_server import RunningDevorg
-from tests.graphql_client import graphql_client, make_settings
+from tests.graphql_client import graphql_client
 
 pytestmark = pytest.mark.anyio
 
@@ -25,23 +23,6 @@ LISTING = """{ opportunities(first: 200, orderBy: {field: AMOUNT, direction: DES
   totalCount edges { node { id name amount account { name } owner { name }
   stage { name sortOrder } competitors daysInStage stageNumber closeDatePushCount
   nextMeetingDate ageInDays } } } }"""
-
-
-@pytest.fixture
-def refresher(
-    store_engine: Engine, devorg: RunningDevorg, tmp_path: Path
-) -> Iterator[OrgRefresher]:
-    """The session devorg registered as an org (JWT bearer as its admin) and synced in full."""
-    key = tmp_path / "jwt.pem"
-    key.write_text(devorg.seed.jwt_private_key_pem)
-    Mirror(store_engine, devorg.seed.org_id).ensure_org(
-        name="devorg", instance_url=devorg.url, auth_flow="jwt", client_id=devorg.seed.client_id,
-        username=devorg.seed.users["admin"].username, private_key_file=str(key), is_devorg=True,
-    )  # fmt: skip
-    org_refresher = OrgRefresher(store_engine, make_settings())
-    org_refresher.refresh(devorg.seed.org_id, "full")
-    yield org_refresher
-    org_refresher.close()
 
 
 def make_stale(engine: Engine, org_id: str) -> None:

@@ -1,4 +1,4 @@
-"""devorg → sync (resolvers.mirror_refresh) → GraphQL: the rep's opportunities with facts."""
+"""devorg → sync (services.refresh) → GraphQL: the rep's opportunities with facts."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from resolvers.mirror_refresh import refresh_org
 from salesforce.gateway import Gateway
 from salesforce.login import OrgConnection
+from services.refresh import refresh_org
 from store.engine import session_scope
 from store.mirror import Mirror
 from store.models import SfUser

@@ -8,8 +8,8 @@ from simple_salesforce import Salesforce
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from resolvers.mirror_refresh import refresh_org
 from salesforce.sync import SyncReport, sync_org
+from services.refresh import refresh_org
 from store.models import (
     Account,
     Activity,

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from resolvers.mirror_refresh import refresh_org
 from salesforce.errors import ApiLimitExceeded, SalesforceUnavailable
 from salesforce.sync import SyncReport, sync_org
+from services.refresh import refresh_org
 from store.mirror import Mirror
 from store.models import Account, Opportunity
 from tests.devorg_server import RunningDevorg

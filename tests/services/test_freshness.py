@@ -8,6 +8,7 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+import anyio.to_thread
 import pytest
 from sqlalchemy import Engine
 
@@ -22,7 +23,7 @@ LIST = "{ opportunities(first: 5) { totalCount edges { node { id syncedAt } } } 
 
 
 class FakeSync:
-    """Stands in for resolvers.mirror_refresh: marks the org synced now, slowly."""
+    """Stands in for services.refresh: marks the org synced now, slowly."""
 
     def __init__(self, engine: Engine, *, fail: bool = False, delay: float = 0.2) -> None:
         self.engine, self.fail, self.delay = engine, fail, delay
@@ -96,3 +97,38 @@ async def test_a_failing_sync_still_serves_the_mirror(store_engine: Engine) -> N
     assert status["syncedAt"] == stale_at.isoformat()
     assert "ConnectionError" in status["lastError"]
     assert "secret" not in status["lastError"]
+
+
+async def test_passes_hanging_in_many_orgs_never_starve_another_orgs_requests(
+    store_engine: Engine,
+) -> None:
+    """More orgs than the default thread pool has threads hang in their request-time pass (a
+    slow Salesforce each): their requests answer at the deadline, and a request of a fresh
+    org answers at once, its store reads never waiting for a thread."""
+    release = threading.Event()
+    hanging = anyio.to_thread.current_default_thread_limiter().total_tokens + 5
+    stale_orgs = [f"00D9{n:011d}AAA" for n in range(hanging)]
+    stale_at = datetime.now(UTC) - timedelta(minutes=10)
+    for org_id in stale_orgs:
+        f.org(store_engine, org_id, with_stages=False)
+        f.synced(store_engine, org_id, stale_at)
+    team = f.team(store_engine)
+    f.synced(store_engine, f.ORG_A, datetime.now(UTC))
+    async with graphql_client(
+        store_engine,
+        sync_org=lambda _org_id: release.wait(60),
+        staleness_seconds=30,
+        request_sync_deadline_seconds=0.2,
+    ) as client:
+        freshness = client.app.state.freshness
+        try:
+            answered = await asyncio.wait_for(
+                asyncio.gather(*(freshness.ensure_fresh(org_id) for org_id in stale_orgs)), 10
+            )
+            assert answered == [stale_at] * hanging
+            started = time.monotonic()
+            await client.data(LIST, as_user=team.reps[0])
+            assert time.monotonic() - started < 1
+        finally:
+            release.set()
+            await freshness.wait_idle()

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from resolvers.mirror_refresh import refresh_facts
+from services.refresh import refresh_facts
 from store.models import DerivedFacts, Opportunity
 from tests.store.test_mirror import opp_row, org
 

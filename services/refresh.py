@@ -1,9 +1,10 @@
 """The mirror refresh pipeline: one incremental sync of an org, then the derived facts of the
 opportunities it changed (all of them after a first, full load).
 
-Callers: the CLI (`dealpulse sync`), the background loop of `dealpulse serve` and the
-request-time freshness check. Everything here blocks; from async code use `refresh_org_async`
-(which runs it in a worker thread), or `run_in_threadpool` yourself.
+Called through `services.passes` (the sync pass and the clock tick), which the CLI, the
+scheduler of `dealpulse serve` and the request-time freshness check run. Everything here
+blocks; from async code use `refresh_org_async` (which runs it in a worker thread), or
+`run_in_threadpool` yourself.
 
 If the sync fails half-way, the facts of the opportunities it already changed are still
 refreshed (their rows are committed and their watermark may have moved), then the error is

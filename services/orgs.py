@@ -1,0 +1,141 @@
+"""Connected orgs at run time: one Gateway per org, and the one lock that keeps a pass of an
+org (the request-time hot pass, the scheduler's full pass and clock tick, `dealpulse sync`)
+from overlapping another; they run in different worker threads.
+
+Secrets never live in the database: JWT bearer needs only the org's private key file (the
+multi-org path); the password, client-credentials and refresh-token flows take their secret
+from the settings (`DEALPULSE_SF_PASSWORD`, `DEALPULSE_SF_CLIENT_SECRET`,
+`DEALPULSE_SF_REFRESH_TOKEN`), which suits one org per deployment. They come in as a
+`SalesforceSecrets` (api's Settings is one), so this layer never imports `api`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Literal, Protocol, cast
+
+from pydantic import SecretStr
+from sqlalchemy import Engine
+
+from salesforce.errors import GatewayError
+from salesforce.gateway import Gateway
+from salesforce.login import AuthFlow, OrgConnection
+from salesforce.sync import PageHook
+from services.passes import clock_tick, sync_pass
+from services.refresh import RefreshResult
+from store import queries
+from store.models import Org
+
+logger = logging.getLogger(__name__)
+
+
+class SalesforceSecrets(Protocol):
+    """The secrets of the non-JWT flows (empty: not configured)."""
+
+    @property
+    def sf_client_secret(self) -> SecretStr: ...
+    @property
+    def sf_password(self) -> SecretStr: ...
+    @property
+    def sf_refresh_token(self) -> SecretStr: ...
+
+
+def _secret(value: SecretStr) -> str | None:
+    return value.get_secret_value() or None
+
+
+def connection_for(org: Org, secrets: SalesforceSecrets) -> OrgConnection:
+    return OrgConnection(
+        instance_url=org.instance_url,
+        api_version=org.api_version,
+        auth_flow=cast(AuthFlow, org.auth_flow),
+        client_id=org.client_id,
+        client_secret=_secret(secrets.sf_client_secret),
+        username=org.username,
+        password=_secret(secrets.sf_password),
+        private_key_file=org.private_key_file,
+        refresh_token=_secret(secrets.sf_refresh_token),
+        is_devorg=org.is_devorg,
+    )
+
+
+class UnknownOrg(LookupError):
+    pass
+
+
+class OrgRefresher:
+    """Runs the passes of `services.passes` on connected orgs, one at a time per org:
+    `hot(org_id)` for requests, `full_all()` and `tick_all()` for the scheduler."""
+
+    def __init__(self, engine: Engine, secrets: SalesforceSecrets) -> None:
+        self._engine = engine
+        self._secrets = secrets
+        self._gateways: dict[str, Gateway] = {}
+        self._registry_lock = threading.Lock()
+        self._pass_locks: dict[str, threading.Lock] = {}
+
+    def gateway(self, org_id: str) -> Gateway:
+        with self._registry_lock:
+            if org_id not in self._gateways:
+                org = queries.org(self._engine, org_id)
+                if org is None:
+                    raise UnknownOrg(org_id)
+                self._gateways[org_id] = Gateway(connection_for(org, self._secrets))
+                self._pass_locks[org_id] = threading.Lock()
+            return self._gateways[org_id]
+
+    def refresh(
+        self, org_id: str, kind: Literal["hot", "full"], on_page: PageHook | None = None
+    ) -> RefreshResult:
+        gateway = self.gateway(org_id)  # also creates the org's pass lock, under the registry lock
+        with self._pass_locks[org_id]:
+            return sync_pass(self._engine, gateway, org_id, hot=kind == "hot", on_page=on_page)
+
+    def hot(self, org_id: str) -> RefreshResult | None:
+        """The request-time pass: one API call when little changed (see HOT_OBJECTS). None
+        when, while it waited for the org's pass lock, a pass that started after it was asked
+        for completed (a background full pass, say): the mirror is as fresh as it would make
+        it, so no API call is spent."""
+        asked_at = datetime.now(UTC)
+        gateway = self.gateway(org_id)
+        with self._pass_locks[org_id]:
+            synced_at = queries.org_synced_at(self._engine, org_id)
+            if synced_at is not None and synced_at >= asked_at:
+                return None
+            return sync_pass(self._engine, gateway, org_id, hot=True)
+
+    def tick(self, org_id: str) -> int:
+        """The clock tick of one org (no Salesforce call); how many opportunities got facts."""
+        self.gateway(org_id)  # the org's pass lock
+        with self._pass_locks[org_id]:
+            return clock_tick(self._engine, org_id)
+
+    def full_all(self) -> list[str]:
+        """A full incremental pass of every connected org (the scheduler's sync job). One org
+        failing does not stop the others; returns the ids of the orgs that failed (each
+        failure is also in the org's SyncState)."""
+        return self._each_org("background sync", lambda org_id: self.refresh(org_id, "full"))
+
+    def tick_all(self) -> list[str]:
+        """The clock tick of every connected org (the scheduler's tick job); returns the ids
+        of the orgs that failed, as `full_all`."""
+        return self._each_org("clock tick", self.tick)
+
+    def _each_org(self, what: str, run: Callable[[str], object]) -> list[str]:
+        failed = []
+        for org in queries.all_orgs(self._engine):
+            try:
+                run(org.id)
+            except Exception as error:
+                failed.append(org.id)
+                # The gateway's errors carry no secrets; anything else is named by its type.
+                reason = str(error) if isinstance(error, GatewayError) else type(error).__name__
+                logger.warning("%s of org %s failed: %s", what, org.id, reason)
+        return failed
+
+    def close(self) -> None:
+        for gateway in self._gateways.values():
+            gateway.close()

@@ -1,0 +1,73 @@
+"""The in-process scheduler of `dealpulse serve` (the embedded default; with several API
+processes the same passes run as tasks of a job queue instead, never a home-made distributed
+scheduler).
+
+Each job is a blocking function run in a worker thread (never on the event loop): at start,
+then `every_seconds` after each run ends, so a slow run never overlaps itself. A run that
+raises is logged and the job goes on at its next time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+
+from starlette.concurrency import run_in_threadpool
+
+from services.orgs import OrgRefresher
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every_seconds: float
+    run: Callable[[], object]  # blocking
+
+
+def org_jobs(
+    refresher: OrgRefresher, *, sync_interval_seconds: float, clock_tick_seconds: float
+) -> list[Job]:
+    """For every connected org: the full sync pass and the clock tick (one org failing never
+    stops the others: OrgRefresher logs it and goes on)."""
+    return [
+        Job("sync pass", sync_interval_seconds, refresher.full_all),
+        Job("clock tick", clock_tick_seconds, refresher.tick_all),
+    ]
+
+
+class Scheduler:
+    def __init__(self, jobs: Sequence[Job]) -> None:
+        self._jobs = list(jobs)
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        """Start every job (call from the event loop, e.g. the app's lifespan)."""
+        self._tasks = [
+            asyncio.create_task(self._run_forever(job), name=f"scheduler: {job.name}")
+            for job in self._jobs
+        ]
+
+    async def stop(self) -> None:
+        """Stop every job. A run in progress finishes first: a worker thread cannot be
+        interrupted."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+
+    @staticmethod
+    async def _run_forever(job: Job) -> None:
+        while True:
+            try:
+                await run_in_threadpool(job.run)
+            except Exception as error:
+                # Salesforce down or a bug: requests keep being served from the mirror.
+                logger.warning("%s failed: %s", job.name, type(error).__name__)
+            await asyncio.sleep(job.every_seconds)

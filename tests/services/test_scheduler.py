@@ -1,0 +1,48 @@
+"""The in-process scheduler: each job at its own interval, in a worker thread, until stopped;
+and `org_jobs` gives `dealpulse serve` the sync pass and the clock tick at their settings."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+from sqlalchemy import Engine
+
+from services.orgs import OrgRefresher
+from services.scheduler import Job, Scheduler, org_jobs
+from tests.graphql_client import make_settings
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_each_job_runs_at_start_then_at_its_own_interval_off_the_event_loop() -> None:
+    loop_thread = threading.get_ident()
+    runs: dict[str, list[int]] = {"often": [], "hourly": []}
+
+    def job(name: str) -> Job:
+        every = 0.01 if name == "often" else 3600
+        return Job(name, every, lambda: runs[name].append(threading.get_ident()))
+
+    scheduler = Scheduler([job("often"), job("hourly")])
+    scheduler.start()
+    for _ in range(200):
+        if len(runs["often"]) >= 3:
+            break
+        await asyncio.sleep(0.01)
+    await scheduler.stop()
+    assert len(runs["often"]) >= 3
+    assert len(runs["hourly"]) == 1
+    assert loop_thread not in runs["often"] + runs["hourly"]
+    stopped_at = len(runs["often"])
+    await asyncio.sleep(0.05)
+    assert len(runs["often"]) == stopped_at
+
+
+def test_org_jobs_are_the_sync_pass_and_the_clock_tick(store_engine: Engine) -> None:
+    refresher = OrgRefresher(store_engine, make_settings())
+    jobs = org_jobs(refresher, sync_interval_seconds=60, clock_tick_seconds=3600)
+    assert [(j.name, j.every_seconds, j.run) for j in jobs] == [
+        ("sync pass", 60, refresher.full_all),
+        ("clock tick", 3600, refresher.tick_all),
+    ]
