@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 from rules.facts import age_in_days, days_in_stage, days_since_last_activity
 from store.models import DerivedFacts, Opportunity
@@ -16,7 +17,7 @@ class FactsView:
     days_in_stage: int | None
     stage_number: int | None
     close_date_push_count: int | None
-    amount_change_since_creation: float | None
+    amount_change_since_creation: Decimal | None
     days_since_last_activity: int | None
     next_meeting_date: date | None
     age_in_days: int | None

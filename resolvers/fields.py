@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from resolvers.context import RequestContext
@@ -45,9 +46,22 @@ def display_value(meta: dict[str, Any], value: Any) -> str | None:
         return "; ".join(str(labels.get(part) or part) for part in parts)
     if kind == "boolean":
         return "Yes" if value else "No"
-    if kind == "currency" and isinstance(value, int | float):
-        return f"{value:,.2f}"
+    if kind == "currency" and type(value) in (int, float, Decimal):
+        return _currency_text(value, meta.get("scale"))
     return str(value)
+
+
+def _currency_text(value: int | float | Decimal, scale: object) -> str:
+    """Grouped digits at the field's scale (2 unless the describe says otherwise), computed on
+    the exact decimal: a float counts as its shortest decimal (1234567.305 is "1,234,567.31",
+    where formatting the double would print its binary value, 1,234,567.30)."""
+    places = scale if type(scale) is int and 0 <= scale <= 18 else 2
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    try:
+        rounded = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # NaN, infinities, more digits than a decimal context holds
+        return str(value)
+    return f"{rounded.copy_abs() if rounded.is_zero() else rounded:,f}"  # never "-0.00"
 
 
 async def field_value(context: RequestContext, opportunity: Opportunity, name: str) -> FieldValue:

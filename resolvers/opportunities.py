@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from starlette.concurrency import run_in_threadpool
 
@@ -14,7 +15,14 @@ from resolvers.facts import FactsView, facts_view
 from resolvers.ids import normalize_id
 from resolvers.loaders import loader_call
 from store import queries
-from store.models import Account, Opportunity, OpportunityHistory, OpportunityStage, SfUser
+from store.models import (
+    AMOUNT,
+    Account,
+    Opportunity,
+    OpportunityHistory,
+    OpportunityStage,
+    SfUser,
+)
 from store.queries import OpportunityFilter, Ordering
 
 OPPORTUNITY_PREFIX = "006"
@@ -40,7 +48,7 @@ class Page:
 class StageChange:
     stage: str
     entered_at: datetime | None
-    amount: float | None
+    amount: Decimal | None
     close_date: date | None
 
 
@@ -61,15 +69,31 @@ def _bounded(values: tuple[str, ...] | None, argument: str) -> tuple[str, ...] |
     return values
 
 
+def _amount_bound(value: Decimal | None, argument: str, rounding: str) -> Decimal | None:
+    """A bound at the amount column's scale, rounded inward: amounts are whole cents, so
+    `amount >= 100.005` means `amount >= 100.01` and `amount <= 100.005` `amount <= 100.00`."""
+    if value is None:
+        return None
+    try:
+        return AMOUNT.rounded(value, rounding)
+    except ValueError:
+        raise ClientError(
+            f"{argument}: must be an amount from -{AMOUNT.largest} to {AMOUNT.largest}",
+            field=argument,
+        ) from None
+
+
 def normalize_filter(where: OpportunityFilter) -> OpportunityFilter:
-    """Validates the ids a filter names (so a typo is an error, not an empty page), and bounds
-    the length of its lists."""
+    """Validates the ids a filter names (so a typo is an error, not an empty page), bounds
+    the length of its lists, and puts its amounts at the amount column's scale."""
     owners = _bounded(where.owner_ids, "filter.ownerIds")
     accounts = _bounded(where.account_ids, "filter.accountIds")
     _bounded(where.stage_names, "filter.stageNames")
     return OpportunityFilter(
         **{
             **where.__dict__,
+            "amount_min": _amount_bound(where.amount_min, "filter.amountMin", ROUND_CEILING),
+            "amount_max": _amount_bound(where.amount_max, "filter.amountMax", ROUND_FLOOR),
             "owner_ids": None
             if owners is None
             else tuple(normalize_id(i, argument="filter.ownerIds") for i in owners),

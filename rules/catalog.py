@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from rules.facts import age_in_days, days_in_stage, days_since_last_activity
@@ -42,7 +43,7 @@ def fact_values(
     stage_entered_at: datetime | None,
     stage_number: int | None,
     close_date_push_count: int,
-    amount_change_since_creation: float | None,
+    amount_change_since_creation: Decimal | None,
     last_activity_date: date | None,
     next_meeting_date: date | None,
     created_date: datetime | None,

@@ -20,7 +20,7 @@ close_date_push_count
     CloseDate increased are counted instead.
 amount_change_since_creation
     Current Amount minus the Amount of the earliest OpportunityHistory row (the state at
-    creation). None when either is blank, or there is no history.
+    creation), exactly (Decimals). None when either is blank, or there is no history.
 last_activity_date
     The latest of: the due date (ActivityDate) of a completed Task; the date of an Event that
     started at or before `now`; the opportunity's LastActivityDate. None if none of these.
@@ -42,6 +42,7 @@ import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 CLOSE_DATE = "CloseDate"
 
@@ -50,7 +51,7 @@ CLOSE_DATE = "CloseDate"
 class OpportunitySnapshot:
     id: str
     stage_name: str
-    amount: float | None = None
+    amount: Decimal | None = None
     close_date: date | None = None
     created_date: datetime | None = None
     last_stage_change_date: datetime | None = None
@@ -65,7 +66,7 @@ class HistoryEntry:
     id: str
     created_date: datetime
     stage_name: str | None = None
-    amount: float | None = None
+    amount: Decimal | None = None
     close_date: date | None = None
 
 
@@ -101,7 +102,7 @@ class Facts:
     stage_entered_at: datetime | None
     stage_number: int | None
     close_date_push_count: int
-    amount_change_since_creation: float | None
+    amount_change_since_creation: Decimal | None
     last_activity_date: date | None
     next_meeting_date: date | None
 
@@ -182,7 +183,7 @@ def close_date_push_count(
 
 def amount_change_since_creation(
     opportunity: OpportunitySnapshot, history: Sequence[HistoryEntry]
-) -> float | None:
+) -> Decimal | None:
     rows = _ordered(history)
     if not rows or opportunity.amount is None or rows[0].amount is None:
         return None

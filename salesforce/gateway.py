@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from functools import partial
 from typing import Any, TypeVar, cast
@@ -184,6 +185,10 @@ class Gateway:
             version=self.connection.api_version,
             session=self._http,
             object_pairs_hook=dict,
+            # JSON numbers with a fraction (Amount: 58500.1) become exact Decimals, never
+            # floats. simple-salesforce applies it to query, queryMore and restful results;
+            # its SFType calls (describe, deleted, update) still parse floats.
+            parse_float=Decimal,
         )
 
     def connect(self) -> None:

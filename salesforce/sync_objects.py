@@ -3,6 +3,10 @@
 Opportunity's field list comes from the org's describe (`opportunity_fields`); the other objects
 query the few fields dealpulse uses. Converters turn REST values (ISO text dates, nested
 relationship objects) into the typed column values of `store.models`.
+
+Numbers: the gateway parses JSON numbers with a fraction as exact Decimals (never through a
+float), so the money columns get exactly the digits Salesforce sent. The `fields` JSON keeps
+plain JSON numbers, as before.
 """
 
 from __future__ import annotations
@@ -10,11 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlmodel import SQLModel
 
 from store.models import (
+    AMOUNT,
+    ANNUAL_REVENUE,
     Account,
     Activity,
     Opportunity,
@@ -24,6 +31,7 @@ from store.models import (
     SfUser,
     UserRole,
 )
+from store.types import Money
 
 # Field types that are not mirrored: compound parents (their components are), binary, and
 # types SOQL cannot filter or that have no plain value.
@@ -52,6 +60,28 @@ def sf_date(value: Any) -> date | None:
 
 def _float(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def _money(value: Any, money: Money) -> Decimal | None:
+    """An exact amount at the column's scale, rounded half up as Salesforce rounds a currency
+    field on save. A float (from a client that parsed JSON itself) counts as its shortest
+    decimal, 0.3 rather than 0.299999999999999988898."""
+    if value is None:
+        return None
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    return money.rounded(number, ROUND_HALF_UP)
+
+
+def _json_value(value: Any) -> Any:
+    """`value` as the `fields` JSON holds it: a Decimal from the gateway becomes a JSON number
+    again (a float, what a plain JSON parser gives)."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict):
+        return {k: _json_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_value(v) for v in value]
+    return value
 
 
 def _int(value: Any) -> int | None:
@@ -85,14 +115,14 @@ def opportunity_fields(describe: dict[str, Any]) -> tuple[str, ...]:
 
 
 def opportunity_row(record: dict[str, Any]) -> dict[str, Any]:
-    fields = {k: v for k, v in record.items() if k != "attributes"}
+    fields = {k: _json_value(v) for k, v in record.items() if k != "attributes"}
     return {
         "id": record["Id"],
         "name": record.get("Name") or "",
         "account_id": record.get("AccountId"),
         "owner_id": record.get("OwnerId") or "",
         "stage_name": record.get("StageName") or "",
-        "amount": _float(record.get("Amount")),
+        "amount": _money(record.get("Amount"), AMOUNT),
         "close_date": sf_date(record.get("CloseDate")),
         "probability": _float(record.get("Probability")),
         "forecast_category_name": record.get("ForecastCategoryName"),
@@ -140,7 +170,7 @@ def _account_row(r: dict[str, Any]) -> dict[str, Any]:
         "industry": r.get("Industry"),
         "billing_country": r.get("BillingCountry"),
         "number_of_employees": _int(r.get("NumberOfEmployees")),
-        "annual_revenue": _float(r.get("AnnualRevenue")),
+        "annual_revenue": _money(r.get("AnnualRevenue"), ANNUAL_REVENUE),
         "owner_id": r.get("OwnerId"),
         "system_modstamp": sf_datetime(r.get("SystemModstamp")),
         "is_deleted": bool(r.get("IsDeleted")),
@@ -152,7 +182,7 @@ def _history_row(r: dict[str, Any]) -> dict[str, Any]:
         "id": r["Id"],
         "opportunity_id": r.get("OpportunityId") or "",
         "stage_name": r.get("StageName"),
-        "amount": _float(r.get("Amount")),
+        "amount": _money(r.get("Amount"), AMOUNT),
         "close_date": sf_date(r.get("CloseDate")),
         "probability": _float(r.get("Probability")),
         "created_date": sf_datetime(r.get("CreatedDate")),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import strawberry
 
@@ -18,8 +19,8 @@ class OpportunityFilterInput:
     is_won: bool | None = None
     close_date_from: date | None = strawberry.field(default=None, description="Inclusive.")
     close_date_to: date | None = strawberry.field(default=None, description="Inclusive.")
-    amount_min: float | None = strawberry.field(default=None, description="Inclusive.")
-    amount_max: float | None = strawberry.field(default=None, description="Inclusive.")
+    amount_min: Decimal | None = strawberry.field(default=None, description="Inclusive.")
+    amount_max: Decimal | None = strawberry.field(default=None, description="Inclusive.")
     account_ids: list[strawberry.ID] | None = None
     competitor: str | None = strawberry.field(
         default=None,

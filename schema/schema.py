@@ -16,12 +16,14 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from auth.dev_tokens import DevTokenError
 from resolvers.context import RequestContext
 from resolvers.errors import ClientError
 from schema.query import Query
+from schema.scalars import SCALAR_MAP
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 MASKED_MESSAGE = "Unexpected error."
@@ -82,7 +84,9 @@ def build_schema(limits: SchemaLimits | None = None) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         MaskUnexpectedErrors,
     ]
-    return Schema(query=Query, extensions=extensions)
+    return Schema(
+        query=Query, extensions=extensions, config=StrawberryConfig(scalar_map=SCALAR_MAP)
+    )
 
 
 def export_sdl() -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import strawberry
@@ -58,7 +59,7 @@ class Account:
     industry: str | None
     billing_country: str | None
     employees: int | None
-    annual_revenue: float | None
+    annual_revenue: Decimal | None
 
     @classmethod
     def from_row(cls, row: models.Account) -> Account:
@@ -93,7 +94,7 @@ class Stage:
 class StageHistoryEntry:
     stage: str
     entered_at: datetime | None
-    amount: float | None
+    amount: Decimal | None
     close_date: date | None
 
     @classmethod
@@ -119,7 +120,7 @@ class FieldValue:
 class Opportunity:
     id: strawberry.ID
     name: str
-    amount: float | None
+    amount: Decimal | None
     close_date: date | None
     probability: float | None
     forecast_category: str | None
@@ -186,7 +187,7 @@ class Opportunity:
         return (await self._facts(info)).close_date_push_count
 
     @strawberry.field
-    async def amount_change_since_creation(self, info: Info) -> float | None:
+    async def amount_change_since_creation(self, info: Info) -> Decimal | None:
         return (await self._facts(info)).amount_change_since_creation
 
     @strawberry.field

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Engine, Table, delete, func, or_, select, update
@@ -128,7 +129,7 @@ RowT = TypeVar("RowT", bound=tuple[Any, ...])
 class OpportunityFactRow(NamedTuple):
     id: str
     stage_name: str
-    amount: float | None
+    amount: Decimal | None
     close_date: date | None
     created_date: datetime | None
     # Straight from the `fields` JSON, as the REST API wrote them (ISO text or None).
@@ -142,7 +143,7 @@ class HistoryFactRow(NamedTuple):
     opportunity_id: str
     created_date: datetime | None
     stage_name: str | None
-    amount: float | None
+    amount: Decimal | None
     close_date: date | None
 
 

@@ -9,16 +9,27 @@ reach any field without a migration per custom field.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel, col
 
-from store.types import UtcDateTime
+from store.types import Money, UtcDateTime
+
+# Salesforce's currency fields, as their describe gives them (precision, scale).
+AMOUNT = Money(precision=18, scale=2)  # Opportunity.Amount, OpportunityHistory.Amount
+ANNUAL_REVENUE = Money(precision=18, scale=0)  # Account.AnnualRevenue
+# Current minus first Amount: two amounts of 16 integer digits differ by up to 17.
+AMOUNT_CHANGE = Money(precision=19, scale=2)
 
 
 def _utc(nullable: bool = True, index: bool = False) -> Any:
     return Field(default=None, sa_type=UtcDateTime, nullable=nullable, index=index)
+
+
+def _money(money: Money) -> Any:
+    return Field(default=None, sa_column=Column(money, nullable=True))
 
 
 class Org(SQLModel, table=True):
@@ -74,7 +85,7 @@ class Account(SQLModel, table=True):
     industry: str | None = None
     billing_country: str | None = None
     number_of_employees: int | None = None
-    annual_revenue: float | None = None
+    annual_revenue: Decimal | None = _money(ANNUAL_REVENUE)
     owner_id: str | None = None
     system_modstamp: datetime | None = _utc()
     is_deleted: bool = False
@@ -111,8 +122,7 @@ class Opportunity(SQLModel, table=True):
     account_id: str | None = None
     owner_id: str
     stage_name: str
-    # Currency as double: exact to the cent far beyond any deal size; Decimal at the domain edge.
-    amount: float | None = None
+    amount: Decimal | None = _money(AMOUNT)
     close_date: date | None = None
     probability: float | None = None
     forecast_category_name: str | None = None
@@ -154,7 +164,7 @@ class OpportunityHistory(SQLModel, table=True):
     id: str = Field(primary_key=True)
     opportunity_id: str
     stage_name: str | None = None
-    amount: float | None = None
+    amount: Decimal | None = _money(AMOUNT)
     close_date: date | None = None
     probability: float | None = None
     created_date: datetime | None = _utc()
@@ -219,7 +229,7 @@ class DerivedFacts(SQLModel, table=True):
     stage_entered_at: datetime | None = _utc()
     stage_number: int | None = None
     close_date_push_count: int = 0
-    amount_change_since_creation: float | None = None
+    amount_change_since_creation: Decimal | None = _money(AMOUNT_CHANGE)
     last_activity_date: date | None = None
     next_meeting_date: date | None = None
     computed_at: datetime | None = _utc()

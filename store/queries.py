@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -50,8 +51,9 @@ class OpportunityFilter:
     is_won: bool | None = None
     close_date_from: date | None = None
     close_date_to: date | None = None
-    amount_min: float | None = None
-    amount_max: float | None = None
+    # At the amount column's scale (resolvers round a client's bound inward).
+    amount_min: Decimal | None = None
+    amount_max: Decimal | None = None
     account_ids: tuple[str, ...] | None = None
     competitor: str | None = None
 

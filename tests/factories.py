@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine
@@ -128,8 +129,7 @@ def account(engine: Engine, name: str = "Acme", *, org_id: str = ORG_A, **values
         industry="Technology",
         billing_country="Germany",
         number_of_employees=250,
-        annual_revenue=1e7,
-        **values,
+        **{"annual_revenue": Decimal(10_000_000), **values},
     )
     add(engine, row)
     return row
@@ -142,7 +142,7 @@ def opportunity(
     name: str | None = None,
     account: Account | None = None,
     stage: str = "Prospecting",
-    amount: float | None = 1000.0,
+    amount: Decimal | int | None = Decimal("1000.00"),
     close_date: date | None = None,
     modified: datetime | None = None,
     fields: dict[str, Any] | None = None,
@@ -166,7 +166,13 @@ def opportunity(
         created_date=NOW - timedelta(days=40),
         last_modified_date=modified or NOW,
         system_modstamp=modified or NOW,
-        fields={"Id": opp_id, "StageName": stage, "Amount": amount, **(fields or {})},
+        # `fields` holds JSON as the sync writes it: numbers as JSON numbers.
+        fields={
+            "Id": opp_id,
+            "StageName": stage,
+            "Amount": None if amount is None else float(amount),
+            **(fields or {}),
+        },
         **values,
     )
     add(engine, row)

@@ -168,6 +168,22 @@ def number_from_text(raw: str) -> Decimal | None:
     return number if abs(number) <= MAX_MAGNITUDE else None
 
 
+def _without_trailing_zeros(number: Decimal) -> Decimal:
+    if not number.is_finite():
+        return number
+    if number.is_zero():
+        return Decimal(0)
+    sign, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)
+    if exponent > 0:  # 1E+3 is 1000, as the integral float 1000.0 is (bounded: int() is exact)
+        return Decimal(int(number)) if number.adjusted() <= MAX_MAGNITUDE.adjusted() else number
+    kept = len(digits)
+    while exponent < 0 and digits[kept - 1] == 0:
+        kept -= 1
+        exponent += 1
+    return number if kept == len(digits) else Decimal((sign, digits[:kept], exponent))
+
+
 def parse_number(raw: object) -> Decimal | None:
     """A record's number: int, float, Decimal or numeric text (surrounding spaces ignored)."""
     if isinstance(raw, bool):
@@ -180,7 +196,9 @@ def parse_number(raw: object) -> Decimal | None:
             return Decimal(int(raw))
         number = Decimal(repr(raw))
     elif isinstance(raw, Decimal):
-        number = raw
+        # A record's Decimal has no meaningful scale either: the money columns give 200000.00
+        # where the JSON gives 200000.0, and TEXT() of both is "200000" (exact: no rounding).
+        number = _without_trailing_zeros(raw)
     elif isinstance(raw, str):
         return number_from_text(raw.strip())
     else:

@@ -94,10 +94,10 @@ async def test_a_bug_is_masked_and_logged_with_a_request_id(
 async def test_a_non_finite_float_variable_is_the_clients_error(
     store_engine: Engine, caplog: pytest.LogCaptureFixture, constant: str
 ) -> None:
-    # Python's JSON parser accepts these non-standard constants; Float coercion refuses them.
+    # Python's JSON parser accepts these non-standard constants; Decimal coercion refuses them.
     team = f.team(store_engine)
     caplog.set_level(logging.ERROR, logger="dealpulse.graphql")
-    query = "query($a: Float) { opportunities(filter: {amountMin: $a}) { totalCount } }"
+    query = "query($a: Decimal) { opportunities(filter: {amountMin: $a}) { totalCount } }"
     async with graphql_client(store_engine) as client:
         response = await client.http.post(
             "/graphql",
@@ -109,7 +109,7 @@ async def test_a_non_finite_float_variable_is_the_clients_error(
         )
     assert response.status_code == 400
     [error] = response.json()["errors"]
-    assert "Float cannot represent" in error["message"]
+    assert "NaN and infinities are not decimals" in error["message"]
     assert "unexpected error" not in caplog.text
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -113,7 +114,7 @@ async def test_order_by_each_field(store_engine: Engine) -> None:
 async def test_cursor_pagination_walks_every_row_once(store_engine: Engine) -> None:
     team = f.team(store_engine)
     rep = team.reps[0]
-    made = {f.opportunity(store_engine, rep, amount=1000.0 * (i % 3)).id for i in range(7)}
+    made = {f.opportunity(store_engine, rep, amount=Decimal(1000) * (i % 3)).id for i in range(7)}
     order = {"field": "AMOUNT", "direction": "DESC"}
     seen: list[str] = []
     after = None

@@ -126,13 +126,13 @@ async def test_opportunity_by_id_resolves_every_field(store_engine: Engine) -> N
     }
     assert got["competitors"] == ["acme", "Globex"]
     assert (got["daysInStage"], got["stageNumber"], got["closeDatePushCount"]) == (10, 3, 2)
-    assert got["amountChangeSinceCreation"] == 10_000
+    assert got["amountChangeSinceCreation"] == "10000.00"
     assert got["daysSinceLastActivity"] == 4
     assert got["nextMeetingDate"] == "2026-05-02"
     assert got["ageInDays"] >= 40
     assert [(h["stage"], h["amount"]) for h in got["history"]] == [
-        ("Prospecting", 40_000),
-        ("Proposal", 50_000),
+        ("Prospecting", "40000.00"),
+        ("Proposal", "50000.00"),
     ]
     assert got["competitor"] == {
         "name": "Competitor__c",

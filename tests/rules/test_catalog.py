@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from rules.catalog import FACT_FIELDS, fact_values, rule_catalog
 from rules.formula import compile_formula
@@ -35,7 +36,7 @@ def test_the_devorg_describe_and_the_facts_make_a_catalog_rules_compile_against(
 def test_fact_values_are_computed_at_now_and_blank_when_unknown() -> None:
     values = fact_values(
         stage_entered_at=datetime(2026, 6, 1, 9, tzinfo=UTC), stage_number=None,
-        close_date_push_count=2, amount_change_since_creation=-5000.0,
+        close_date_push_count=2, amount_change_since_creation=Decimal("-5000.00"),
         last_activity_date=date(2026, 6, 5), next_meeting_date=date(2026, 6, 20),
         created_date=None, now=NOW,
     )  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 from rules.facts import (
     ActivityEntry,
@@ -40,7 +41,7 @@ def opp(stage: str = "Qualification", **kw: object) -> OpportunitySnapshot:
     return OpportunitySnapshot(id="006A", stage_name=stage, created_date=day(0), **kw)  # type: ignore[arg-type]
 
 
-def hist(n: int, stage: str | None, amount: float | None = None, close: date | None = None):  # type: ignore[no-untyped-def]
+def hist(n: int, stage: str | None, amount: Decimal | None = None, close: date | None = None):  # type: ignore[no-untyped-def]
     return HistoryEntry(f"008{n:03d}", day(n), stage, amount, close)
 
 
@@ -104,11 +105,26 @@ def test_close_date_push_count_falls_back_to_opportunity_history() -> None:
 
 
 def test_amount_change_since_creation() -> None:
-    history = [hist(0, "Prospecting", 1000.0), hist(2, "Qualification", 1500.0)]
-    assert amount_change_since_creation(opp(amount=1750.0), history) == 750.0
+    history = [hist(0, "Prospecting", Decimal("1000.00")), hist(2, "Qualification", Decimal(1500))]
+    assert amount_change_since_creation(opp(amount=Decimal("1750.00")), history) == Decimal(750)
     assert amount_change_since_creation(opp(amount=None), history) is None
-    assert amount_change_since_creation(opp(amount=10.0), [hist(0, "Prospecting", None)]) is None
-    assert amount_change_since_creation(opp(amount=10.0), []) is None
+    ten = Decimal("10.00")
+    assert amount_change_since_creation(opp(amount=ten), [hist(0, "Prospecting", None)]) is None
+    assert amount_change_since_creation(opp(amount=ten), []) is None
+
+
+def test_amount_change_since_creation_is_exact() -> None:
+    # As floats, 0.3 - 0.1 is 0.19999999999999998 and these two amounts are the same double.
+    history = [hist(0, "Prospecting", Decimal("0.10"))]
+    change = amount_change_since_creation(opp(amount=Decimal("0.30")), history)
+    assert (change, str(change)) == (Decimal("0.2"), "0.20")
+    first, later = Decimal("1234567890123456.78"), Decimal("1234567890123456.79")
+    assert float(first) == float(later)
+    assert amount_change_since_creation(opp(amount=later), [hist(0, "X", first)]) == Decimal("0.01")
+    largest = Decimal("9999999999999999.99")
+    assert amount_change_since_creation(opp(amount=largest), [hist(0, "X", -largest)]) == (
+        Decimal("19999999999999999.98")
+    )
 
 
 def test_last_activity_date() -> None:
@@ -147,15 +163,18 @@ def test_next_meeting_date() -> None:
 
 
 def test_compute_facts_of_a_closed_deal() -> None:
-    history = [hist(0, "Prospecting", 100.0, date(2025, 2, 1)), hist(20, "Closed Won", 90.0)]
+    history = [
+        hist(0, "Prospecting", Decimal("100.00"), date(2025, 2, 1)),
+        hist(20, "Closed Won", Decimal("90.00")),
+    ]
     facts = compute_facts(
-        opp("Closed Won", amount=90.0), history, [change(20, "2025-02-01", "2025-01-21")], [],
-        STAGES, now=NOW,
+        opp("Closed Won", amount=Decimal("90.00")), history,
+        [change(20, "2025-02-01", "2025-01-21")], [], STAGES, now=NOW,
     )  # fmt: skip
     assert facts.stage_number is None
     assert facts.stage_entered_at == day(20)
     assert facts.close_date_push_count == 0
-    assert facts.amount_change_since_creation == -10.0
+    assert facts.amount_change_since_creation == Decimal("-10.00")
     assert (facts.last_activity_date, facts.next_meeting_date) == (None, None)
 
 

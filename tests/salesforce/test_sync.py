@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 from simple_salesforce import Salesforce
 from sqlalchemy import Engine
@@ -135,7 +136,7 @@ def test_incremental_sync_brings_inserts_edits_and_deletes(
         assert (row.stage_name, row.close_date, row.amount) == (
             "Qualification",
             date(2031, 4, 1),
-            5.0,
+            Decimal("5.00"),
         )
         assert row.fields["StageName"] == "Qualification"
         gone = session.get(Opportunity, (small.seed.org_id, doomed))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine
@@ -25,7 +26,7 @@ def test_datetimes_come_back_aware_utc_and_json_fields_round_trip(store_engine: 
         session.add(
             Opportunity(
                 org_id="00D5g0000000001AAA", id="0065g0000000001AAA", name="Deal",
-                owner_id="0055g0000000001AAA", stage_name="Prospecting", amount=1234.5,
+                owner_id="0055g0000000001AAA", stage_name="Prospecting", amount=Decimal("1234.5"),
                 close_date=date(2026, 4, 1), system_modstamp=moment,
                 fields={"Competitor__c": "Acme Corp", "Amount": 1234.5},
             )

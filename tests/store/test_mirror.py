@@ -4,6 +4,7 @@ versions, deletions, tenant scoping, sync state, metadata and facts."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine
@@ -34,12 +35,13 @@ def test_upsert_is_idempotent_and_never_goes_back(store_engine: Engine) -> None:
     mirror.upsert(Opportunity, rows)
     assert mirror.count(Opportunity) == 1200
     first = rows[0]["id"]
-    mirror.upsert(Opportunity, [opp_row(first, "Newer", T0 + timedelta(seconds=1), amount=5.0)])
+    newer = opp_row(first, "Newer", T0 + timedelta(seconds=1), amount=Decimal("5.00"))
+    mirror.upsert(Opportunity, [newer])
     mirror.upsert(Opportunity, [opp_row(first, "Older", T0 - timedelta(days=1))])
     with Session(store_engine) as session:
         row = session.get(Opportunity, ("00DA", first))
         assert row is not None
-        assert (row.name, row.amount, row.fields) == ("Newer", 5.0, {"Name": "Newer"})
+        assert (row.name, row.amount, row.fields) == ("Newer", Decimal("5.00"), {"Name": "Newer"})
         assert row.system_modstamp == T0 + timedelta(seconds=1)
 
 

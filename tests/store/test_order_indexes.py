@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -45,7 +46,7 @@ def _a_few_hundred_opportunities(engine: Engine) -> None:
             name=f"Deal {n}",
             owner_id="005000000000001AAA",
             stage_name="Prospecting",
-            amount=None if n % 7 == 0 else float(n % 50) * 1000,
+            amount=None if n % 7 == 0 else Decimal(n % 50) * 1000,
             close_date=None if n % 11 == 0 else date(2026, 1, 1) + timedelta(days=n % 90),
             last_modified_date=None if n % 13 == 0 else f.NOW - timedelta(minutes=n),
         )
