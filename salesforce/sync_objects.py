@@ -3,6 +3,11 @@
 Opportunity's field list comes from the org's describe (`opportunity_fields`); the other objects
 query the few fields dealpulse uses. Converters turn REST values (ISO text dates, nested
 relationship objects) into the typed column values of `store.models`.
+
+Organization (the org's one record: its time zone and corporate currency) is mirrored with the
+full passes only (it changes when an admin edits Company Information, hardly ever) and is
+optional: an org that refuses the query (a field its edition lacks, a permission) keeps
+syncing everything else, and the Organization SyncState says why.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from store.models import (
     OpportunityCompetitor,
     OpportunityFieldHistory,
     OpportunityHistory,
+    Organization,
     SfUser,
     UserRole,
 )
@@ -106,6 +112,16 @@ def opportunity_row(record: dict[str, Any]) -> dict[str, Any]:
         "system_modstamp": sf_datetime(record.get("SystemModstamp")),
         "is_deleted": bool(record.get("IsDeleted")),
         "fields": fields,
+    }
+
+
+def _organization_row(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": r["Id"],
+        "name": r.get("Name"),
+        "time_zone_sid_key": r.get("TimeZoneSidKey"),
+        "default_currency_iso_code": r.get("DefaultCurrencyIsoCode"),
+        "system_modstamp": sf_datetime(r.get("SystemModstamp")),
     }
 
 
@@ -218,6 +234,9 @@ class ObjectSpec:
     extra_where: str = ""
     # The field naming the opportunity whose derived facts a change of this row affects.
     opportunity_key: str | None = None
+    # Best effort: when Salesforce refuses the query, the failure is recorded on this object's
+    # SyncState and the rest of the pass goes on.
+    optional: bool = False
 
 
 # Activities related to a record. `What.Type = 'Opportunity'` would be tighter but devorg does
@@ -230,6 +249,9 @@ _ACTIVITY_WHERE = "WhatId != null"
 def object_specs(opportunity_describe: dict[str, Any]) -> tuple[ObjectSpec, ...]:
     """Every mirrored object, in sync order (parents before children)."""
     return (
+        ObjectSpec("Organization", Organization,
+                   ("Id", "Name", "TimeZoneSidKey", "DefaultCurrencyIsoCode", "SystemModstamp"),
+                   _organization_row, has_is_deleted=False, optional=True),
         ObjectSpec("UserRole", UserRole, ("Id", "Name", "ParentRoleId", "SystemModstamp"),
                    _user_role_row, has_is_deleted=False),
         ObjectSpec("User", SfUser,
