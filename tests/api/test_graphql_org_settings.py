@@ -3,7 +3,6 @@ sync from devorg, before the Organization record is mirrored, and for two orgs s
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,6 +18,7 @@ from store.models import Organization, SfUser
 from tests import factories as f
 from tests.devorg_server import RunningDevorg
 from tests.graphql_client import graphql_client
+from tests.zones import a_zone_whose_date_is_not_utcs
 
 pytestmark = pytest.mark.anyio
 
@@ -69,17 +69,6 @@ def organization(engine: Engine, org_id: str, time_zone: str, currency: str) -> 
         Organization,
         [{"id": org_id, "time_zone_sid_key": time_zone, "default_currency_iso_code": currency}],
     )
-
-
-def a_zone_whose_date_is_not_utcs() -> tuple[str, int]:
-    """A zone whose date differs from the UTC date for at least the next hour, and by how many
-    days: Kiritimati (UTC+14) is a day ahead from 10:00 UTC, Pago Pago (UTC-11) a day behind
-    until 11:00 UTC."""
-    now = datetime.now(UTC)
-    if now.hour == 23 and now.minute == 59:  # the UTC date is about to change: let it
-        time.sleep(61)
-        now = datetime.now(UTC)
-    return ("Pacific/Kiritimati", 1) if now.hour >= 10 else ("Pacific/Pago_Pago", -1)
 
 
 async def test_day_counts_are_in_each_orgs_time_zone(store_engine: Engine) -> None:

@@ -4,7 +4,6 @@ present in a file an older devorg seeded, and the time zone the org's validation
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +17,7 @@ from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from devorg import validation
 from tests.devorg_server import RunningDevorg, start_devorg
+from tests.zones import a_zone_whose_date_is_not_utcs
 
 ORGANIZATION_SOQL = "SELECT Id, Name, TimeZoneSidKey, DefaultCurrencyIsoCode FROM Organization"
 
@@ -105,17 +105,6 @@ def set_time_zone(org: RunningDevorg, key: str) -> None:
     """What an admin does in Setup > Company Information (devorg has no API for it)."""
     with sqlite3.connect(org.database) as conn:
         conn.execute('UPDATE "Organization" SET "TimeZoneSidKey" = ?', [key])
-
-
-def a_zone_whose_date_is_not_utcs() -> tuple[str, int]:
-    """A zone whose date differs from the UTC date for at least the next hour, and by how many
-    days: Kiritimati (UTC+14) is a day ahead from 10:00 UTC, Pago Pago (UTC-11) a day behind
-    until 11:00 UTC."""
-    now = datetime.now(UTC)
-    if now.hour == 23 and now.minute == 59:  # the UTC date is about to change: let it
-        time.sleep(61)
-        now = datetime.now(UTC)
-    return ("Pacific/Kiritimati", 1) if now.hour >= 10 else ("Pacific/Pago_Pago", -1)
 
 
 def test_validation_rules_take_today_in_the_orgs_time_zone(zoned_org: RunningDevorg) -> None:
