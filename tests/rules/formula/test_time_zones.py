@@ -8,10 +8,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rules.formula import FormulaError, compile_formula
 from rules.formula.bulk import evaluate_bulk, evaluate_bulk_many, plan_bulk
 from rules.formula.bulk_frame import frame_from_records
+from tests.rules.formula import test_fuzz as fuzz
 
 LA = "America/Los_Angeles"
 FIELDS = {"CloseDate": "date", "Created": "datetime", "Name": "string"}
@@ -158,3 +161,23 @@ def test_a_zone_is_checked_even_when_the_formula_reads_no_date() -> None:
     with pytest.raises(FormulaError) as raised:
         compile_formula("LEN(Name)", FIELDS).evaluate({"Name": "x"}, tz="Nowhere/Land")
     assert raised.value.code == "unknown_time_zone"
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    text=fuzz.formulas(),
+    record=fuzz.records,
+    now=st.datetimes(timezones=st.just(UTC)),  # years 1 to 9999: local dates may not exist
+    zone=st.sampled_from(["Pacific/Kiritimati", "Pacific/Pago_Pago", LA, "Asia/Kathmandu"]),
+)
+def test_random_formulas_in_any_zone_raise_only_formula_error(
+    text: str, record: dict[str, object], now: datetime, zone: str
+) -> None:
+    failure: FormulaError | None = None
+    try:
+        formula = compile_formula(text, fuzz.FIELDS)
+        formula.evaluate(record, now=now, tz=zone)
+        formula.evaluate(record, now=now, tz=zone, errors="raise")
+    except FormulaError as error:
+        failure = error
+    assert failure is None or failure.code != "unknown_time_zone", failure
