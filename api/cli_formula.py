@@ -5,7 +5,9 @@ the referenced fields), or `{"error": {"code", "message", "line", "column", "sug
 exit status 2. Numbers are printed as JSON *strings* holding the exact decimal ("1250000.00"),
 so no JSON reader turns them into binary floats; dates, datetimes and times are ISO 8601
 strings; checkbox values are JSON booleans; blank is null. `eval` reports a #Error! result as
-an error with code "evaluation" and the failing position.
+an error with code "evaluation" and the failing position. `eval --tz America/Los_Angeles`
+takes dates in that IANA time zone (TODAY() is the date of --now there; default UTC); an
+unknown zone is an error with code "unknown_time_zone".
 """
 
 from __future__ import annotations
@@ -68,7 +70,9 @@ def _now(raw: str | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _run(formula: str, fields: Path, record: Path | None, now: str | None) -> None:
+def _run(
+    formula: str, fields: Path, record: Path | None, now: str | None, tz: str | None = None
+) -> None:
     from rules.formula import FormulaError, compile_formula
 
     try:
@@ -78,7 +82,7 @@ def _run(formula: str, fields: Path, record: Path | None, now: str | None) -> No
             _emit({"type": str(compiled.result_type), "references": sorted(compiled.references)})
             return
         values = _read_json(record, "record")
-        result = compiled.evaluate(values, now=_now(now), errors="raise")
+        result = compiled.evaluate(values, now=_now(now), tz=tz, errors="raise")
     except InputError as error:
         _emit(_error("bad_input", str(error)), 2)
         return
@@ -105,6 +109,10 @@ def evaluate(
     now: Annotated[
         str | None, typer.Option("--now", help="ISO 8601 moment for TODAY()/NOW().")
     ] = None,
+    tz: Annotated[
+        str | None,
+        typer.Option("--tz", help="IANA time zone dates are taken in (default UTC)."),
+    ] = None,
 ) -> None:
     """Evaluate FORMULA over one record; print its type and value."""
-    _run(formula, fields, record, now)
+    _run(formula, fields, record, now, tz)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 
 from sqlalchemy import Engine
 
 from auth.dev_tokens import DevPrincipal, DevTokenError
 from auth.visibility import AccessLevel, access_level, roles_below
+from rules.time_zones import org_time_zone
 from store import queries
 from store.queries import Visibility
 
@@ -18,17 +20,25 @@ class Principal:
     user_id: str
     access: AccessLevel
     visibility: Visibility
+    # The org's Organization.TimeZoneSidKey and DefaultCurrencyIsoCode as mirrored (None until
+    # the org's first full sync pass mirrors them), and the zone dates are counted in (UTC
+    # while the key is unknown).
+    time_zone: str | None = None
+    currency: str | None = None
+    zone: tzinfo = field(default=UTC)
 
 
 def resolve_principal(engine: Engine, token: DevPrincipal) -> Principal:
     """Look the token's user up in the mirror (blocking: run it in a thread from async code).
+    Three statements: the user with its org's time zone and currency, the role tree, the users
+    in the roles below.
 
     An unknown or inactive user, or a user of another org, is refused like a bad token.
     """
-    users = queries.users_by_ids(engine, token.org_id, [token.user_id])
-    user = users.get(token.user_id)
-    if user is None or not user.is_active:
+    found = queries.user_in_org(engine, token.org_id, token.user_id)
+    if found is None or not found.user.is_active:
         raise DevTokenError("unknown or inactive user for this org")
+    user = found.user
     below = roles_below(queries.role_parents(engine, token.org_id), user.user_role_id)
     subordinates = queries.user_ids_in_roles(engine, token.org_id, below) - {user.id}
     access = access_level(user.profile_name, subordinates)
@@ -38,4 +48,7 @@ def resolve_principal(engine: Engine, token: DevPrincipal) -> Principal:
         user_id=user.id,
         access=access,
         visibility=Visibility(org_id=token.org_id, owner_ids=owners),
+        time_zone=found.time_zone,
+        currency=found.currency,
+        zone=org_time_zone(found.time_zone),
     )

@@ -18,6 +18,7 @@ from devorg.db import OrgDatabase
 from devorg.errors import SalesforceApiError, render_api_error
 from devorg.faults import Faults
 from devorg.guard import ApiGuard
+from devorg.organization import ensure_organization
 from devorg.settings import DevorgSettings
 from devorg.state import DevorgState
 
@@ -63,6 +64,7 @@ async def method_not_allowed(request: Request, exc: Exception) -> Response:
 
 def create_app(settings: DevorgSettings, db: OrgDatabase | None = None) -> Starlette:
     database = db or OrgDatabase(settings.database)
+    ensure_organization(database)  # a file seeded before devorg had the Organization object
     faults = Faults(
         latency_ms=settings.latency_ms,
         error_rate=settings.error_rate,

@@ -41,6 +41,16 @@ INDUSTRIES = (
 )  # fmt: skip
 COMPETITORS = ("Acme Corp", "Globex", "Initech", "Umbrella Systems", "Hooli")
 LEAD_SOURCES = ("Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other")
+# TimeZoneSidKey values (IANA names, as Salesforce's are) the Organization picklist offers.
+ORG_TIME_ZONES = (
+    "America/Los_Angeles", "America/Denver", "America/Chicago", "America/New_York",
+    "Europe/London", "Europe/Berlin", "Asia/Kolkata", "Asia/Singapore", "Asia/Tokyo",
+    "Australia/Sydney", "GMT",
+)  # fmt: skip
+CURRENCIES = ("USD", "EUR", "GBP", "JPY", "AUD", "CAD", "INR", "SGD")
+LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "ja_JP")
+EDITIONS = ("Developer Edition", "Professional Edition", "Enterprise Edition",
+            "Unlimited Edition")  # fmt: skip
 OPPORTUNITY_TYPES = (
     "Existing Customer - Upgrade",
     "Existing Customer - Replacement",
@@ -148,6 +158,29 @@ def _picklist(name: str, label: str, values: tuple[str, ...], **kw: Any) -> Fiel
 _RO: dict[str, Any] = {"createable": False, "updateable": False}
 _NOT_NULL_RO: dict[str, Any] = {**_RO, "nillable": False}
 _DEFAULTED_NOT_NULL: dict[str, Any] = {"nillable": False, "defaulted_on_create": True}
+
+# The org itself: one row, read-only through the API (Setup changes it in Salesforce) and not
+# replicateable (no getUpdated). Its Id is the org id; DefaultCurrencyIsoCode is the corporate
+# currency (devorg orgs have one currency).
+ORGANIZATION = SObject(
+    "Organization", "Organization", "Organizations", "00D",
+    (
+        *_system_fields(deletable=False),
+        Field("Name", "Name", "string", length=80, **_NOT_NULL_RO),
+        _picklist("OrganizationType", "Edition", EDITIONS, **_RO),
+        Field("IsSandbox", "Is Sandbox", "boolean", **_NOT_NULL_RO),
+        _picklist("TimeZoneSidKey", "Time Zone", ORG_TIME_ZONES, restricted_picklist=True,
+                  **_NOT_NULL_RO),
+        _picklist("LanguageLocaleKey", "Language", LOCALES, restricted_picklist=True,
+                  **_NOT_NULL_RO),
+        _picklist("DefaultLocaleSidKey", "Locale", LOCALES, restricted_picklist=True,
+                  **_NOT_NULL_RO),
+        _picklist("DefaultCurrencyIsoCode", "Currency ISO Code", CURRENCIES,
+                  restricted_picklist=True, **_RO),
+        Field("FiscalYearStartMonth", "Fiscal Year Starts In", "int", precision=9, **_RO),
+    ),
+    createable=False, updateable=False, deletable=False, replicateable=False,
+)  # fmt: skip
 
 PROFILE = SObject(
     "Profile", "Profile", "Profile", "00e",
@@ -384,8 +417,8 @@ VALIDATION_RULE = SObject(
 )  # fmt: skip
 
 DATA_OBJECTS: tuple[SObject, ...] = (
-    PROFILE, USER_ROLE, USER, ACCOUNT, OPPORTUNITY_STAGE, OPPORTUNITY, OPPORTUNITY_HISTORY,
-    OPPORTUNITY_FIELD_HISTORY, OPPORTUNITY_COMPETITOR, TASK, EVENT,
+    ORGANIZATION, PROFILE, USER_ROLE, USER, ACCOUNT, OPPORTUNITY_STAGE, OPPORTUNITY,
+    OPPORTUNITY_HISTORY, OPPORTUNITY_FIELD_HISTORY, OPPORTUNITY_COMPETITOR, TASK, EVENT,
 )  # fmt: skip
 TOOLING_OBJECTS: tuple[SObject, ...] = (ENTITY_DEFINITION, VALIDATION_RULE)
 ALL_OBJECTS = DATA_OBJECTS + TOOLING_OBJECTS

@@ -6,7 +6,9 @@ only credentials (passwords, the connected app's secret and the JWT key pair) ar
 The company is Brightwave Software, selling a SaaS platform in five regions.
 
 Metadata
-    Profiles "System Administrator", "Sales Manager", "Sales Rep"; one OpportunityStage row per
+    The Organization row (`devorg.organization`): Brightwave Software, Enterprise Edition, time
+    zone America/Los_Angeles, currency USD, locale en_US. Profiles "System Administrator",
+    "Sales Manager", "Sales Rep"; one OpportunityStage row per
     `catalog.STAGES`; the Tooling API's EntityDefinition for Opportunity and the three
     ValidationRule rows of `devorg.validation.RULES` (created 30 days before `today`: the data
     predates the rules, which is why it can break them). One connected app "dealpulse".
@@ -93,6 +95,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from devorg import catalog, validation
 from devorg.db import OrgDatabase, sf_datetime, today_utc
 from devorg.ids import make_id
+from devorg.organization import organization_row
 from devorg.seed_accounts import build_accounts
 from devorg.seed_common import DAY, IdAllocator, day_of, dt_text
 from devorg.seed_deals import DealFactory
@@ -177,6 +180,10 @@ def seed_org(
             "jwt_public_key_pem, run_as_user_id) VALUES (?, ?, ?, ?, ?, ?)",
             [client_id, client_secret, APP_NAME, CALLBACK_URL, public_pem, people.admin.user_id],
         )
+        db.insert(
+            catalog.ORGANIZATION,
+            organization_row(org_id, ORG_NAME, at=_set_up_at(today_day), by=people.admin.user_id),
+        )
         # org_id last: a database counts as seeded only once everything is in.
         db.set_meta("org_name", ORG_NAME)
         db.set_meta("seed", str(seed))
@@ -204,8 +211,13 @@ def seed_org(
     )
 
 
+def _set_up_at(today_day: int) -> str:
+    """When the org was set up: 400 days before its three years of data, at 10:00."""
+    return dt_text((today_day - 3 * 365 - 400) * DAY + 10 * 3600)
+
+
 def _write_metadata(db: OrgDatabase, admin_id: str, today_day: int) -> None:
-    setup = dt_text((today_day - 3 * 365 - 400) * DAY + 10 * 3600)
+    setup = _set_up_at(today_day)
     stage_ids = IdAllocator(db, catalog.OPPORTUNITY_STAGE)
     db.insert_many(
         catalog.OPPORTUNITY_STAGE,

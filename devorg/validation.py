@@ -4,7 +4,9 @@ Each rule is its real Salesforce formula (what the Tooling API returns and what 
 imports). devorg evaluates the formulas of the rules stored in its ValidationRule table with
 dealpulse's formula engine (`rules.formula`, pure, no I/O) on the merged record, on insert and
 update; a rule fires only when its formula is true (blank or #Error! does not fire), as in
-Salesforce.
+Salesforce. Dates are taken in the org's time zone (Organization.TimeZoneSidKey; UTC when the
+key is missing or unknown): TODAY() is the org's date, as it is the running user's on
+Salesforce, and as dealpulse evaluates the same rules, so both agree at midnight.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from devorg import catalog
 from devorg.db import parse_sf_datetime
 from rules.formula import CompiledFormula, FormulaError, compile_formula
+from rules.time_zones import org_time_zone
 
 
 @dataclass(frozen=True)
@@ -90,13 +93,19 @@ def _formula_record(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def failing_rules(
-    rules: Iterable[ValidationRuleDef], row: Mapping[str, Any], now: datetime
+    rules: Iterable[ValidationRuleDef],
+    row: Mapping[str, Any],
+    now: datetime,
+    *,
+    time_zone: str | None = None,
 ) -> list[ValidationRuleDef]:
-    """The rules whose error condition formula is true for the stored row at `now`."""
+    """The rules whose error condition formula is true for the stored row at `now`, dates taken
+    in `time_zone` (a TimeZoneSidKey)."""
     record = _formula_record(row)
+    zone = org_time_zone(time_zone)
     failing = []
     for rule in rules:
         compiled = _compiled(rule.formula)
-        if compiled is not None and compiled.evaluate(record, now=now) is True:
+        if compiled is not None and compiled.evaluate(record, now=now, tz=zone) is True:
             failing.append(rule)
     return failing

@@ -14,6 +14,7 @@ from typing import Any
 from devorg import catalog, validation
 from devorg.catalog import SObject
 from devorg.db import OrgDatabase, parse_sf_datetime, sf_datetime, today_utc, utcnow
+from devorg.organization import time_zone_key
 from devorg.write_body import ErrorItem, WriteError
 
 # Opportunity fields whose change writes an OpportunityHistory row (as in Salesforce).
@@ -243,10 +244,13 @@ def active_rules(db: OrgDatabase) -> list[validation.ValidationRuleDef]:
 
 
 def run_validation_rules(db: OrgDatabase, sobj: SObject, row: Mapping[str, Any]) -> None:
-    """The org's active validation rules on the merged record; all failures are reported."""
+    """The org's active validation rules on the merged record, in the org's time zone (its
+    TimeZoneSidKey: TODAY() is the date there, as for Salesforce's running user); all failures
+    are reported."""
     if sobj.name != "Opportunity":
         return
-    failing = validation.failing_rules(active_rules(db), row, utcnow())
+    zone = time_zone_key(db)
+    failing = validation.failing_rules(active_rules(db), row, utcnow(), time_zone=zone)
     if failing:
         raise WriteError(
             *(

@@ -171,8 +171,10 @@ async def competitors(context: RequestContext, opportunity: Opportunity) -> list
 
 
 async def facts(context: RequestContext, opportunity: Opportunity) -> FactsView:
-    stored = await (await context.loaders()).facts.load(opportunity.id)
-    return facts_view(opportunity, stored, context.now)
+    """The opportunity's facts, day counts in the org's time zone."""
+    session = await context.session()
+    stored = await session.loaders.facts.load(opportunity.id)
+    return facts_view(opportunity, stored, context.now, tz=session.principal.zone)
 
 
 def stage_changes(rows: list[OpportunityHistory]) -> list[StageChange]:

@@ -34,6 +34,8 @@ class Viewer:
     user: SfUser
     access: AccessLevel
     org_id: str
+    currency: str | None  # the org's DefaultCurrencyIsoCode (None until mirrored)
+    time_zone: str | None  # the org's TimeZoneSidKey (None until mirrored)
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,10 @@ async def me(context: RequestContext) -> Viewer:
     principal = session.principal
     found = await session.loaders.users.load(principal.user_id)
     assert found is not None  # resolve_principal found this user in this request
-    return Viewer(user=found, access=principal.access, org_id=principal.org_id)
+    return Viewer(
+        user=found, access=principal.access, org_id=principal.org_id,
+        currency=principal.currency, time_zone=principal.time_zone,
+    )  # fmt: skip
 
 
 async def stages(context: RequestContext) -> list[OpportunityStage]:

@@ -8,7 +8,7 @@ Fact names are CamelCase without `__c`, so they can never collide with a custom 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -48,15 +48,17 @@ def fact_values(
     next_meeting_date: date | None,
     created_date: datetime | None,
     now: datetime,
+    tz: tzinfo = UTC,
 ) -> dict[str, Any]:
-    """The facts of one opportunity as record values (keys of FACT_FIELDS) at `now`."""
+    """The facts of one opportunity as record values (keys of FACT_FIELDS) at `now`, the day
+    counts in calendar days of `tz` (the org's time zone)."""
     return {
-        "DaysInStage": days_in_stage(stage_entered_at, now),
+        "DaysInStage": days_in_stage(stage_entered_at, now, tz=tz),
         "StageNumber": stage_number,
         "StageEnteredAt": stage_entered_at,
         "CloseDatePushCount": close_date_push_count,
         "AmountChangeSinceCreation": amount_change_since_creation,
-        "DaysSinceLastActivity": days_since_last_activity(last_activity_date, now),
+        "DaysSinceLastActivity": days_since_last_activity(last_activity_date, now, tz=tz),
         "NextMeetingDate": next_meeting_date,
-        "AgeInDays": age_in_days(created_date, now),
+        "AgeInDays": age_in_days(created_date, now, tz=tz),
     }

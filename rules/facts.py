@@ -32,8 +32,19 @@ next_meeting_date
 `last_activity_date` and `next_meeting_date` depend on `now` (a meeting moves from "next" to
 "last" when it happens); recomputing facts on a clock tick keeps them right between syncs.
 
+Time zone (`tz`, the org's TimeZoneSidKey; UTC by default). Moments (CreatedDate, history rows,
+an Event's StartDateTime) are UTC; every *date* a fact gives or counts is a calendar date in
+`tz`, so a meeting at 17:00 on a Monday in Los Angeles is Monday's, not Tuesday's (its UTC date).
+- An Event with a StartDateTime has the date of that moment in `tz` and has happened once the
+  moment is past. An all-day Event (ActivityDate only) and a Task have their date as written,
+  and an all-day Event has happened from that day on (its date is on or before today in `tz`).
+- Salesforce's own date fields (ActivityDate, LastActivityDate, Next_Meeting_Date__c) are
+  dates already and are never shifted.
+
 Read-time helpers (never stored, they change every day): `days_in_stage`,
-`days_since_last_activity`, `age_in_days` take the stored dates and `now`.
+`days_since_last_activity`, `age_in_days` take the stored dates, `now` and `tz`, and count
+calendar days in `tz`: midnights passed there, not 24-hour periods (a deal that entered its stage
+at 23:00 local time is one day in stage at 01:00 the next morning).
 """
 
 from __future__ import annotations
@@ -41,8 +52,10 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
+
+from rules.time_zones import local_date
 
 CLOSE_DATE = "CloseDate"
 
@@ -190,21 +203,30 @@ def amount_change_since_creation(
     return opportunity.amount - rows[0].amount
 
 
-def _event_moment(activity: ActivityEntry) -> datetime | None:
+def _date_in(moment: datetime, tz: tzinfo) -> date:
+    """The date of `moment` in `tz` (its UTC date in the years-1-or-9999 corner where the
+    local date does not exist)."""
+    try:
+        return local_date(moment, tz)
+    except OverflowError:
+        return moment.astimezone(UTC).date()
+
+
+def _event(activity: ActivityEntry, now: datetime, tz: tzinfo) -> tuple[date, bool] | None:
+    """An Event's date in `tz` and whether it has happened at `now` (None without a date)."""
     if activity.start is not None:
-        return activity.start
-    if activity.activity_date is not None:
-        return datetime(
-            activity.activity_date.year,
-            activity.activity_date.month,
-            activity.activity_date.day,
-            tzinfo=UTC,
-        )
+        return _date_in(activity.start, tz), activity.start <= now
+    if activity.activity_date is not None:  # an all-day event
+        return activity.activity_date, activity.activity_date <= _date_in(now, tz)
     return None
 
 
 def last_activity_date(
-    opportunity: OpportunitySnapshot, activities: Sequence[ActivityEntry], now: datetime
+    opportunity: OpportunitySnapshot,
+    activities: Sequence[ActivityEntry],
+    now: datetime,
+    *,
+    tz: tzinfo = UTC,
 ) -> date | None:
     candidates: list[date] = []
     for activity in activities:
@@ -212,24 +234,28 @@ def last_activity_date(
             if activity.is_closed and activity.activity_date is not None:
                 candidates.append(activity.activity_date)
         elif activity.kind == "Event":
-            moment = _event_moment(activity)
-            if moment is not None and moment <= now:
-                candidates.append(moment.date())
+            event = _event(activity, now, tz)
+            if event is not None and event[1]:
+                candidates.append(event[0])
     if opportunity.last_activity_date is not None:
         candidates.append(opportunity.last_activity_date)
     return max(candidates, default=None)
 
 
 def next_meeting_date(
-    opportunity: OpportunitySnapshot, activities: Sequence[ActivityEntry], now: datetime
+    opportunity: OpportunitySnapshot,
+    activities: Sequence[ActivityEntry],
+    now: datetime,
+    *,
+    tz: tzinfo = UTC,
 ) -> date | None:
     candidates: list[date] = []
     for activity in activities:
         if activity.kind != "Event":
             continue
-        moment = _event_moment(activity)
-        if moment is not None and moment > now:
-            candidates.append(moment.date())
+        event = _event(activity, now, tz)
+        if event is not None and not event[1]:
+            candidates.append(event[0])
     if opportunity.next_meeting_date is not None:
         candidates.append(opportunity.next_meeting_date)
     return min(candidates, default=None)
@@ -243,35 +269,44 @@ def compute_facts(
     stages: Sequence[StageInfo],
     *,
     now: datetime,
+    tz: tzinfo = UTC,
 ) -> Facts:
-    """Every stored fact of one opportunity (definitions in the module docstring)."""
+    """Every stored fact of one opportunity (definitions in the module docstring); dates in
+    `tz`, the org's time zone."""
     return Facts(
         stage_entered_at=stage_entered_at(opportunity, history),
         stage_number=stage_number(opportunity.stage_name, stages),
         close_date_push_count=close_date_push_count(changes, history),
         amount_change_since_creation=amount_change_since_creation(opportunity, history),
-        last_activity_date=last_activity_date(opportunity, activities, now),
-        next_meeting_date=next_meeting_date(opportunity, activities, now),
+        last_activity_date=last_activity_date(opportunity, activities, now, tz=tz),
+        next_meeting_date=next_meeting_date(opportunity, activities, now, tz=tz),
     )
 
 
 # -- read-time helpers ------------------------------------------------------------------------
-def days_in_stage(stage_entered: datetime | None, now: datetime) -> int | None:
-    """Whole days since the stage was entered (0 on the day itself); None if unknown."""
+def _calendar_days(since: datetime, now: datetime, tz: tzinfo) -> int:
+    return max(0, (_date_in(now, tz) - _date_in(since, tz)).days)
+
+
+def days_in_stage(stage_entered: datetime | None, now: datetime, *, tz: tzinfo = UTC) -> int | None:
+    """Calendar days in `tz` since the stage was entered (0 on the day itself); None if
+    unknown."""
     if stage_entered is None:
         return None
-    return max(0, (now - stage_entered).days)
+    return _calendar_days(stage_entered, now, tz)
 
 
-def days_since_last_activity(last_activity: date | None, now: datetime) -> int | None:
-    """Calendar days from the last activity's date to today (UTC); None if never."""
+def days_since_last_activity(
+    last_activity: date | None, now: datetime, *, tz: tzinfo = UTC
+) -> int | None:
+    """Calendar days from the last activity's date to today in `tz`; None if never."""
     if last_activity is None:
         return None
-    return (now.astimezone(UTC).date() - last_activity).days
+    return (_date_in(now, tz) - last_activity).days
 
 
-def age_in_days(created: datetime | None, now: datetime) -> int | None:
-    """Whole days since the opportunity was created; None if unknown."""
+def age_in_days(created: datetime | None, now: datetime, *, tz: tzinfo = UTC) -> int | None:
+    """Calendar days in `tz` since the opportunity was created; None if unknown."""
     if created is None:
         return None
-    return max(0, (now - created).days)
+    return _calendar_days(created, now, tz)

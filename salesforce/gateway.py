@@ -25,7 +25,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -288,10 +288,14 @@ class Gateway:
             next_url = str(result["nextRecordsUrl"])
             result = self._call(partial(_query_more, next_url=next_url), idempotent=True)
 
-    def first_pages(self, queries: Sequence[tuple[str, bool]]) -> list[dict[str, Any]]:
+    def first_pages(
+        self, queries: Sequence[tuple[str, bool]], *, optional: Collection[int] = ()
+    ) -> list[dict[str, Any] | SalesforceRequestError]:
         """The first result page of each (soql, include_deleted) query, all in ONE API call:
         the Composite resource counts as a single request against the daily budget and takes
-        at most MAX_COMPOSITE_QUERIES queries."""
+        at most MAX_COMPOSITE_QUERIES queries. A query Salesforce refuses raises its
+        SalesforceRequestError, unless its index is in `optional`: then its error stands in
+        its place and the other queries' pages are still returned."""
         if not 1 <= len(queries) <= MAX_COMPOSITE_QUERIES:
             raise ValueError(f"1 to {MAX_COMPOSITE_QUERIES} queries per composite call")
         base = f"/services/data/v{self.connection.api_version}"
@@ -311,12 +315,17 @@ class Gateway:
             lambda sf: cast(dict[str, Any], sf.restful("composite", method="POST", json=body)),
             idempotent=True,
         )
-        pages: list[dict[str, Any]] = []
-        for sub in answer["compositeResponse"]:
-            if int(sub["httpStatusCode"]) >= 400:
-                code, message, fields = first_error(sub["body"])
-                raise SalesforceRequestError(code, message, fields, int(sub["httpStatusCode"]))
-            pages.append(sub["body"])
+        pages: list[dict[str, Any] | SalesforceRequestError] = []
+        for number, sub in enumerate(answer["compositeResponse"]):
+            status = int(sub["httpStatusCode"])
+            if status < 400:
+                pages.append(sub["body"])
+                continue
+            code, message, fields = first_error(sub["body"])
+            error = SalesforceRequestError(code, message, fields, status)
+            if number not in optional:
+                raise error
+            pages.append(error)
         return pages
 
     def query_all_iter(self, soql: str, include_deleted: bool = False) -> Iterator[Any]:

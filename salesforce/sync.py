@@ -1,9 +1,9 @@
 """Full and incremental sync of one org into its mirror.
 
-For each object of `salesforce.sync_objects.object_specs` (roles, users, accounts,
-opportunities, their history, field history, competitors, tasks, events), the first page of up
-to five objects' queries comes in one Composite call (`composite_batches`: the five
-HOT_OBJECTS first, then the rest), the following pages one call each:
+For each object of `salesforce.sync_objects.object_specs` (the Organization record, roles,
+users, accounts, opportunities, their history, field history, competitors, tasks, events), the
+first page of up to five objects' queries comes in one Composite call (`composite_batches`:
+the five HOT_OBJECTS first, then the other five), the following pages one call each:
 
 - **First sync** (no watermark): every live row, with `query`.
 - **Incremental**: rows with `modstamp_field > watermark - overlap`, through `queryAll` for
@@ -42,9 +42,9 @@ from store.mirror import ORG_PASS, Mirror
 DEFAULT_OVERLAP = timedelta(minutes=2)
 OPPORTUNITY = "Opportunity"
 # What a request-time sync refreshes, in ONE composite API call: the opportunities and what
-# their derived facts and alerts read. Users, roles, accounts and tasks (Opportunity's own
-# LastActivityDate covers completed tasks) follow with every full pass: the background loop
-# and `dealpulse sync`.
+# their derived facts and alerts read. The Organization record, users, roles, accounts and
+# tasks (Opportunity's own LastActivityDate covers completed tasks) follow with every full
+# pass, the background loop and `dealpulse sync`, in one more composite call.
 HOT_OBJECTS = (
     "Opportunity",
     "OpportunityHistory",
@@ -67,6 +67,8 @@ class SyncReport:
     deleted: dict[str, int] = field(default_factory=dict)  # of which deletions
     pages: dict[str, int] = field(default_factory=dict)
     full: dict[str, bool] = field(default_factory=dict)  # object loaded in full (first sync)
+    # Optional objects Salesforce refused this pass (see ObjectSpec.optional): the error.
+    skipped: dict[str, str] = field(default_factory=dict)
     changed_opportunity_ids: set[str] = field(default_factory=set)
     deleted_opportunity_ids: set[str] = field(default_factory=set)
     api_calls: int = 0
@@ -167,6 +169,7 @@ class MirrorSync:
         object's remaining pages; commit page by page, move each watermark at its end."""
         started = self.clock()
         queries: list[tuple[str, bool]] = []
+        optional = {number for number, spec in enumerate(batch) if spec.optional}
         for spec in batch:
             self.mirror.record_attempt(spec.sobject, started)
             watermark = watermarks[spec.sobject]
@@ -178,13 +181,17 @@ class MirrorSync:
             queries.append((soql, after is not None and spec.has_is_deleted))
             report.full[spec.sobject] = watermark is None
         try:
-            first_pages = self.gateway.first_pages(queries)
+            first_pages = self.gateway.first_pages(queries, optional=optional)
             answered_at = self.gateway.server_time
         except BaseException as exc:
             for spec in batch:
                 self.mirror.record_failure(spec.sobject, error=safe_error(exc), at=started)
             raise
         for spec, first in zip(batch, first_pages, strict=True):
+            if isinstance(first, GatewayError):  # an optional object Salesforce refused
+                report.skipped[spec.sobject] = safe_error(first)
+                self.mirror.record_failure(spec.sobject, error=safe_error(first), at=started)
+                continue
             self._sync_object(spec, watermarks[spec.sobject], first, report, started, answered_at)
 
     def _sync_object(

@@ -7,6 +7,11 @@ relationship objects) into the typed column values of `store.models`.
 Numbers: the gateway parses JSON numbers with a fraction as exact Decimals (never through a
 float), so the money columns get exactly the digits Salesforce sent. The `fields` JSON keeps
 plain JSON numbers, as before.
+
+Organization (the org's one record: its time zone and corporate currency) is mirrored with the
+full passes only (it changes when an admin edits Company Information, hardly ever) and is
+optional: an org that refuses the query (a field its edition lacks, a permission) keeps
+syncing everything else, and the Organization SyncState says why.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from store.models import (
     OpportunityCompetitor,
     OpportunityFieldHistory,
     OpportunityHistory,
+    Organization,
     SfUser,
     UserRole,
 )
@@ -136,6 +142,16 @@ def opportunity_row(record: dict[str, Any]) -> dict[str, Any]:
         "system_modstamp": sf_datetime(record.get("SystemModstamp")),
         "is_deleted": bool(record.get("IsDeleted")),
         "fields": fields,
+    }
+
+
+def _organization_row(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": r["Id"],
+        "name": r.get("Name"),
+        "time_zone_sid_key": r.get("TimeZoneSidKey"),
+        "default_currency_iso_code": r.get("DefaultCurrencyIsoCode"),
+        "system_modstamp": sf_datetime(r.get("SystemModstamp")),
     }
 
 
@@ -248,6 +264,9 @@ class ObjectSpec:
     extra_where: str = ""
     # The field naming the opportunity whose derived facts a change of this row affects.
     opportunity_key: str | None = None
+    # Best effort: when Salesforce refuses the query, the failure is recorded on this object's
+    # SyncState and the rest of the pass goes on.
+    optional: bool = False
 
 
 # Activities related to a record. `What.Type = 'Opportunity'` would be tighter but devorg does
@@ -260,6 +279,9 @@ _ACTIVITY_WHERE = "WhatId != null"
 def object_specs(opportunity_describe: dict[str, Any]) -> tuple[ObjectSpec, ...]:
     """Every mirrored object, in sync order (parents before children)."""
     return (
+        ObjectSpec("Organization", Organization,
+                   ("Id", "Name", "TimeZoneSidKey", "DefaultCurrencyIsoCode", "SystemModstamp"),
+                   _organization_row, has_is_deleted=False, optional=True),
         ObjectSpec("UserRole", UserRole, ("Id", "Name", "ParentRoleId", "SystemModstamp"),
                    _user_role_row, has_is_deleted=False),
         ObjectSpec("User", SfUser,

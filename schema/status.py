@@ -16,6 +16,17 @@ class Me:
     org_id: strawberry.ID
     access_level: AccessLevel
     user: User
+    currency: str | None = strawberry.field(
+        description="The org's currency (Organization.DefaultCurrencyIsoCode, ISO 4217: "
+        '"USD"): every money amount is in it. Null until a full sync pass has mirrored the '
+        "org's Organization record."
+    )
+    time_zone: str | None = strawberry.field(
+        description="The org's time zone (Organization.TimeZoneSidKey, an IANA name: "
+        '"America/Los_Angeles"): day counts and date conditions use it; timestamps stay UTC. '
+        "Null until a full sync pass has mirrored the org's Organization record (days count in "
+        "UTC meanwhile)."
+    )
 
     @classmethod
     def from_viewer(cls, viewer: Viewer) -> Me:
@@ -23,6 +34,8 @@ class Me:
             org_id=strawberry.ID(viewer.org_id),
             access_level=AccessLevel(viewer.access.value),
             user=User.from_row(viewer.user),
+            currency=viewer.currency,
+            time_zone=viewer.time_zone,
         )
 
 

@@ -1,5 +1,6 @@
 """The mirror refresh pipeline: one incremental sync of an org, then the derived facts of the
-opportunities it changed (all of them after a first, full load).
+opportunities it changed (all of them after a first, full load, and when the org's
+Organization record arrives or changes: its time zone is the one the facts' dates are in).
 
 Called through `services.passes` (the sync pass and the clock tick), which the CLI, the
 scheduler of `dealpulse serve` and the request-time freshness check run. Everything here
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import Engine
@@ -31,6 +32,7 @@ from rules.facts import (
     parse_date,
     parse_datetime,
 )
+from rules.time_zones import org_time_zone
 from salesforce.gateway import Gateway
 from salesforce.sync import PageHook, SyncReport, sync_org
 from store.mirror import READ_CHUNK, FactInputs, Mirror, OpportunityFactRow
@@ -56,7 +58,7 @@ def _snapshot(row: OpportunityFactRow) -> OpportunitySnapshot:
 
 
 def _fact_rows(
-    inputs: FactInputs, stages: Sequence[StageInfo], now: datetime
+    inputs: FactInputs, stages: Sequence[StageInfo], now: datetime, tz: tzinfo
 ) -> list[dict[str, Any]]:
     rows = []
     for opp in inputs.opportunities:
@@ -74,7 +76,7 @@ def _fact_rows(
             ActivityEntry(a.kind, a.activity_date, a.start_datetime, a.is_closed)
             for a in inputs.activities.get(opp.id, ())
         ]
-        facts = compute_facts(_snapshot(opp), history, changes, activities, stages, now=now)
+        facts = compute_facts(_snapshot(opp), history, changes, activities, stages, now=now, tz=tz)
         rows.append(
             {
                 "opportunity_id": opp.id,
@@ -98,10 +100,12 @@ def refresh_facts(
     now: datetime | None = None,
 ) -> int:
     """Recompute and store DerivedFacts for `opportunity_ids` (None: every live opportunity of
-    the org, e.g. on a daily clock tick). 1 query for stages + 4 per 500 opportunities + the
-    upserts. Returns how many opportunities got facts."""
+    the org, e.g. on a daily clock tick), their dates in the org's time zone. 2 queries (stages,
+    time zone) + 4 per 500 opportunities + the upserts. Returns how many opportunities got
+    facts."""
     mirror = Mirror(engine, org_id)
     now = now or datetime.now(UTC)
+    tz = org_time_zone(mirror.time_zone())
     ids = list(opportunity_ids) if opportunity_ids is not None else mirror.opportunity_ids()
     stages = [
         StageInfo(s.api_name, s.sort_order, s.is_active, s.is_closed) for s in mirror.load_stages()
@@ -109,7 +113,7 @@ def refresh_facts(
     done = 0
     for start in range(0, len(ids), READ_CHUNK):
         inputs = mirror.load_fact_inputs(ids[start : start + READ_CHUNK])
-        rows = _fact_rows(inputs, stages, now)
+        rows = _fact_rows(inputs, stages, now, tz)
         mirror.save_facts(rows)
         done += len(rows)
     return done
@@ -132,20 +136,28 @@ def refresh_org(
     mirror = Mirror(engine, org_id)
     if mirror.synced_at() is None:
         objects = None
+    # Before a pass that mirrors the Organization record: a new time zone moves stored dates.
+    zone_before = mirror.time_zone() if objects is None or "Organization" in objects else None
     report = SyncReport(org_id=org_id, started_at=datetime.now(UTC))
     try:
         sync_org(gateway, mirror, report=report, on_page=on_page, objects=objects)
     finally:
-        refreshed = _refresh_changed(engine, mirror, report, now)
+        refreshed = _refresh_changed(engine, mirror, report, now, zone_before)
     return RefreshResult(report, refreshed)
 
 
 def _refresh_changed(
-    engine: Engine, mirror: Mirror, report: SyncReport, now: datetime | None
+    engine: Engine,
+    mirror: Mirror,
+    report: SyncReport,
+    now: datetime | None,
+    zone_before: str | None,
 ) -> int:
     if report.deleted_opportunity_ids:
         mirror.delete_facts(sorted(report.deleted_opportunity_ids))
-    if report.full.get("Opportunity"):
+    # The Organization record came (it comes again within the overlap): did the zone move?
+    zone_moved = bool(report.counts.get("Organization")) and mirror.time_zone() != zone_before
+    if report.full.get("Opportunity") or zone_moved:
         return refresh_facts(engine, mirror.org_id, None, now=now)
     changed = sorted(report.changed_opportunity_ids - report.deleted_opportunity_ids)
     return refresh_facts(engine, mirror.org_id, changed, now=now) if changed else 0

@@ -32,6 +32,7 @@ from store.models import (
     OpportunityHistory,
     OpportunityStage,
     Org,
+    Organization,
     SyncState,
 )
 
@@ -195,6 +196,12 @@ class Mirror:
             else:
                 for name, value in columns.items():
                     setattr(existing, name, value)
+
+    def time_zone(self) -> str | None:
+        """The org's TimeZoneSidKey as mirrored (None before the pass that mirrors it)."""
+        with session_scope(self.engine) as session:
+            row = session.get(Organization, self.org_id)
+            return None if row is None else row.time_zone_sid_key
 
     # -- records ----------------------------------------------------------------------------------
     def upsert(self, model: type[SQLModel], rows: Sequence[dict[str, Any]]) -> int:

@@ -51,6 +51,19 @@ class Org(SQLModel, table=True):
     created_at: datetime | None = _utc()
 
 
+class Organization(SQLModel, table=True):
+    """The org's Organization record (one per tenant): the time zone dates are taken in and the
+    corporate currency. No row until the org's first full sync pass since it was added."""
+
+    __tablename__ = "organization"
+    org_id: str = Field(primary_key=True, foreign_key="org.id")
+    id: str  # the Salesforce Organization Id (the org id, as Salesforce spells it)
+    name: str | None = None
+    time_zone_sid_key: str | None = None  # an IANA name: "America/Los_Angeles"
+    default_currency_iso_code: str | None = None  # ISO 4217: "USD"
+    system_modstamp: datetime | None = _utc()
+
+
 class SfUser(SQLModel, table=True):
     __tablename__ = "sf_user"
     # Every request resolves its principal's subordinates by role (queries.user_ids_in_roles).

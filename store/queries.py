@@ -29,6 +29,7 @@ from store.models import (
     OpportunityHistory,
     OpportunityStage,
     Org,
+    Organization,
     SfUser,
     SyncState,
     UserRole,
@@ -193,6 +194,27 @@ def accounts_by_ids(engine: Engine, org_id: str, ids: Collection[str]) -> dict[s
 
 def users_by_ids(engine: Engine, org_id: str, ids: Collection[str]) -> dict[str, SfUser]:
     return _by_ids(engine, SfUser, org_id, ids)
+
+
+@dataclass(frozen=True)
+class UserInOrg:
+    """A user and the settings of its org every request needs, read together."""
+
+    user: SfUser
+    time_zone: str | None  # Organization.TimeZoneSidKey; None until the org's next full pass
+    currency: str | None  # Organization.DefaultCurrencyIsoCode; likewise
+
+
+def user_in_org(engine: Engine, org_id: str, user_id: str) -> UserInOrg | None:
+    """The user and its org's time zone and currency, in one statement (the principal's)."""
+    query = (
+        select(SfUser, Organization.time_zone_sid_key, Organization.default_currency_iso_code)
+        .outerjoin(Organization, col(Organization.org_id) == col(SfUser.org_id))
+        .where(col(SfUser.org_id) == org_id, col(SfUser.id) == user_id)
+    )
+    with Session(engine) as session:
+        found = session.exec(query).first()
+    return None if found is None else UserInOrg(*found)
 
 
 def roles_by_ids(engine: Engine, org_id: str, ids: Collection[str]) -> dict[str, UserRole]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,14 +74,23 @@ class RunningDevorg:
 
 
 def start_devorg(
-    directory: Path, *, opportunities: int = 600, seed: int = 11, **settings: Any
+    directory: Path,
+    *,
+    opportunities: int = 600,
+    seed: int = 11,
+    before_serving: Callable[[Path], None] | None = None,
+    **settings: Any,
 ) -> RunningDevorg:
+    """Seed an org into `directory` and serve it; `before_serving` may change the database
+    file first (to make it look like a file an older devorg wrote, say)."""
     database = directory / "devorg.sqlite3"
     db = OrgDatabase(database)
     try:
         seeded = seed_org(db, opportunities=opportunities, seed=seed)
     finally:
         db.close()
+    if before_serving is not None:
+        before_serving(database)
     port = free_port()
     config = DevorgSettings(database=database, port=port, **settings)
     server = uvicorn.Server(

@@ -2,7 +2,7 @@
 
 from rules.formula import compile_formula, FormulaError
 f = compile_formula("Amount > 100000", fields={"Amount": "currency"})
-f.result_type, f.references, f.evaluate({"Amount": 150000}, now=...)
+f.result_type, f.references, f.evaluate({"Amount": 150000}, now=..., tz="America/Los_Angeles")
 """
 
 from rules.formula.compiler import CompiledFormula, compile_formula

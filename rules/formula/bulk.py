@@ -1,8 +1,8 @@
 """The bulk path: a typed formula as Polars expressions over the whole mirror at once.
 
-`evaluate_bulk(compiled, frame, now=...)` gives, row by row, exactly what
-`compiled.evaluate(record, now=...)` gives (the interpreter is the reference; a property test
-holds both to it). How:
+`evaluate_bulk(compiled, frame, now=..., tz=...)` gives, row by row, exactly what
+`compiled.evaluate(record, now=..., tz=...)` gives (the interpreter is the reference; property
+tests hold both to it, in several time zones). How:
 
 - Every typed node compiles to a `Col`: an expression in the bulk dtype of its type (see
   `bulk_frame`): numbers are Decimal(38, s) with a scale s tracked per node, so `+ - *` are
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 import polars as pl
@@ -39,7 +39,8 @@ from rules.formula.bulk_nodes import Compiler, Unsupported
 from rules.formula.compiler import CompiledFormula
 from rules.formula.errors import ErrorCode, FormulaError
 from rules.formula.types import FormulaType
-from rules.formula.values import Value, utc_now
+from rules.formula.values import Value, formula_zone, local_today, utc_now
+from rules.time_zones import TimeZoneLike
 
 T = FormulaType
 
@@ -75,8 +76,13 @@ class BulkPlan:
     reason: str = ""
 
 
-def plan_bulk(compiled: CompiledFormula, frame: BulkFrame, now: datetime | None) -> BulkPlan:
-    compiler = Compiler(frame, compiled.clock(now))
+def plan_bulk(
+    compiled: CompiledFormula, frame: BulkFrame, now: datetime | None, *, tz: TimeZoneLike = None
+) -> BulkPlan:
+    zone = formula_zone(tz)
+    moment = compiled.clock(now)
+    today = local_today(moment, zone) if moment is not None and compiled.uses_now else None
+    compiler = Compiler(frame, moment, zone, today)
     try:
         value, fault, fallback = compiler.compile_formula(compiled.tree, compiled.result_type)
     except Unsupported as why:
@@ -105,13 +111,17 @@ def _as_frame(
 
 
 def _interpret(
-    compiled: CompiledFormula, frame: BulkFrame, rows: Sequence[int], now: datetime | None
+    compiled: CompiledFormula,
+    frame: BulkFrame,
+    rows: Sequence[int],
+    now: datetime | None,
+    zone: tzinfo,
 ) -> tuple[dict[int, Value], dict[int, FormulaError]]:
     values: dict[int, Value] = {}
     errors: dict[int, FormulaError] = {}
     for row in rows:
         try:
-            values[row] = compiled.evaluate(frame.records[row], now)
+            values[row] = compiled.evaluate(frame.records[row], now, tz=zone)
         except FormulaError as error:
             values[row] = None
             errors[row] = error
@@ -141,11 +151,15 @@ def evaluate_bulk_many(
     formulas: Sequence[CompiledFormula],
     frame: BulkFrame,
     now: datetime | None = None,
+    *,
+    tz: TimeZoneLike = None,
 ) -> list[BulkResult]:
     """Evaluate many formulas over one frame in a single Polars query (shared scans, all
-    cores), then let the interpreter finish the rows the bulk path handed over."""
+    cores), then let the interpreter finish the rows the bulk path handed over. `tz` as in
+    `CompiledFormula.evaluate` (FormulaError(unknown_time_zone) for a name that is no zone)."""
     now = utc_now(now)
-    plans = [plan_bulk(compiled, frame, now) for compiled in formulas]
+    zone = formula_zone(tz)
+    plans = [plan_bulk(compiled, frame, now, tz=zone) for compiled in formulas]
     native = [(i, plan) for i, plan in enumerate(plans) if plan.native]
     base = frame.frame if frame.frame.width else pl.DataFrame({"_": [0] * frame.height})
     # the row index makes formulas without fields (constants, TODAY()) one value per row
@@ -157,13 +171,13 @@ def evaluate_bulk_many(
     for index, plan in enumerate(plans):
         compiled = plan.compiled
         if not plan.native:
-            patched, errors = _interpret(compiled, frame, everything, now)
+            patched, errors = _interpret(compiled, frame, everything, now, zone)
             values = [patched[row] for row in everything]
             results.append(BulkResult(values, errors, frame.height))
             continue
         values = _to_results(table.get_column(f"v{index}"), compiled.result_type)
         rows = table.get_column(f"f{index}").arg_true().to_list()
-        patched, errors = _interpret(compiled, frame, rows, now)
+        patched, errors = _interpret(compiled, frame, rows, now, zone)
         for row, value in patched.items():
             values[row] = value
         results.append(BulkResult(values, errors, len(rows)))
@@ -174,7 +188,10 @@ def evaluate_bulk(
     compiled: CompiledFormula,
     frame: BulkFrame | pl.DataFrame | Mapping[str, Sequence[Any]],
     now: datetime | None = None,
+    *,
+    tz: TimeZoneLike = None,
 ) -> BulkResult:
-    """`compiled.evaluate(record, now)` for every row of `frame` (see the module docstring).
-    Build the frame once with `frame_from_records`; a DataFrame or column dict is converted."""
-    return evaluate_bulk_many([compiled], _as_frame(frame, compiled), now)[0]
+    """`compiled.evaluate(record, now, tz=tz)` for every row of `frame` (see the module
+    docstring). Build the frame once with `frame_from_records`; a DataFrame or column dict is
+    converted."""
+    return evaluate_bulk_many([compiled], _as_frame(frame, compiled), now, tz=tz)[0]

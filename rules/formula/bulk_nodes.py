@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from functools import reduce
 
@@ -56,10 +56,18 @@ def any_of(masks: list[pl.Expr]) -> pl.Expr:
 
 
 class Compiler:
-    def __init__(self, frame: BulkFrame, now: datetime | None) -> None:
+    def __init__(
+        self,
+        frame: BulkFrame,
+        now: datetime | None,
+        zone: tzinfo = UTC,
+        today: date | None = None,
+    ) -> None:
         self.frame = frame
         self.schema = frame.frame.schema
         self.now = now
+        self.zone = zone  # dates of datetimes are taken here (see rules.formula.fn_date)
+        self.today = today  # the date of `now` in `zone`
         self.guard: pl.Expr | None = None
         self.faults: list[pl.Expr] = []
         self.fallbacks: list[pl.Expr] = []

@@ -24,7 +24,17 @@ from rules.formula.parser import parse
 from rules.formula.runtime import Compiled, Env
 from rules.formula.signatures import CLOCK_FUNCTIONS
 from rules.formula.types import FormulaType
-from rules.formula.values import Fault, Value, decimal_context, from_record, to_result, utc_now
+from rules.formula.values import (
+    Fault,
+    Value,
+    decimal_context,
+    formula_zone,
+    from_record,
+    local_today,
+    to_result,
+    utc_now,
+)
+from rules.time_zones import TimeZoneLike
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,12 +75,20 @@ class CompiledFormula:
         record: Mapping[str, object],
         now: datetime | None = None,
         *,
+        tz: TimeZoneLike = None,
         errors: Literal["blank", "raise"] = "blank",
     ) -> Value:
-        """The formula's value for one record (see the module docstring for #Error!)."""
+        """The formula's value for one record (see the module docstring for #Error!).
+
+        `tz` (an IANA name such as "America/Los_Angeles", or a tzinfo; default UTC) is the zone
+        dates are taken in: TODAY() is the date of `now` there (see rules.formula.fn_date).
+        FormulaError(unknown_time_zone) for a name that is no zone."""
         if not isinstance(record, Mapping):
             raise FormulaError(ErrorCode.BAD_RECORD_VALUE, "a record must be a mapping")
-        env = Env(self.read_record(record), self.clock(now))
+        zone = formula_zone(tz)
+        moment = self.clock(now)
+        today = local_today(moment, zone) if moment is not None and self.uses_now else None
+        env = Env(self.read_record(record), moment, zone, today)
         try:
             with decimal_context():
                 value = self._run(env)

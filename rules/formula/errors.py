@@ -26,6 +26,7 @@ class ErrorCode(StrEnum):
     BAD_FIELD_TYPE = "bad_field_type"  # the catalog names a Salesforce type we do not know
     BAD_RECORD_VALUE = "bad_record_value"  # "abc" for a currency field
     MISSING_NOW = "missing_now"  # the formula reads the clock but no `now` was given
+    UNKNOWN_TIME_ZONE = "unknown_time_zone"  # tz= names no IANA time zone
     EVALUATION = "evaluation"  # a result too large to represent (huge LPAD, 10^10^10)
 
 

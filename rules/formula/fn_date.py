@@ -2,7 +2,24 @@
 DAY WEEKDAY DAYOFYEAR ISOWEEK ISOYEAR ADDMONTHS HOUR MINUTE SECOND MILLISECOND UNIXTIMESTAMP
 FROMUNIXTIME, and dealpulse's DAYS_SINCE DAYS_UNTIL BUSINESS_DAYS_BETWEEN.
 
-All times are GMT/UTC: TODAY() is the UTC date of `now`, DATEVALUE(datetime) its UTC date.
+Time zones. Datetimes are moments, kept in UTC. A date is taken in the evaluation's time zone
+(`evaluate(..., tz=...)`, the org's TimeZoneSidKey; UTC by default) where Salesforce takes it in
+the user's time zone, and in GMT where Salesforce documents GMT (Help, "Formula Operators and
+Functions" and "Using Date, Date/Time, and Time Values in Formulas"):
+- TODAY() is the date of `now` in the zone (Salesforce: the user's current day; a continuous
+  rule has no user, the org's zone stands in). NOW() is the moment itself, in any zone.
+- DATEVALUE(datetime) is the datetime's date in the zone ("dates and times are always
+  calculated using the user's time zone, except in list views, reports, and related lists");
+  DATEVALUE(text) reads the YYYY-MM-DD it starts with, no zone involved.
+- GMT, whatever the zone: TIMENOW() ("a value in GMT representing the current time"),
+  DATETIMEVALUE(date or text) ("always calculated using GMT", a date gives 12:00 a.m. GMT),
+  TIMEVALUE(datetime), TEXT(datetime) ("YYYY-MM-DD HH:MM:SSZ"), ADDMONTHS of a datetime (the
+  GMT date moves, the time of day stays) and UNIXTIMESTAMP of a date (midnight GMT).
+- YEAR MONTH DAY WEEKDAY DAYOFYEAR ISOWEEK ISOYEAR take dates only (as in Salesforce, a datetime
+  goes through DATEVALUE first, so its date is the zone's); HOUR MINUTE SECOND MILLISECOND take
+  times only.
+A datetime whose date in the zone falls outside years 1-9999 is #Error!.
+
 WEEKDAY: 1 = Sunday ... 7 = Saturday. ADDMONTHS keeps the day of the month, except that the
 last day of a month maps to the last day of the target month, and a day the target month lacks
 becomes its last day (ADDMONTHS(2024-01-31, 1) = 2024-02-29); the month count is truncated to
@@ -10,18 +27,19 @@ an integer. DATE() of an impossible date, a date outside years 1-9999, or text D
 read is #Error!. A blank argument gives a blank.
 
 dealpulse functions (alerts speak in days relative to now):
-- DAYS_SINCE(d): whole days from d (a date, or a datetime's UTC date) to TODAY(); negative
-  for a future d. DAYS_SINCE(LastActivityDate) > 30.
+- DAYS_SINCE(d): whole days from d (a date, or a datetime's date in the zone) to TODAY();
+  negative for a future d. DAYS_SINCE(LastActivityDate) > 30.
 - DAYS_UNTIL(d): whole days from TODAY() to d; negative once d is past. DAYS_UNTIL(CloseDate) < 0.
 - BUSINESS_DAYS_BETWEEN(start, end): the Monday-to-Friday days in [start, end) (negative when
-  end is before start). BUSINESS_DAYS_BETWEEN(CreatedDate, TODAY()) for ages in working days.
+  end is before start). BUSINESS_DAYS_BETWEEN(DATEVALUE(CreatedDate), TODAY()) for ages in
+  working days.
 """
 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 
 from rules.formula import ast
@@ -35,6 +53,7 @@ from rules.formula.values import (
     parse_time,
     to_int,
 )
+from rules.time_zones import local_date
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -45,10 +64,16 @@ def _now(env: Env) -> datetime:
     return env.now
 
 
+def _today(env: Env) -> date:
+    if env.today is None:  # pragma: no cover - CompiledFormula.evaluate sets it with `now`
+        raise Fault("the current date is unknown")
+    return env.today
+
+
 def _clock(kind: str) -> Builder:
     def build(_call: ast.Call, _args: Sequence[Compiled]) -> Compiled:
         if kind == "date":
-            return lambda env: _now(env).date()
+            return _today
         if kind == "time":
             return lambda env: _now(env).time().replace(microsecond=0)
         return _now
@@ -63,17 +88,36 @@ def _date(year: Value, month: Value, day: Value) -> Value:
         raise Fault("DATE of an impossible date") from None
 
 
-def as_date(value: Value) -> date:
+def as_date(value: Value, zone: tzinfo = UTC) -> date:
+    """A date as it is; a datetime's date in `zone` (#Error! outside years 1-9999)."""
     if isinstance(value, datetime):
-        return value.astimezone(UTC).date()
+        try:
+            return local_date(value, zone)
+        except OverflowError:
+            raise Fault("the date of a datetime is outside years 1-9999 in the time zone") from None
     if isinstance(value, date):
         return value
     raise Fault("a date was expected")  # pragma: no cover - the checker guarantees it
 
 
-def _datevalue(value: Value) -> Value:
+def zoned(fn: Callable[[Value, tzinfo], Value]) -> Builder:
+    """A one-argument function that also reads the evaluation's time zone (blank in, blank out)."""
+
+    def build(_call: ast.Call, args: Sequence[Compiled]) -> Compiled:
+        (arg,) = args
+
+        def run(env: Env) -> Value:
+            value = arg(env)
+            return None if value is None else fn(value, env.tz)
+
+        return run
+
+    return build
+
+
+def _datevalue(value: Value, zone: tzinfo) -> Value:
     if isinstance(value, date):
-        return as_date(value)
+        return as_date(value, zone)
     raw = str(value).strip()
     parsed = parse_date(raw[:10]) if len(raw) >= 10 else None
     if parsed is None or (len(raw) > 10 and parse_datetime(raw) is None):
@@ -175,7 +219,7 @@ def _relative(direction: int) -> Builder:
             value = arg(env)
             if value is None:
                 return None
-            return Decimal(direction * (_now(env).date() - as_date(value)).days)
+            return Decimal(direction * (_today(env) - as_date(value, env.tz)).days)
 
         return run
 
@@ -194,7 +238,7 @@ BUILDERS: dict[str, Builder] = {
     "NOW": _clock("datetime"),
     "TIMENOW": _clock("time"),
     "DATE": strict(_date),
-    "DATEVALUE": strict(_datevalue),
+    "DATEVALUE": zoned(_datevalue),
     "DATETIMEVALUE": strict(_datetimevalue),
     "TIMEVALUE": strict(_timevalue),
     "ADDMONTHS": strict(_addmonths),

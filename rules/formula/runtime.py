@@ -9,20 +9,29 @@ TEXT format from the argument type, compiling a constant REGEX) happens once.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, date, datetime, tzinfo
 
 from rules.formula import ast
 from rules.formula.values import Value
 
 
 class Env:
-    """One evaluation: the record's field values (by catalog spelling) and the clock."""
+    """One evaluation: the record's field values (by catalog spelling), the clock (`now` in
+    UTC), the time zone dates are taken in and `today`, the date of `now` in that zone."""
 
-    __slots__ = ("now", "values")
+    __slots__ = ("now", "today", "tz", "values")
 
-    def __init__(self, values: dict[str, Value], now: datetime | None) -> None:
+    def __init__(
+        self,
+        values: dict[str, Value],
+        now: datetime | None,
+        tz: tzinfo = UTC,
+        today: date | None = None,
+    ) -> None:
         self.values = values
         self.now = now
+        self.tz = tz
+        self.today = today
 
 
 Compiled = Callable[[Env], Value]

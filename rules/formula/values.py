@@ -23,11 +23,12 @@ import decimal
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 
 from rules.formula.errors import ErrorCode, FormulaError
 from rules.formula.types import FormulaType
+from rules.time_zones import TimeZoneLike, UnknownTimeZone, local_date, time_zone
 
 T = FormulaType
 Value = bool | Decimal | date | datetime | time | str | None
@@ -119,6 +120,26 @@ def utc_now(now: object) -> datetime | None:
             f"now must be a datetime within years 1-9999 in UTC, not {type(now).__name__}",
         )
     return moment
+
+
+def formula_zone(tz: TimeZoneLike) -> tzinfo:
+    """The `tz=` argument of an evaluation (None: UTC; an IANA name; a tzinfo);
+    FormulaError(unknown_time_zone) for a name no zone has."""
+    try:
+        return time_zone(tz)
+    except UnknownTimeZone as error:
+        raise FormulaError(ErrorCode.UNKNOWN_TIME_ZONE, str(error)) from None
+
+
+def local_today(now: datetime, zone: tzinfo) -> date:
+    """TODAY(): the date of `now` in `zone`; FormulaError(missing_now) when that date is
+    outside years 1-9999 (0001-01-01T01:00Z is still year 0 in Los Angeles)."""
+    try:
+        return local_date(now, zone)
+    except OverflowError:
+        raise FormulaError(
+            ErrorCode.MISSING_NOW, f"now is outside years 1-9999 in the time zone {zone}"
+        ) from None
 
 
 def parse_datetime(raw: str) -> datetime | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import Engine
@@ -84,7 +84,9 @@ async def test_opportunity_by_id_resolves_every_field(store_engine: Engine) -> N
     f.history(store_engine, opp, "Prospecting", f.NOW - timedelta(days=30), amount=40_000)
     f.history(store_engine, opp, "Prospecting", f.NOW - timedelta(days=20), amount=45_000)
     f.history(store_engine, opp, "Proposal", f.NOW - timedelta(days=10), amount=50_000)
-    entered = datetime.now(UTC) - timedelta(days=10, hours=1)
+    # noon UTC ten days ago: ten calendar days in stage whatever the time of day now (the org
+    # has no time zone mirrored, so days count in UTC)
+    entered = datetime.combine(datetime.now(UTC).date() - timedelta(days=10), time(12), UTC)
     f.facts(
         store_engine,
         opp,

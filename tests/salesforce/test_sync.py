@@ -20,6 +20,7 @@ from store.models import (
     OpportunityFieldHistory,
     OpportunityHistory,
     OpportunityStage,
+    Organization,
     SfUser,
     UserRole,
 )
@@ -27,6 +28,7 @@ from tests.devorg_server import RunningDevorg
 from tests.salesforce.conftest import gateway, new_mirror
 
 MODELS = {
+    "Organization": (Organization, ""),
     "UserRole": (UserRole, ""),
     "User": (SfUser, ""),
     "Account": (Account, ""),
@@ -37,9 +39,9 @@ MODELS = {
     "Task": (Activity, " WHERE WhatId != null"),
     "Event": (Activity, " WHERE WhatId != null"),
 }
-# The nine mirrored objects' first pages come in two composite calls (five hot objects, then
-# the other four): what an incremental pass costs when nothing changed.
-MIRRORED_OBJECTS = 9
+# The ten mirrored objects' first pages come in two composite calls (five hot objects, then
+# the other five): what an incremental pass costs when nothing changed.
+MIRRORED_OBJECTS = 10
 NO_CHANGE_CALLS = 2
 
 

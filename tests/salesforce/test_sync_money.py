@@ -10,8 +10,8 @@ from decimal import Decimal
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from resolvers.mirror_refresh import refresh_org
 from salesforce.sync_objects import object_specs, opportunity_row
+from services.refresh import refresh_org
 from store.models import Account, DerivedFacts, Opportunity, OpportunityHistory
 from tests.devorg_server import RunningDevorg
 from tests.salesforce.conftest import gateway, new_mirror

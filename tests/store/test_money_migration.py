@@ -172,6 +172,7 @@ def test_upgrade_makes_the_stored_floats_exact_decimals(engine_at_0003: Engine) 
         str(value) == str(expected[i]) for i, value in amounts.items()
     )  # the scale too: "58500.00"
     assert _schema(engine) == before  # same indexes (definitions), keys and foreign keys
+    _migrate(engine, "upgrade", "head")  # the later revisions build on it as on an empty one
     with engine.connect() as conn:
         assert _differences_from_the_models(conn) == []
 

@@ -153,3 +153,20 @@ def test_bulk_agrees_with_the_interpreter(text: str) -> None:
         expected = _interpreted(text, record)
         assert got == expected, (row, got, expected)
         assert type(got) is type(expected), (row, got, expected)
+
+
+@pytest.mark.parametrize("zone", ["America/Los_Angeles", "Asia/Kolkata"])
+@pytest.mark.parametrize("text", CASES)
+def test_bulk_agrees_with_the_interpreter_in_a_time_zone(text: str, zone: str) -> None:
+    """The same shapes, dates taken in a zone: the rows above cross its midnight and a
+    daylight-saving change, and reach years 1 and 9999 (which the interpreter decides)."""
+    compiled = compile_formula(text, FIELDS)
+    result = evaluate_bulk(compiled, FRAME, NOW, tz=zone)
+    for row, record in enumerate(ROWS):
+        got = result.errors[row].code if row in result.errors else result.values[row]
+        try:
+            expected: object = compiled.evaluate(record, NOW, tz=zone)
+        except FormulaError as error:
+            expected = error.code
+        assert got == expected, (row, got, expected)
+        assert type(got) is type(expected), (row, got, expected)
