@@ -1,38 +1,21 @@
-"""Derived facts as the API shows them: the stored time-independent facts plus the day counts
-rules.facts computes from them at read time (so they never go stale between syncs)."""
+"""Derived facts as the API shows them: the stored facts of rules.fact_registry plus the ones it
+computes at read time (day counts, so they never go stale between syncs), by formula name."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Mapping
 
-from rules.facts import age_in_days, days_in_stage, days_since_last_activity
-from store.models import DerivedFacts, Opportunity
-
-
-@dataclass(frozen=True)
-class FactsView:
-    stage_entered_at: datetime | None
-    days_in_stage: int | None
-    stage_number: int | None
-    close_date_push_count: int | None
-    amount_change_since_creation: float | None
-    days_since_last_activity: int | None
-    next_meeting_date: date | None
-    age_in_days: int | None
+from resolvers.context import RequestContext
+from rules.fact_registry import Moment, fact_values
+from store.models import Opportunity, stored_fact_values
 
 
-def facts_view(opportunity: Opportunity, stored: DerivedFacts | None, now: datetime) -> FactsView:
-    age = age_in_days(opportunity.created_date, now)
-    if stored is None:
-        return FactsView(None, None, None, None, None, None, None, age)
-    return FactsView(
-        stage_entered_at=stored.stage_entered_at,
-        days_in_stage=days_in_stage(stored.stage_entered_at, now),
-        stage_number=stored.stage_number,
-        close_date_push_count=stored.close_date_push_count,
-        amount_change_since_creation=stored.amount_change_since_creation,
-        days_since_last_activity=days_since_last_activity(stored.last_activity_date, now),
-        next_meeting_date=stored.next_meeting_date,
-        age_in_days=age,
+async def facts(context: RequestContext, opportunity: Opportunity) -> Mapping[str, object]:
+    """The exposed facts of `opportunity` at the request's moment (one DataLoader batch per
+    page for the stored ones)."""
+    stored = await (await context.loaders()).facts.load(opportunity.id)
+    return fact_values(
+        stored_fact_values(stored),
+        created_date=opportunity.created_date,
+        moment=Moment(context.now),
     )

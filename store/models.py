@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel, col
 
+from rules.fact_registry import STORED_FACTS, Fact
 from store.types import UtcDateTime
 
 
@@ -71,6 +72,7 @@ class Account(SQLModel, table=True):
     org_id: str = Field(primary_key=True, foreign_key="org.id")
     id: str = Field(primary_key=True)
     name: str
+    type: str | None = None
     industry: str | None = None
     billing_country: str | None = None
     number_of_employees: int | None = None
@@ -205,8 +207,22 @@ class Activity(SQLModel, table=True):
     is_deleted: bool = False
 
 
+def _fact_annotation(fact: Fact) -> Any:
+    return fact.python_type | None if fact.nullable else fact.python_type
+
+
+def _fact_column(fact: Fact) -> Any:
+    if fact.python_type is datetime:
+        return _utc(nullable=fact.nullable)
+    # A fact that is never blank is a count: 0 until computed.
+    return Field(default=None if fact.nullable else fact.python_type())
+
+
 class DerivedFacts(SQLModel, table=True):
-    """Facts computed from the mirror and history (rules.facts), refreshed after each sync.
+    """The stored facts of rules.fact_registry, refreshed after each sync: one column per
+    stored fact, named `Fact.key`. The columns are generated from the registry (a new fact needs
+    no edit here, only a migration), so code reads them by fact (`stored_fact_values`,
+    `fact_column`), not as attributes.
 
     Only time-independent values are stored; day counts (days in stage, age, days since last
     activity) are computed from these dates at read time, so they never go stale.
@@ -216,13 +232,20 @@ class DerivedFacts(SQLModel, table=True):
     __table_args__ = (Index("ix_derived_facts_stage_entered", "org_id", "stage_entered_at"),)
     org_id: str = Field(primary_key=True, foreign_key="org.id")
     opportunity_id: str = Field(primary_key=True)
-    stage_entered_at: datetime | None = _utc()
-    stage_number: int | None = None
-    close_date_push_count: int = 0
-    amount_change_since_creation: float | None = None
-    last_activity_date: date | None = None
-    next_meeting_date: date | None = None
+    # The class namespace is a plain dict here: SQLModel reads these as if written out.
+    __annotations__.update({fact.key: _fact_annotation(fact) for fact in STORED_FACTS})
+    vars().update({fact.key: _fact_column(fact) for fact in STORED_FACTS})
     computed_at: datetime | None = _utc()
+
+
+def stored_fact_values(row: DerivedFacts | None) -> dict[str, Any]:
+    """The stored facts of a derived_facts row by `Fact.key` (empty for no row)."""
+    return {} if row is None else {fact.key: getattr(row, fact.key) for fact in STORED_FACTS}
+
+
+def fact_column(fact: Fact) -> Any:
+    """The derived_facts column of a stored fact, for queries (to sort, filter, select)."""
+    return getattr(DerivedFacts, fact.key)
 
 
 class FieldCatalog(SQLModel, table=True):
