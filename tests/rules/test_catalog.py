@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from rules.catalog import FACT_FIELDS, RELATED_FIELDS, rule_catalog
+from rules.catalog import FACT_FIELDS, RELATED_FIELDS, RELATIONSHIPS, related_types, rule_catalog
 from rules.fact_registry import Moment, fact_values
 from rules.formula import compile_formula
 from tests.devorg_server import RunningDevorg
@@ -51,3 +51,32 @@ def test_fact_values_are_computed_at_now_and_blank_when_unknown() -> None:
 def test_unreadable_field_types_are_left_out() -> None:
     describe = {"fields": [{"name": "Amount", "type": "currency"}, {"name": "X", "type": "base64"}]}
     assert rule_catalog(describe) == {"Amount": "currency", **RELATED_FIELDS, **FACT_FIELDS}
+
+
+def test_related_fields_are_typed_as_the_org_describes_them(devorg: RunningDevorg) -> None:
+    sf = devorg.sf()
+    describes = {name: getattr(sf, name).describe() for name in set(RELATIONSHIPS.values())}
+    # The mirrored types are what the describes say: with or without them, the same catalog.
+    assert related_types(describes) == RELATED_FIELDS
+    catalog = rule_catalog(sf.Opportunity.describe())
+    assert catalog["Account.Industry"] == "picklist"
+    assert catalog["Owner.UserRole.Name"] == "string"
+    rule = compile_formula(
+        'AND(ISPICKVAL(Account.Type, "Prospect"), Account.NumberOfEmployees > 100, '
+        'Owner.IsActive, CONTAINS(Owner.Profile.Name, "Sales"))',
+        fields=catalog,
+    )
+    record = {"Account.Type": "Prospect", "Account.NumberOfEmployees": 250,
+              "Owner.IsActive": True, "Owner.Profile.Name": "Sales Rep"}  # fmt: skip
+    assert rule.evaluate(record) is True
+
+
+def test_a_cached_describe_types_the_related_fields_it_has() -> None:
+    account = {"fields": [{"name": "Industry", "type": "string"}, {"name": "X", "type": "base64"}]}
+    types = related_types({"Account": account})
+    assert types["Account.Industry"] == "string"
+    assert types["Account.Type"] == "picklist"  # not in that describe: the mirrored type
+    catalog = rule_catalog({"fields": []}, {"Account": account})
+    assert compile_formula('Account.Industry = "Healthcare"', fields=catalog).result_type == (
+        "checkbox"
+    )
