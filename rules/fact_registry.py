@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
+from functools import cached_property
 from typing import Any
 
 from rules import facts
@@ -94,12 +95,12 @@ class Fact:
     # nor the GraphQL API (e.g. a name that a standard field already has).
     exposed: bool = True
 
-    @property
+    @cached_property
     def key(self) -> str:
         """The column, Python attribute and stored-value key: `days_in_stage`."""
         return snake_case(self.name)
 
-    @property
+    @cached_property
     def graphql_name(self) -> str:
         return self.name[0].lower() + self.name[1:]
 
@@ -177,17 +178,24 @@ def stored_values(inputs: StoredInputs) -> dict[str, object]:
     return values
 
 
+def _read(fact: Fact, inputs: ReadInputs) -> object:
+    if isinstance(fact.computed, ReadTime):
+        return fact.computed.compute(inputs)
+    return inputs[fact]
+
+
 def fact_values(
     stored: Mapping[str, Any], *, created_date: datetime | None, moment: Moment
 ) -> dict[str, object]:
     """Every exposed fact of one opportunity at `moment`, by formula name: what a formula record
-    and the GraphQL fields read. `stored` is the opportunity's stored values by `Fact.key`
-    (empty when they were never computed: those facts are then blank)."""
+    reads. `stored` is the opportunity's stored values by `Fact.key` (empty when they were
+    never computed: those facts are then blank)."""
     inputs = ReadInputs(stored, created_date, moment)
-    values: dict[str, object] = {}
-    for fact in EXPOSED_FACTS:
-        if isinstance(fact.computed, ReadTime):
-            values[fact.name] = fact.computed.compute(inputs)
-        else:
-            values[fact.name] = stored.get(fact.key)
-    return values
+    return {fact.name: _read(fact, inputs) for fact in EXPOSED_FACTS}
+
+
+def fact_value(
+    fact: Fact, stored: Mapping[str, Any], *, created_date: datetime | None, moment: Moment
+) -> object:
+    """One fact of `fact_values`, computed alone (what one GraphQL field reads)."""
+    return _read(fact, ReadInputs(stored, created_date, moment))

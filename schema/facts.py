@@ -25,7 +25,7 @@ class _OpportunitySource(Protocol):
 
 def _fact_field(fact: Fact) -> StrawberryField:
     async def resolve_fact(root: strawberry.Parent[_OpportunitySource], info: Info) -> object:
-        return (await resolve.facts(info.context, root.row))[fact.name]
+        return await resolve.fact(info.context, root.row, fact)
 
     field = strawberry.field(
         resolver=resolve_fact,

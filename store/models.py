@@ -8,6 +8,7 @@ reach any field without a migration per custom field.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -221,7 +222,7 @@ def _fact_column(fact: Fact) -> Any:
 class DerivedFacts(SQLModel, table=True):
     """The stored facts of rules.fact_registry, refreshed after each sync: one column per
     stored fact, named `Fact.key`. The columns are generated from the registry (a new fact needs
-    no edit here, only a migration), so code reads them by fact (`stored_fact_values`,
+    no edit here, only a migration), so code reads them by fact (`StoredFactValues`,
     `fact_column`), not as attributes.
 
     Only time-independent values are stored; day counts (days in stage, age, days since last
@@ -238,9 +239,26 @@ class DerivedFacts(SQLModel, table=True):
     computed_at: datetime | None = _utc()
 
 
-def stored_fact_values(row: DerivedFacts | None) -> dict[str, Any]:
-    """The stored facts of a derived_facts row by `Fact.key` (empty for no row)."""
-    return {} if row is None else {fact.key: getattr(row, fact.key) for fact in STORED_FACTS}
+_STORED_KEYS = frozenset(fact.key for fact in STORED_FACTS)
+
+
+class StoredFactValues(Mapping[str, Any]):
+    """The stored facts of a derived_facts row by `Fact.key` (empty for no row), read from the
+    row when asked: a GraphQL field reads one of them."""
+
+    def __init__(self, row: DerivedFacts | None) -> None:
+        self._row = row
+
+    def __getitem__(self, key: str) -> Any:
+        if self._row is None or key not in _STORED_KEYS:
+            raise KeyError(key)
+        return getattr(self._row, key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(() if self._row is None else (fact.key for fact in STORED_FACTS))
+
+    def __len__(self) -> int:
+        return 0 if self._row is None else len(STORED_FACTS)
 
 
 def fact_column(fact: Fact) -> Any:

@@ -15,6 +15,7 @@ from rules.fact_registry import (
     STORED_FACTS,
     Moment,
     StoredInputs,
+    fact_value,
     fact_values,
     stored_values,
 )
@@ -94,5 +95,10 @@ def test_read_time_facts_follow_the_moment_and_blank_without_stored_facts() -> N
     assert (today["DaysSinceLastActivity"], later["DaysSinceLastActivity"]) == (14, 19)
     assert (today["AgeInDays"], later["AgeInDays"]) == (40, 45)
     assert today["StageNumber"] == later["StageNumber"] == 2
+    alone = {
+        f.name: fact_value(f, stored, created_date=created, moment=Moment(NOW))
+        for f in EXPOSED_FACTS
+    }
+    assert alone == today
     never = fact_values({}, created_date=created, moment=Moment(NOW))
     assert never == dict.fromkeys(FACT_FIELDS) | {"AgeInDays": 40}
