@@ -11,7 +11,6 @@ from starlette.concurrency import run_in_threadpool
 from resolvers.context import RequestContext
 from resolvers.cursors import decode_cursor, encode_cursor
 from resolvers.errors import ClientError, PageSizeError
-from resolvers.facts import FactsView, facts_view
 from resolvers.ids import normalize_id
 from resolvers.loaders import loader_call
 from store import queries
@@ -168,13 +167,6 @@ async def competitors(context: RequestContext, opportunity: Opportunity) -> list
     if isinstance(primary, str) and primary and primary not in names:
         names.insert(0, primary)
     return names
-
-
-async def facts(context: RequestContext, opportunity: Opportunity) -> FactsView:
-    """The opportunity's facts, day counts in the org's time zone."""
-    session = await context.session()
-    stored = await session.loaders.facts.load(opportunity.id)
-    return facts_view(opportunity, stored, context.now, tz=session.principal.zone)
 
 
 def stage_changes(rows: list[OpportunityHistory]) -> list[StageChange]:

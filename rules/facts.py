@@ -1,6 +1,9 @@
 """Derived facts of an opportunity: pure functions over plain values (no I/O, no clock).
 
-Stored facts (`compute_facts`, refreshed after each sync by `services.refresh`):
+Which facts exist, which are stored (refreshed after each sync by `services.refresh`)
+and which are computed at read time is `rules.fact_registry`; these are their computations.
+
+Stored facts:
 
 stage_entered_at
     When the opportunity entered its current stage. OpportunityHistory rows are ordered by
@@ -108,16 +111,6 @@ class StageInfo:
     sort_order: int
     is_active: bool = True
     is_closed: bool = False
-
-
-@dataclass(frozen=True)
-class Facts:
-    stage_entered_at: datetime | None
-    stage_number: int | None
-    close_date_push_count: int
-    amount_change_since_creation: Decimal | None
-    last_activity_date: date | None
-    next_meeting_date: date | None
 
 
 # -- value parsing (pure) ---------------------------------------------------------------------
@@ -259,28 +252,6 @@ def next_meeting_date(
     if opportunity.next_meeting_date is not None:
         candidates.append(opportunity.next_meeting_date)
     return min(candidates, default=None)
-
-
-def compute_facts(
-    opportunity: OpportunitySnapshot,
-    history: Sequence[HistoryEntry],
-    changes: Sequence[FieldChange],
-    activities: Sequence[ActivityEntry],
-    stages: Sequence[StageInfo],
-    *,
-    now: datetime,
-    tz: tzinfo = UTC,
-) -> Facts:
-    """Every stored fact of one opportunity (definitions in the module docstring); dates in
-    `tz`, the org's time zone."""
-    return Facts(
-        stage_entered_at=stage_entered_at(opportunity, history),
-        stage_number=stage_number(opportunity.stage_name, stages),
-        close_date_push_count=close_date_push_count(changes, history),
-        amount_change_since_creation=amount_change_since_creation(opportunity, history),
-        last_activity_date=last_activity_date(opportunity, activities, now, tz=tz),
-        next_meeting_date=next_meeting_date(opportunity, activities, now, tz=tz),
-    )
 
 
 # -- read-time helpers ------------------------------------------------------------------------

@@ -183,6 +183,7 @@ def _account_row(r: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": r["Id"],
         "name": r.get("Name") or "",
+        "type": r.get("Type"),
         "industry": r.get("Industry"),
         "billing_country": r.get("BillingCountry"),
         "number_of_employees": _int(r.get("NumberOfEmployees")),
@@ -289,7 +290,7 @@ def object_specs(opportunity_describe: dict[str, Any]) -> tuple[ObjectSpec, ...]
                     "UserRoleId", "Profile.Name", "SystemModstamp"),
                    _user_row, has_is_deleted=False),
         ObjectSpec("Account", Account,
-                   ("Id", "Name", "Industry", "BillingCountry", "NumberOfEmployees",
+                   ("Id", "Name", "Type", "Industry", "BillingCountry", "NumberOfEmployees",
                     "AnnualRevenue", "OwnerId", "SystemModstamp", "IsDeleted"),
                    _account_row),
         ObjectSpec("Opportunity", Opportunity, opportunity_fields(opportunity_describe),

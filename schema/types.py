@@ -13,9 +13,9 @@ from strawberry.types.field import StrawberryField
 
 from resolvers import opportunities as resolve
 from resolvers.context import RequestContext
-from resolvers.facts import FactsView
 from resolvers.fields import field_value
 from resolvers.opportunities import StageChange
+from schema.facts import opportunity_fact_fields
 from store import models
 
 Info = strawberry.Info[RequestContext, None]
@@ -167,40 +167,9 @@ class Opportunity:
     async def competitors(self, info: Info) -> list[str]:
         return await resolve.competitors(info.context, self.row)
 
-    async def _facts(self, info: Info) -> FactsView:
-        return await resolve.facts(info.context, self.row)
-
-    @strawberry.field
-    async def stage_entered_at(self, info: Info) -> datetime | None:
-        return (await self._facts(info)).stage_entered_at
-
-    @described("Whole days since the deal entered its current stage.")
-    async def days_in_stage(self, info: Info) -> int | None:
-        return (await self._facts(info)).days_in_stage
-
-    @described("Rank of the stage by SortOrder among open stages.")
-    async def stage_number(self, info: Info) -> int | None:
-        return (await self._facts(info)).stage_number
-
-    @strawberry.field
-    async def close_date_push_count(self, info: Info) -> int | None:
-        return (await self._facts(info)).close_date_push_count
-
-    @strawberry.field
-    async def amount_change_since_creation(self, info: Info) -> Decimal | None:
-        return (await self._facts(info)).amount_change_since_creation
-
-    @strawberry.field
-    async def days_since_last_activity(self, info: Info) -> int | None:
-        return (await self._facts(info)).days_since_last_activity
-
-    @strawberry.field
-    async def next_meeting_date(self, info: Info) -> date | None:
-        return (await self._facts(info)).next_meeting_date
-
-    @strawberry.field
-    async def age_in_days(self, info: Info) -> int | None:
-        return (await self._facts(info)).age_in_days
+    # The derived facts, one field each, generated from rules.fact_registry (the class
+    # namespace is a plain dict, so these are fields as if written out here).
+    vars().update(opportunity_fact_fields())
 
     @described("Stage changes, oldest first.")
     async def history(self, info: Info) -> list[StageHistoryEntry]:

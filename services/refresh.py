@@ -22,13 +22,13 @@ from typing import Any
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
+from rules.fact_registry import Moment, StoredInputs, stored_values
 from rules.facts import (
     ActivityEntry,
     FieldChange,
     HistoryEntry,
     OpportunitySnapshot,
     StageInfo,
-    compute_facts,
     parse_date,
     parse_datetime,
 )
@@ -61,6 +61,7 @@ def _fact_rows(
     inputs: FactInputs, stages: Sequence[StageInfo], now: datetime, tz: tzinfo
 ) -> list[dict[str, Any]]:
     rows = []
+    moment = Moment(now, tz)
     for opp in inputs.opportunities:
         history = [
             HistoryEntry(h.id, h.created_date, h.stage_name, h.amount, h.close_date)
@@ -76,19 +77,8 @@ def _fact_rows(
             ActivityEntry(a.kind, a.activity_date, a.start_datetime, a.is_closed)
             for a in inputs.activities.get(opp.id, ())
         ]
-        facts = compute_facts(_snapshot(opp), history, changes, activities, stages, now=now, tz=tz)
-        rows.append(
-            {
-                "opportunity_id": opp.id,
-                "stage_entered_at": facts.stage_entered_at,
-                "stage_number": facts.stage_number,
-                "close_date_push_count": facts.close_date_push_count,
-                "amount_change_since_creation": facts.amount_change_since_creation,
-                "last_activity_date": facts.last_activity_date,
-                "next_meeting_date": facts.next_meeting_date,
-                "computed_at": now,
-            }
-        )
+        opp_inputs = StoredInputs(_snapshot(opp), history, changes, activities, stages, moment)
+        rows.append({"opportunity_id": opp.id, **stored_values(opp_inputs), "computed_at": now})
     return rows
 
 

@@ -8,6 +8,7 @@ reach any field without a migration per custom field.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -15,13 +16,14 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel, col
 
+from rules.fact_registry import STORED_FACTS, Fact
 from store.types import Money, UtcDateTime
 
 # Salesforce's currency fields, as their describe gives them (precision, scale).
 AMOUNT = Money(precision=18, scale=2)  # Opportunity.Amount, OpportunityHistory.Amount
 ANNUAL_REVENUE = Money(precision=18, scale=0)  # Account.AnnualRevenue
-# Current minus first Amount: two amounts of 16 integer digits differ by up to 17.
-AMOUNT_CHANGE = Money(precision=19, scale=2)
+# A money fact (current minus first Amount): two amounts of 16 integer digits differ by up to 17.
+FACT_MONEY = Money(precision=19, scale=2)
 
 
 def _utc(nullable: bool = True, index: bool = False) -> Any:
@@ -95,6 +97,7 @@ class Account(SQLModel, table=True):
     org_id: str = Field(primary_key=True, foreign_key="org.id")
     id: str = Field(primary_key=True)
     name: str
+    type: str | None = None
     industry: str | None = None
     billing_country: str | None = None
     number_of_employees: int | None = None
@@ -228,8 +231,24 @@ class Activity(SQLModel, table=True):
     is_deleted: bool = False
 
 
+def _fact_annotation(fact: Fact) -> Any:
+    return fact.python_type | None if fact.nullable else fact.python_type
+
+
+def _fact_column(fact: Fact) -> Any:
+    if fact.python_type is datetime:
+        return _utc(nullable=fact.nullable)
+    if fact.python_type is Decimal:
+        return _money(FACT_MONEY)
+    # A fact that is never blank is a count: 0 until computed.
+    return Field(default=None if fact.nullable else fact.python_type())
+
+
 class DerivedFacts(SQLModel, table=True):
-    """Facts computed from the mirror and history (rules.facts), refreshed after each sync.
+    """The stored facts of rules.fact_registry, refreshed after each sync: one column per
+    stored fact, named `Fact.key`. The columns are generated from the registry (a new fact needs
+    no edit here, only a migration), so code reads them by fact (`StoredFactValues`,
+    `fact_column`), not as attributes.
 
     Only time-independent values are stored; day counts (days in stage, age, days since last
     activity) are computed from these dates at read time, so they never go stale.
@@ -239,13 +258,37 @@ class DerivedFacts(SQLModel, table=True):
     __table_args__ = (Index("ix_derived_facts_stage_entered", "org_id", "stage_entered_at"),)
     org_id: str = Field(primary_key=True, foreign_key="org.id")
     opportunity_id: str = Field(primary_key=True)
-    stage_entered_at: datetime | None = _utc()
-    stage_number: int | None = None
-    close_date_push_count: int = 0
-    amount_change_since_creation: Decimal | None = _money(AMOUNT_CHANGE)
-    last_activity_date: date | None = None
-    next_meeting_date: date | None = None
+    # The class namespace is a plain dict here: SQLModel reads these as if written out.
+    __annotations__.update({fact.key: _fact_annotation(fact) for fact in STORED_FACTS})
+    vars().update({fact.key: _fact_column(fact) for fact in STORED_FACTS})
     computed_at: datetime | None = _utc()
+
+
+_STORED_KEYS = frozenset(fact.key for fact in STORED_FACTS)
+
+
+class StoredFactValues(Mapping[str, Any]):
+    """The stored facts of a derived_facts row by `Fact.key` (empty for no row), read from the
+    row when asked: a GraphQL field reads one of them."""
+
+    def __init__(self, row: DerivedFacts | None) -> None:
+        self._row = row
+
+    def __getitem__(self, key: str) -> Any:
+        if self._row is None or key not in _STORED_KEYS:
+            raise KeyError(key)
+        return getattr(self._row, key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(() if self._row is None else (fact.key for fact in STORED_FACTS))
+
+    def __len__(self) -> int:
+        return 0 if self._row is None else len(STORED_FACTS)
+
+
+def fact_column(fact: Fact) -> Any:
+    """The derived_facts column of a stored fact, for queries (to sort, filter, select)."""
+    return getattr(DerivedFacts, fact.key)
 
 
 class FieldCatalog(SQLModel, table=True):

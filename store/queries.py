@@ -19,6 +19,7 @@ from sqlalchemy import Engine, and_, exists, false, func, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
+from rules.fact_registry import STAGE_ENTERED_AT
 from store.mirror import ORG_PASS
 from store.models import (
     Account,
@@ -33,6 +34,7 @@ from store.models import (
     SfUser,
     SyncState,
     UserRole,
+    fact_column,
 )
 
 
@@ -126,7 +128,7 @@ def _order_by(ordering: Ordering) -> list[Any]:
         SortField.AMOUNT: col(Opportunity.amount),
         SortField.CLOSE_DATE: col(Opportunity.close_date),
         SortField.LAST_MODIFIED: col(Opportunity.last_modified_date),
-        SortField.DAYS_IN_STAGE: col(DerivedFacts.stage_entered_at),
+        SortField.DAYS_IN_STAGE: fact_column(STAGE_ENTERED_AT),
     }[ordering.field]
     descending = ordering.descending
     if ordering.field is SortField.DAYS_IN_STAGE:

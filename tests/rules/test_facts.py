@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from rules.fact_registry import Moment, StoredInputs, stored_values
 from rules.facts import (
     ActivityEntry,
     FieldChange,
@@ -14,7 +15,6 @@ from rules.facts import (
     age_in_days,
     amount_change_since_creation,
     close_date_push_count,
-    compute_facts,
     days_in_stage,
     days_since_last_activity,
     last_activity_date,
@@ -167,15 +167,15 @@ def test_compute_facts_of_a_closed_deal() -> None:
         hist(0, "Prospecting", Decimal("100.00"), date(2025, 2, 1)),
         hist(20, "Closed Won", Decimal("90.00")),
     ]
-    facts = compute_facts(
+    facts = stored_values(StoredInputs(
         opp("Closed Won", amount=Decimal("90.00")), history,
-        [change(20, "2025-02-01", "2025-01-21")], [], STAGES, now=NOW,
-    )  # fmt: skip
-    assert facts.stage_number is None
-    assert facts.stage_entered_at == day(20)
-    assert facts.close_date_push_count == 0
-    assert facts.amount_change_since_creation == Decimal("-10.00")
-    assert (facts.last_activity_date, facts.next_meeting_date) == (None, None)
+        [change(20, "2025-02-01", "2025-01-21")], [], STAGES, Moment(NOW),
+    ))  # fmt: skip
+    assert facts["stage_number"] is None
+    assert facts["stage_entered_at"] == day(20)
+    assert facts["close_date_push_count"] == 0
+    assert facts["amount_change_since_creation"] == Decimal("-10.00")
+    assert (facts["last_activity_date"], facts["next_meeting_date"]) == (None, None)
 
 
 def test_read_time_helpers() -> None:

@@ -6,12 +6,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from rules.catalog import fact_values
+from rules.fact_registry import Moment, StoredInputs, fact_values, stored_values
 from rules.facts import (
     ActivityEntry,
     OpportunitySnapshot,
     age_in_days,
-    compute_facts,
     days_in_stage,
     days_since_last_activity,
     last_activity_date,
@@ -87,17 +86,15 @@ def test_an_all_day_event_happens_from_its_local_day_on() -> None:
     assert last_activity_date(opp, [all_day], morning, tz=LA) == date(2026, 6, 16)
 
 
-def test_compute_facts_and_fact_values_take_the_zone() -> None:
+def test_stored_and_read_time_facts_take_the_zone() -> None:
     opp = OpportunitySnapshot(id="006A", stage_name="Prospecting")
     call = ActivityEntry("Event", start=utc("2026-06-15T23:30:00-07:00"))
     now = utc("2026-06-16T00:30:00-07:00")
-    facts = compute_facts(opp, [], [], [call], [], now=now, tz=LA)
-    assert facts.last_activity_date == date(2026, 6, 15)
+    facts = stored_values(StoredInputs(opp, [], [], [call], [], Moment(now, LA)))
+    assert facts["last_activity_date"] == date(2026, 6, 15)
     values = fact_values(
-        stage_entered_at=utc("2026-06-15T23:00:00-07:00"), stage_number=1,
-        close_date_push_count=0, amount_change_since_creation=None,
-        last_activity_date=facts.last_activity_date, next_meeting_date=None,
-        created_date=utc("2026-06-14T23:00:00-07:00"), now=now, tz=LA,
+        {**facts, "stage_entered_at": utc("2026-06-15T23:00:00-07:00")},
+        created_date=utc("2026-06-14T23:00:00-07:00"), moment=Moment(now, LA),
     )  # fmt: skip
     assert (values["DaysInStage"], values["DaysSinceLastActivity"], values["AgeInDays"]) == (
         1,
