@@ -18,7 +18,7 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext
 
-from auth.dev_tokens import DevTokenError
+from auth.errors import AuthenticationError
 from resolvers.context import RequestContext
 from resolvers.errors import ClientError
 from schema.query import Query
@@ -43,7 +43,8 @@ def is_expected(error: GraphQLError) -> bool:
     such as a JSON `NaN` for a Float) around another GraphQLError: those are the client's too.
     """
     original = error.original_error
-    return original is None or isinstance(original, ClientError | DevTokenError | GraphQLError)
+    expected = ClientError | AuthenticationError | GraphQLError
+    return original is None or isinstance(original, expected)
 
 
 class MaskUnexpectedErrors(MaskErrors):

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 
 from tests import factories as f
 from tests.graphql_client import graphql_client
+from tests.store_backends import counting
 
 pytestmark = pytest.mark.anyio
 
@@ -26,20 +24,6 @@ PAGE = """query($first: Int) { opportunities(first: $first) {
 # Per request: synced-at (1), principal (user, roles, subordinate users: 3), page (1), count (1),
 # then one batch each for stages, accounts, owners, roles, managers, competitors, facts (7).
 EXPECTED_STATEMENTS = 13
-
-
-@contextmanager
-def counting(engine: Engine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def test_statements_do_not_grow_with_page_size(store_engine: Engine) -> None:
