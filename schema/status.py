@@ -21,7 +21,7 @@ class Me:
     def from_viewer(cls, viewer: Viewer) -> Me:
         return cls(
             org_id=strawberry.ID(viewer.org_id),
-            access_level=AccessLevel(viewer.access.value),
+            access_level=viewer.access,
             user=User.from_row(viewer.user),
         )
 

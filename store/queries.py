@@ -63,10 +63,27 @@ class SortField(Enum):
     LAST_MODIFIED = "last_modified"
 
 
+class SortDirection(Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+    @property
+    def descending(self) -> bool:
+        return self is SortDirection.DESC
+
+
 @dataclass(frozen=True)
 class Ordering:
     field: SortField = SortField.LAST_MODIFIED
     descending: bool = True
+
+    @classmethod
+    def by(cls, field: SortField, direction: SortDirection) -> Ordering:
+        return cls(field, direction.descending)
+
+    @property
+    def direction(self) -> SortDirection:
+        return SortDirection.DESC if self.descending else SortDirection.ASC
 
 
 @dataclass(frozen=True)
