@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from strawberry.schema.base import BaseSchema
 
 from api.graphql_view import GraphQLView
 from api.settings import Settings
@@ -40,11 +41,13 @@ def create_app(
     engine: Engine | None = None,
     sync_org: SyncOrg | None = None,
     background_sync: Callable[[], object] | None = None,
+    schema: BaseSchema | None = None,
 ) -> Starlette:
     """The API. `engine` defaults to one on settings.database_url (disposed on shutdown);
     `sync_org(org_id)` runs one incremental sync of an org (blocking; run in a thread), and
     without it the API serves the mirror as it is. `background_sync()` (blocking) runs in a
-    thread every settings.sync_interval_seconds while the app lives."""
+    thread every settings.sync_interval_seconds while the app lives. `schema` defaults to
+    build_schema with the settings' limits."""
     if len(settings.secret_key.get_secret_value()) < MIN_KEY_LENGTH:
         # Refuse to start rather than answer every request "unauthenticated".
         raise ValueError(
@@ -53,13 +56,14 @@ def create_app(
     owns_engine = engine is None
     database = engine if engine is not None else make_engine(settings.database_url)
     freshness = Freshness(database, sync_org, staleness_seconds=settings.staleness_seconds)
-    schema = build_schema(
-        SchemaLimits(
-            max_depth=settings.max_query_depth,
-            max_aliases=settings.max_aliases,
-            max_tokens=settings.max_tokens,
+    if schema is None:
+        schema = build_schema(
+            SchemaLimits(
+                max_depth=settings.max_query_depth,
+                max_aliases=settings.max_aliases,
+                max_tokens=settings.max_tokens,
+            )
         )
-    )
     graphql = GraphQLView(schema, settings=settings, engine=database, freshness=freshness)
 
     async def healthz(_: Request) -> JSONResponse:

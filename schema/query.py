@@ -1,4 +1,5 @@
-"""The root Query type."""
+"""The root Query type. Every field needs a principal (IsAuthenticated); what the principal
+then sees is its visibility's (auth.visibility), applied by the repositories."""
 
 from __future__ import annotations
 
@@ -6,30 +7,34 @@ from typing import Annotated, cast
 
 import strawberry
 
+from auth.permissions import IsAuthenticated
 from resolvers import opportunities as resolve
 from resolvers import status
 from schema.connection import OpportunityConnection
 from schema.inputs import OpportunityFilterInput, OpportunityOrderInput
+from schema.permissions import query
 from schema.status import Me, SyncStatus
-from schema.types import Info, Opportunity, Stage, described
+from schema.types import Info, Opportunity, Stage
 from store.queries import OpportunityFilter, Ordering
+
+AUTHENTICATED = IsAuthenticated()
 
 
 @strawberry.type
 class Query:
-    @described("The caller.")
+    @query("The caller.", AUTHENTICATED)
     async def me(self, info: Info) -> Me:
         return cast("Me", await status.me(info.context))
 
-    @described("The org's opportunity stages, by sort order.")
+    @query("The org's opportunity stages, by sort order.", AUTHENTICATED)
     async def stages(self, info: Info) -> list[Stage]:
         return cast("list[Stage]", await status.stages(info.context))
 
-    @described("An opportunity by id; null if it does not exist or is not visible.")
+    @query("An opportunity by id; null if it does not exist or is not visible.", AUTHENTICATED)
     async def opportunity(self, info: Info, id: strawberry.ID) -> Opportunity | None:
         return cast("Opportunity | None", await resolve.opportunity_by_id(info.context, str(id)))
 
-    @described("The opportunities the caller may see, one page at a time.")
+    @query("The opportunities the caller may see, one page at a time.", AUTHENTICATED)
     async def opportunities(
         self,
         info: Info,
@@ -51,6 +56,6 @@ class Query:
         )
         return cast("OpportunityConnection", page)
 
-    @described("How fresh the mirror of the caller's org is.")
+    @query("How fresh the mirror of the caller's org is.", AUTHENTICATED)
     async def sync_status(self, info: Info) -> SyncStatus:
         return cast("SyncStatus", await status.sync_status(info.context))

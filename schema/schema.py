@@ -75,7 +75,11 @@ class Schema(strawberry.Schema):
         trace and request id by MaskUnexpectedErrors."""
 
 
-def build_schema(limits: SchemaLimits | None = None) -> strawberry.Schema:
+def build_schema(
+    limits: SchemaLimits | None = None, *, query: type = Query, mutation: type | None = None
+) -> strawberry.Schema:
+    """The API's schema with its protective extensions. `query` and `mutation` are the root
+    types (tests serve mutations that exist only in tests through the real app)."""
     limits = limits or SchemaLimits()
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         lambda: QueryDepthLimiter(max_depth=limits.max_depth),
@@ -83,7 +87,7 @@ def build_schema(limits: SchemaLimits | None = None) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         MaskUnexpectedErrors,
     ]
-    return Schema(query=Query, extensions=extensions)
+    return Schema(query=query, mutation=mutation, extensions=extensions)
 
 
 def export_sdl() -> str:
