@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from strawberry.schema.base import BaseSchema
 
 from api.graphql_view import GraphQLView
 from api.settings import Settings
@@ -40,11 +41,12 @@ def create_app(
     engine: Engine | None = None,
     sync_org: SyncOrg | None = None,
     scheduler: Scheduler | None = None,
+    schema: BaseSchema | None = None,
 ) -> Starlette:
     """The API. `engine` defaults to one on settings.database_url (disposed on shutdown);
     `sync_org(org_id)` runs one incremental sync of an org (blocking; run in a thread), and
     without it the API serves the mirror as it is. `scheduler` runs its jobs while the app
-    lives."""
+    lives. `schema` defaults to build_schema with the settings' limits."""
     if len(settings.secret_key.get_secret_value()) < MIN_KEY_LENGTH:
         # Refuse to start rather than answer every request "unauthenticated".
         raise ValueError(
@@ -58,13 +60,14 @@ def create_app(
         staleness_seconds=settings.staleness_seconds,
         deadline_seconds=settings.request_sync_deadline_seconds,
     )
-    schema = build_schema(
-        SchemaLimits(
-            max_depth=settings.max_query_depth,
-            max_aliases=settings.max_aliases,
-            max_tokens=settings.max_tokens,
+    if schema is None:
+        schema = build_schema(
+            SchemaLimits(
+                max_depth=settings.max_query_depth,
+                max_aliases=settings.max_aliases,
+                max_tokens=settings.max_tokens,
+            )
         )
-    )
     graphql = GraphQLView(schema, settings=settings, engine=database, freshness=freshness)
 
     async def healthz(_: Request) -> JSONResponse:

@@ -6,7 +6,9 @@
   (parse, validation, limits, variable coercion) and 401 without a valid principal. Plain
   `application/json` keeps 200 for GraphQL errors, as legacy clients expect.
 - The principal comes from a signed development token (`Authorization: Bearer`); it is checked
-  before anything runs, so a request without one reaches neither the store nor Salesforce.
+  before anything runs, so a request without one reaches neither the store nor Salesforce: it
+  still gets a context (`credentials` is then the AuthenticationError), and the operation is
+  answered with that error alone, before parsing (see execute_single).
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
 from api.settings import Settings
-from auth.dev_tokens import DevTokenError, bearer_token, verify_dev_token
+from auth.dev_tokens import DevPrincipal, bearer_token, verify_dev_token
+from auth.errors import AuthenticationError
 from resolvers.context import Limits, RequestContext
 from services.freshness import Freshness
 
@@ -68,7 +71,7 @@ class GraphQLSubResponse(Response):
     media: str = JSON
 
 
-class GraphQLView(GraphQL[RequestContext | None, None]):
+class GraphQLView(GraphQL[RequestContext, None]):
     def __init__(
         self, schema: BaseSchema, *, settings: Settings, engine: Engine, freshness: Freshness
     ) -> None:
@@ -108,37 +111,40 @@ class GraphQLView(GraphQL[RequestContext | None, None]):
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
-    ) -> RequestContext | None:
-        """The context, or None when the request carries no valid token (recorded on the
-        request: the operation is then answered with UNAUTHENTICATED, see execute_single)."""
-        request.state.auth_error = None
-        token = bearer_token(request.headers.get("authorization"))
+    ) -> RequestContext:
+        """The request's context; its credentials are the verified token or the reason the
+        token was refused (checked here, before anything runs)."""
+        credentials: DevPrincipal | AuthenticationError
         try:
-            principal = verify_dev_token(self.settings, token)
-        except DevTokenError as error:
-            request.state.auth_error = error
-            return None
+            credentials = verify_dev_token(
+                self.settings, bearer_token(request.headers.get("authorization"))
+            )
+        except AuthenticationError as error:
+            credentials = error
         return RequestContext(
             engine=self.engine,
             freshness=self.freshness,
             limits=self.limits,
-            token=principal,
+            credentials=credentials,
             request_id=request.state.sub_response.headers["x-request-id"],
         )
 
-    async def execute_single(self, *, request: Request, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]
-        auth_error: DevTokenError | None = request.state.auth_error
-        if auth_error is not None:
+    async def execute_single(  # type: ignore[override]
+        self, *, request: Request, context: RequestContext, **kwargs: Any
+    ) -> ExecutionResult:
+        refused = context.authentication_error
+        if refused is not None:
+            # Answered before parsing: an unauthenticated request learns nothing of the
+            # schema and costs no store or Salesforce call.
             return ExecutionResult(
-                data=None,
-                errors=[GraphQLError(str(auth_error), extensions=auth_error.extensions)],
+                data=None, errors=[GraphQLError(str(refused), extensions=refused.extensions)]
             )
         try:
-            return await super().execute_single(request=request, **kwargs)
-        except HTTPException as refused:
-            cause = refused.__cause__
+            return await super().execute_single(request=request, context=context, **kwargs)
+        except HTTPException as rejected:
+            cause = rejected.__cause__
             if request.method == "GET" and isinstance(cause, InvalidOperationTypeError):
-                raise HTTPException(405, "only queries are allowed over GET") from refused
+                raise HTTPException(405, "only queries are allowed over GET") from rejected
             raise
 
     async def process_result(

@@ -2,7 +2,7 @@
 
 They stand in for OAuth until it lands. The key is `settings.secret_key`; only HS256 is
 accepted (a token with `alg: none` or any other algorithm is refused), and every failure is a
-`DevTokenError`, whose message is safe to show a client.
+`DevTokenError` (an `auth.errors.AuthenticationError`), whose message is safe to show a client.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
 from pydantic import SecretStr
+
+from auth.errors import AuthenticationError
 
 ALGORITHM = "HS256"
 ISSUER = "dealpulse-dev"
@@ -30,14 +32,8 @@ class TokenSettings(Protocol):
     def dev_token_ttl_seconds(self) -> int: ...
 
 
-class DevTokenError(Exception):
+class DevTokenError(AuthenticationError):
     """A missing, malformed, forged or expired token. The message never contains the token."""
-
-    code = "UNAUTHENTICATED"
-
-    @property
-    def extensions(self) -> dict[str, str]:
-        return {"code": self.code}
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ from datetime import UTC, tzinfo
 
 from sqlalchemy import Engine
 
-from auth.dev_tokens import DevPrincipal, DevTokenError
+from auth.dev_tokens import DevPrincipal
+from auth.errors import AuthenticationError
 from auth.visibility import AccessLevel, access_level, roles_below
 from rules.time_zones import org_time_zone
 from store import queries
@@ -33,11 +34,12 @@ def resolve_principal(engine: Engine, token: DevPrincipal) -> Principal:
     Three statements: the user with its org's time zone and currency, the role tree, the users
     in the roles below.
 
-    An unknown or inactive user, or a user of another org, is refused like a bad token.
+    An unknown or inactive user, or a user of another org, is refused like a bad token
+    (AuthenticationError).
     """
     found = queries.user_in_org(engine, token.org_id, token.user_id)
     if found is None or not found.user.is_active:
-        raise DevTokenError("unknown or inactive user for this org")
+        raise AuthenticationError("unknown or inactive user for this org")
     user = found.user
     below = roles_below(queries.role_parents(engine, token.org_id), user.user_role_id)
     subordinates = queries.user_ids_in_roles(engine, token.org_id, below) - {user.id}

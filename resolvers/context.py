@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from auth.dev_tokens import DevPrincipal
+from auth.errors import AuthenticationError
 from auth.principals import Principal, resolve_principal
 from resolvers.loaders import Loaders, make_loaders
 from services.freshness import Freshness
@@ -33,10 +34,14 @@ class Session:
 
 @dataclass
 class RequestContext:
+    """Every request gets one, authenticated or not: `credentials` is the verified token, or
+    the reason there is none (then nothing reads the store or Salesforce: `session` raises it).
+    """
+
     engine: Engine
     freshness: Freshness
     limits: Limits
-    token: DevPrincipal
+    credentials: DevPrincipal | AuthenticationError
     request_id: str
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     _ready: asyncio.Task[Session] | None = None
@@ -50,6 +55,12 @@ class RequestContext:
             self._ready = asyncio.ensure_future(self._prepare())
         return await asyncio.shield(self._ready)
 
+    @property
+    def authentication_error(self) -> AuthenticationError | None:
+        """Why the request's token was refused, or None when it was verified."""
+        credentials = self.credentials
+        return credentials if isinstance(credentials, AuthenticationError) else None
+
     async def principal(self) -> Principal:
         return (await self.session()).principal
 
@@ -57,8 +68,11 @@ class RequestContext:
         return (await self.session()).loaders
 
     async def _prepare(self) -> Session:
-        synced_at = await self.freshness.ensure_fresh(self.token.org_id)
-        principal = await run_in_threadpool(resolve_principal, self.engine, self.token)
+        token = self.credentials
+        if isinstance(token, AuthenticationError):
+            raise token
+        synced_at = await self.freshness.ensure_fresh(token.org_id)
+        principal = await run_in_threadpool(resolve_principal, self.engine, token)
         return Session(
             principal=principal,
             loaders=make_loaders(self.engine, principal.visibility),

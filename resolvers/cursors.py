@@ -24,7 +24,7 @@ _BODY = re.compile(r"^opp1:(?P<order>[a-z_]+):(?P<direction>asc|desc):(?P<offset
 
 
 def _order_key(ordering: Ordering) -> tuple[str, str]:
-    return ordering.field.value, "desc" if ordering.descending else "asc"
+    return ordering.field.value, ordering.direction.value
 
 
 def encode_cursor(ordering: Ordering, offset: int) -> str:

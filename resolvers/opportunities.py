@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from starlette.concurrency import run_in_threadpool
@@ -41,14 +41,6 @@ class Page:
     has_next_page: bool
     has_previous_page: bool
     where: OpportunityFilter
-
-
-@dataclass(frozen=True)
-class StageChange:
-    stage: str
-    entered_at: datetime | None
-    amount: Decimal | None
-    close_date: date | None
 
 
 def page_size(context: RequestContext, first: int | None) -> int:
@@ -156,8 +148,16 @@ async def role_name(context: RequestContext, sf_user: SfUser) -> str | None:
     return None if role is None else role.name
 
 
-async def stage(context: RequestContext, opportunity: Opportunity) -> OpportunityStage | None:
-    return await (await context.loaders()).stages.load(opportunity.stage_name)
+async def stage(context: RequestContext, opportunity: Opportunity) -> OpportunityStage:
+    """The opportunity's stage; one the mirror does not know (yet) is shown by its name."""
+    found = await (await context.loaders()).stages.load(opportunity.stage_name)
+    if found is not None:
+        return found
+    name = opportunity.stage_name
+    return OpportunityStage(
+        org_id=opportunity.org_id, id="", api_name=name, label=name, sort_order=0,
+        is_active=False, is_closed=opportunity.is_closed, is_won=opportunity.is_won,
+    )  # fmt: skip
 
 
 async def competitors(context: RequestContext, opportunity: Opportunity) -> list[str]:
@@ -169,19 +169,19 @@ async def competitors(context: RequestContext, opportunity: Opportunity) -> list
     return names
 
 
-def stage_changes(rows: list[OpportunityHistory]) -> list[StageChange]:
+def stage_changes(rows: list[OpportunityHistory]) -> list[OpportunityHistory]:
     """The history rows where the stage changed (the first row counts as entering a stage)."""
-    changes: list[StageChange] = []
+    changes: list[OpportunityHistory] = []
     previous: str | None = None
     for row in rows:
         if row.stage_name is None or row.stage_name == previous:
             continue
         previous = row.stage_name
-        changes.append(StageChange(row.stage_name, row.created_date, row.amount, row.close_date))
+        changes.append(row)
     return changes
 
 
-async def history(context: RequestContext, opportunity: Opportunity) -> list[StageChange]:
+async def history(context: RequestContext, opportunity: Opportunity) -> list[OpportunityHistory]:
     return stage_changes(await (await context.loaders()).history.load(opportunity.id))
 
 

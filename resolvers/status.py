@@ -8,7 +8,7 @@ from datetime import datetime
 
 from starlette.concurrency import run_in_threadpool
 
-from auth.visibility import AccessLevel
+from auth.principals import Principal
 from resolvers.context import RequestContext
 from services.freshness import sync_error
 from store import queries
@@ -30,32 +30,22 @@ def redact_secrets(message: str | None) -> str | None:
 
 
 @dataclass(frozen=True)
-class Viewer:
-    user: SfUser
-    access: AccessLevel
-    org_id: str
-    currency: str | None  # the org's DefaultCurrencyIsoCode (None until mirrored)
-    time_zone: str | None  # the org's TimeZoneSidKey (None until mirrored)
-
-
-@dataclass(frozen=True)
 class SyncStatusView:
     org_id: str
     synced_at: datetime | None
     stale: bool
-    last_error: str | None
-    objects: list[SyncState]
+    last_error: str | None  # redacted
+    objects: list[SyncState]  # as stored: their errors are redacted by the schema's field
 
 
-async def me(context: RequestContext) -> Viewer:
-    session = await context.session()
-    principal = session.principal
-    found = await session.loaders.users.load(principal.user_id)
+async def me(context: RequestContext) -> Principal:
+    return await context.principal()
+
+
+async def user_of(context: RequestContext, principal: Principal) -> SfUser:
+    found = await (await context.loaders()).users.load(principal.user_id)
     assert found is not None  # resolve_principal found this user in this request
-    return Viewer(
-        user=found, access=principal.access, org_id=principal.org_id,
-        currency=principal.currency, time_zone=principal.time_zone,
-    )  # fmt: skip
+    return found
 
 
 async def stages(context: RequestContext) -> list[OpportunityStage]:

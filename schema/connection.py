@@ -1,8 +1,11 @@
-"""The Relay connection of opportunities."""
+"""The Relay connection of opportunities: it resolves from resolvers.opportunities.Page."""
 
 from __future__ import annotations
 
+from typing import cast
+
 import strawberry
+from strawberry import Parent
 
 from resolvers import opportunities as resolve
 from resolvers.opportunities import Page
@@ -13,8 +16,14 @@ from schema.types import Info, Opportunity, described
 class PageInfo:
     has_next_page: bool
     has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+
+    @strawberry.field
+    def start_cursor(self, parent: Parent[Page]) -> str | None:
+        return parent.edges[0].cursor if parent.edges else None
+
+    @strawberry.field
+    def end_cursor(self, parent: Parent[Page]) -> str | None:
+        return parent.edges[-1].cursor if parent.edges else None
 
 
 @strawberry.type
@@ -26,22 +35,11 @@ class OpportunityEdge:
 @strawberry.type
 class OpportunityConnection:
     edges: list[OpportunityEdge]
-    page_info: PageInfo
-    page: strawberry.Private[Page]
 
-    @classmethod
-    def from_page(cls, page: Page) -> OpportunityConnection:
-        edges = [
-            OpportunityEdge(node=Opportunity.from_row(e.node), cursor=e.cursor) for e in page.edges
-        ]
-        info = PageInfo(
-            has_next_page=page.has_next_page,
-            has_previous_page=page.has_previous_page,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        )
-        return cls(edges=edges, page_info=info, page=page)
+    @strawberry.field
+    def page_info(self, parent: Parent[Page]) -> PageInfo:
+        return cast("PageInfo", parent)
 
     @described("Opportunities matching the filter that the caller may see.")
-    async def total_count(self, info: Info) -> int:
-        return await resolve.count_opportunities(info.context, self.page.where)
+    async def total_count(self, info: Info, parent: Parent[Page]) -> int:
+        return await resolve.count_opportunities(info.context, parent.where)

@@ -1,26 +1,18 @@
-from __future__ import annotations
+"""The domain's enums, registered with Strawberry as they are (declared once, in the layer that
+owns them; GraphQL shows their member names). Import them from here in schema/ so the
+registration has run before a type uses them."""
 
-from enum import Enum
+from __future__ import annotations
 
 import strawberry
 
+from auth.visibility import AccessLevel
+from store.queries import SortDirection, SortField
 
-@strawberry.enum(description="What the caller may see: own deals, their team's, or the org's.")
-class AccessLevel(Enum):
-    REP = "rep"
-    MANAGER = "manager"
-    ADMIN = "admin"
+strawberry.enum(
+    AccessLevel, description="What the caller may see: own deals, their team's, or the org's."
+)
+strawberry.enum(SortField, name="OpportunitySortField")
+strawberry.enum(SortDirection)
 
-
-@strawberry.enum
-class OpportunitySortField(Enum):
-    AMOUNT = "amount"
-    CLOSE_DATE = "close_date"
-    DAYS_IN_STAGE = "days_in_stage"
-    LAST_MODIFIED = "last_modified"
-
-
-@strawberry.enum
-class SortDirection(Enum):
-    ASC = "asc"
-    DESC = "desc"
+__all__ = ["AccessLevel", "SortDirection", "SortField"]

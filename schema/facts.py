@@ -4,8 +4,6 @@ edit here. Each field is blank until the opportunity's facts are first computed.
 
 from __future__ import annotations
 
-from typing import Protocol
-
 import strawberry
 from strawberry.types.field import StrawberryField
 
@@ -17,15 +15,9 @@ from store import models
 Info = strawberry.Info[RequestContext, None]
 
 
-class _OpportunitySource(Protocol):
-    """What the fields read of the `Opportunity` they belong to."""
-
-    row: models.Opportunity
-
-
 def _fact_field(fact: Fact) -> StrawberryField:
-    async def resolve_fact(root: strawberry.Parent[_OpportunitySource], info: Info) -> object:
-        return await resolve.fact(info.context, root.row, fact)
+    async def resolve_fact(root: strawberry.Parent[models.Opportunity], info: Info) -> object:
+        return await resolve.fact(info.context, root, fact)
 
     field = strawberry.field(
         resolver=resolve_fact,

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import strawberry
 
-from schema.enums import OpportunitySortField, SortDirection
-from store.queries import OpportunityFilter, Ordering, SortField
+from schema.enums import SortDirection, SortField
+from store.queries import OpportunityFilter, Ordering
 
 
 @strawberry.input(description="All given conditions must hold (AND).")
@@ -44,10 +44,8 @@ class OpportunityFilterInput:
 
 @strawberry.input(description="Ties are broken by id, in the same direction.")
 class OpportunityOrderInput:
-    field: OpportunitySortField = OpportunitySortField.LAST_MODIFIED
+    field: SortField = SortField.LAST_MODIFIED
     direction: SortDirection = SortDirection.DESC
 
     def to_domain(self) -> Ordering:
-        return Ordering(
-            field=SortField(self.field.value), descending=self.direction is SortDirection.DESC
-        )
+        return Ordering.by(self.field, self.direction)

@@ -1,36 +1,40 @@
-"""The root Query type."""
+"""The root Query type. Every field needs a principal (IsAuthenticated); what the principal
+then sees is its visibility's (auth.visibility), applied by the repositories."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 import strawberry
 
+from auth.permissions import IsAuthenticated
 from resolvers import opportunities as resolve
 from resolvers import status
 from schema.connection import OpportunityConnection
 from schema.inputs import OpportunityFilterInput, OpportunityOrderInput
+from schema.permissions import query
 from schema.status import Me, SyncStatus
-from schema.types import Info, Opportunity, Stage, described
+from schema.types import Info, Opportunity, Stage
 from store.queries import OpportunityFilter, Ordering
+
+AUTHENTICATED = IsAuthenticated()
 
 
 @strawberry.type
 class Query:
-    @described("The caller.")
+    @query("The caller.", AUTHENTICATED)
     async def me(self, info: Info) -> Me:
-        return Me.from_viewer(await status.me(info.context))
+        return cast("Me", await status.me(info.context))
 
-    @described("The org's opportunity stages, by sort order.")
+    @query("The org's opportunity stages, by sort order.", AUTHENTICATED)
     async def stages(self, info: Info) -> list[Stage]:
-        return [Stage.from_row(row) for row in await status.stages(info.context)]
+        return cast("list[Stage]", await status.stages(info.context))
 
-    @described("An opportunity by id; null if it does not exist or is not visible.")
+    @query("An opportunity by id; null if it does not exist or is not visible.", AUTHENTICATED)
     async def opportunity(self, info: Info, id: strawberry.ID) -> Opportunity | None:
-        row = await resolve.opportunity_by_id(info.context, str(id))
-        return None if row is None else Opportunity.from_row(row)
+        return cast("Opportunity | None", await resolve.opportunity_by_id(info.context, str(id)))
 
-    @described("The opportunities the caller may see, one page at a time.")
+    @query("The opportunities the caller may see, one page at a time.", AUTHENTICATED)
     async def opportunities(
         self,
         info: Info,
@@ -50,8 +54,8 @@ class Query:
             first,
             after,
         )
-        return OpportunityConnection.from_page(page)
+        return cast("OpportunityConnection", page)
 
-    @described("How fresh the mirror of the caller's org is.")
+    @query("How fresh the mirror of the caller's org is.", AUTHENTICATED)
     async def sync_status(self, info: Info) -> SyncStatus:
-        return SyncStatus.from_view(await status.sync_status(info.context))
+        return cast("SyncStatus", await status.sync_status(info.context))

@@ -19,7 +19,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from auth.dev_tokens import DevTokenError
+from auth.errors import AuthenticationError
 from resolvers.context import RequestContext
 from resolvers.errors import ClientError
 from schema.query import Query
@@ -45,7 +45,8 @@ def is_expected(error: GraphQLError) -> bool:
     such as a JSON `NaN` for a Float) around another GraphQLError: those are the client's too.
     """
     original = error.original_error
-    return original is None or isinstance(original, ClientError | DevTokenError | GraphQLError)
+    expected = ClientError | AuthenticationError | GraphQLError
+    return original is None or isinstance(original, expected)
 
 
 class MaskUnexpectedErrors(MaskErrors):
@@ -76,7 +77,11 @@ class Schema(strawberry.Schema):
         trace and request id by MaskUnexpectedErrors."""
 
 
-def build_schema(limits: SchemaLimits | None = None) -> strawberry.Schema:
+def build_schema(
+    limits: SchemaLimits | None = None, *, query: type = Query, mutation: type | None = None
+) -> strawberry.Schema:
+    """The API's schema with its protective extensions. `query` and `mutation` are the root
+    types (tests serve mutations that exist only in tests through the real app)."""
     limits = limits or SchemaLimits()
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         lambda: QueryDepthLimiter(max_depth=limits.max_depth),
@@ -85,7 +90,10 @@ def build_schema(limits: SchemaLimits | None = None) -> strawberry.Schema:
         MaskUnexpectedErrors,
     ]
     return Schema(
-        query=Query, extensions=extensions, config=StrawberryConfig(scalar_map=SCALAR_MAP)
+        query=query,
+        mutation=mutation,
+        extensions=extensions,
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
     )
 
 

@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 import strawberry
+from strawberry import Parent
 
-from resolvers.status import SyncStatusView, Viewer, redact_secrets
+from auth.principals import Principal
+from resolvers import status
 from schema.enums import AccessLevel
-from schema.types import User
+from schema.types import Info, User
+from store.models import SyncState
 
 
 @strawberry.type(description="The caller: a Salesforce user of one org.")
 class Me:
     org_id: strawberry.ID
-    access_level: AccessLevel
-    user: User
+    access: AccessLevel = strawberry.field(name="accessLevel")
+
+    @strawberry.field
+    async def user(self, info: Info, parent: Parent[Principal]) -> User:
+        return cast("User", await status.user_of(info.context, parent))
+
     currency: str | None = strawberry.field(
         description="The org's currency (Organization.DefaultCurrencyIsoCode, ISO 4217: "
         '"USD"): every money amount is in it. Null until a full sync pass has mirrored the '
@@ -28,15 +36,9 @@ class Me:
         "UTC meanwhile)."
     )
 
-    @classmethod
-    def from_viewer(cls, viewer: Viewer) -> Me:
-        return cls(
-            org_id=strawberry.ID(viewer.org_id),
-            access_level=AccessLevel(viewer.access.value),
-            user=User.from_row(viewer.user),
-            currency=viewer.currency,
-            time_zone=viewer.time_zone,
-        )
+
+def _redacted_error(parent: Parent[SyncState]) -> str | None:
+    return status.redact_secrets(parent.last_error)
 
 
 @strawberry.type
@@ -45,7 +47,7 @@ class SyncObjectState:
     watermark: datetime | None
     last_success_at: datetime | None
     last_attempt_at: datetime | None
-    last_error: str | None
+    last_error: str | None = strawberry.field(resolver=_redacted_error)
     records_synced: int
 
 
@@ -56,21 +58,3 @@ class SyncStatus:
     stale: bool
     last_error: str | None
     objects: list[SyncObjectState]
-
-    @classmethod
-    def from_view(cls, view: SyncStatusView) -> SyncStatus:
-        objects = [
-            SyncObjectState(
-                sobject=s.sobject,
-                watermark=s.watermark,
-                last_success_at=s.last_success_at,
-                last_attempt_at=s.last_attempt_at,
-                last_error=redact_secrets(s.last_error),
-                records_synced=s.records_synced,
-            )
-            for s in view.objects
-        ]
-        return cls(
-            org_id=strawberry.ID(view.org_id), synced_at=view.synced_at, stale=view.stale,
-            last_error=view.last_error, objects=objects,
-        )  # fmt: skip

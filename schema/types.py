@@ -1,20 +1,25 @@
-"""Object types. Each wraps a domain record; relations resolve through resolvers/ (DataLoaders)."""
+"""Object types. Each resolves from its domain record, the row itself (`strawberry.Parent`):
+a field named like its column needs no code, a field whose GraphQL name differs from its
+column is that column under another name (`strawberry.field(name=...)`), and relations and
+computed fields resolve through resolvers/ (DataLoaders). Strawberry takes a field's GraphQL
+type from its annotation only, so a resolver that returns a row where the type is expected
+says so with `cast` (no object is built per row)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import strawberry
+from strawberry import Parent
 from strawberry.scalars import JSON
 from strawberry.types.field import StrawberryField
 
 from resolvers import opportunities as resolve
 from resolvers.context import RequestContext
 from resolvers.fields import field_value
-from resolvers.opportunities import StageChange
 from schema.facts import opportunity_fact_fields
 from store import models
 
@@ -33,23 +38,14 @@ class User:
     email: str | None
     title: str | None
     is_active: bool
-    row: strawberry.Private[models.SfUser]
-
-    @classmethod
-    def from_row(cls, row: models.SfUser) -> User:
-        return cls(
-            id=strawberry.ID(row.id), name=row.name, email=row.email, title=row.title,
-            is_active=row.is_active, row=row,
-        )  # fmt: skip
 
     @described("The user's role in the Salesforce role hierarchy.")
-    async def role(self, info: Info) -> str | None:
-        return await resolve.role_name(info.context, self.row)
+    async def role(self, info: Info, parent: Parent[models.SfUser]) -> str | None:
+        return await resolve.role_name(info.context, parent)
 
     @strawberry.field
-    async def manager(self, info: Info) -> User | None:
-        found = await resolve.user(info.context, self.row.manager_id)
-        return None if found is None else User.from_row(found)
+    async def manager(self, info: Info, parent: Parent[models.SfUser]) -> User | None:
+        return cast("User | None", await resolve.user(info.context, parent.manager_id))
 
 
 @strawberry.type
@@ -58,53 +54,28 @@ class Account:
     name: str
     industry: str | None
     billing_country: str | None
-    employees: int | None
+    number_of_employees: int | None = strawberry.field(name="employees")
     annual_revenue: Decimal | None
-
-    @classmethod
-    def from_row(cls, row: models.Account) -> Account:
-        return cls(
-            id=strawberry.ID(row.id), name=row.name, industry=row.industry,
-            billing_country=row.billing_country, employees=row.number_of_employees,
-            annual_revenue=row.annual_revenue,
-        )  # fmt: skip
 
 
 @strawberry.type
 class Stage:
-    name: str
+    api_name: str = strawberry.field(name="name")
     label: str
     sort_order: int
     is_active: bool
     is_closed: bool
     is_won: bool
-    probability: float | None
-    forecast_category: str | None
-
-    @classmethod
-    def from_row(cls, row: models.OpportunityStage) -> Stage:
-        return cls(
-            name=row.api_name, label=row.label, sort_order=row.sort_order,
-            is_active=row.is_active, is_closed=row.is_closed, is_won=row.is_won,
-            probability=row.default_probability, forecast_category=row.forecast_category_name,
-        )  # fmt: skip
+    default_probability: float | None = strawberry.field(name="probability")
+    forecast_category_name: str | None = strawberry.field(name="forecastCategory")
 
 
 @strawberry.type(description="One entry into a stage, from OpportunityHistory.")
 class StageHistoryEntry:
-    stage: str
-    entered_at: datetime | None
+    stage_name: str = strawberry.field(name="stage")
+    created_date: datetime | None = strawberry.field(name="enteredAt")
     amount: Decimal | None
     close_date: date | None
-
-    @classmethod
-    def from_change(cls, change: StageChange) -> StageHistoryEntry:
-        return cls(
-            stage=change.stage,
-            entered_at=change.entered_at,
-            amount=change.amount,
-            close_date=change.close_date,
-        )
 
 
 @strawberry.type
@@ -123,66 +94,43 @@ class Opportunity:
     amount: Decimal | None
     close_date: date | None
     probability: float | None
-    forecast_category: str | None
+    forecast_category_name: str | None = strawberry.field(name="forecastCategory")
     is_closed: bool
     is_won: bool
     type: str | None
     lead_source: str | None
     next_step: str | None
-    last_modified_at: datetime | None
-    row: strawberry.Private[models.Opportunity]
-
-    @classmethod
-    def from_row(cls, row: models.Opportunity) -> Opportunity:
-        return cls(
-            id=strawberry.ID(row.id), name=row.name, amount=row.amount,
-            close_date=row.close_date, probability=row.probability,
-            forecast_category=row.forecast_category_name, is_closed=row.is_closed,
-            is_won=row.is_won, type=row.type, lead_source=row.lead_source,
-            next_step=row.next_step, last_modified_at=row.last_modified_date, row=row,
-        )  # fmt: skip
+    last_modified_date: datetime | None = strawberry.field(name="lastModifiedAt")
 
     @strawberry.field
-    async def stage(self, info: Info) -> Stage:
-        found = await resolve.stage(info.context, self.row)
-        if found is None:  # a stage the mirror does not know (yet): show its name
-            name = self.row.stage_name
-            return Stage(
-                name=name, label=name, sort_order=0, is_active=False, is_closed=self.is_closed,
-                is_won=self.is_won, probability=None, forecast_category=None,
-            )  # fmt: skip
-        return Stage.from_row(found)
+    async def stage(self, info: Info, parent: Parent[models.Opportunity]) -> Stage:
+        return cast("Stage", await resolve.stage(info.context, parent))
 
     @strawberry.field
-    async def account(self, info: Info) -> Account | None:
-        found = await resolve.account(info.context, self.row)
-        return None if found is None else Account.from_row(found)
+    async def account(self, info: Info, parent: Parent[models.Opportunity]) -> Account | None:
+        return cast("Account | None", await resolve.account(info.context, parent))
 
     @strawberry.field
-    async def owner(self, info: Info) -> User | None:
-        found = await resolve.user(info.context, self.row.owner_id)
-        return None if found is None else User.from_row(found)
+    async def owner(self, info: Info, parent: Parent[models.Opportunity]) -> User | None:
+        return cast("User | None", await resolve.user(info.context, parent.owner_id))
 
     @described("OpportunityCompetitor names and the primary competitor.")
-    async def competitors(self, info: Info) -> list[str]:
-        return await resolve.competitors(info.context, self.row)
+    async def competitors(self, info: Info, parent: Parent[models.Opportunity]) -> list[str]:
+        return await resolve.competitors(info.context, parent)
 
     # The derived facts, one field each, generated from rules.fact_registry (the class
     # namespace is a plain dict, so these are fields as if written out here).
     vars().update(opportunity_fact_fields())
 
     @described("Stage changes, oldest first.")
-    async def history(self, info: Info) -> list[StageHistoryEntry]:
-        changes = await resolve.history(info.context, self.row)
-        return [StageHistoryEntry.from_change(change) for change in changes]
+    async def history(
+        self, info: Info, parent: Parent[models.Opportunity]
+    ) -> list[StageHistoryEntry]:
+        return cast("list[StageHistoryEntry]", await resolve.history(info.context, parent))
 
     @described("Any mirrored field by API name (case-insensitive).")
-    async def field(self, info: Info, name: str) -> FieldValue:
-        found = await field_value(info.context, self.row, name)
-        return FieldValue(
-            name=found.name, label=found.label, type=found.type, value=found.value,
-            display_value=found.display_value,
-        )  # fmt: skip
+    async def field(self, info: Info, parent: Parent[models.Opportunity], name: str) -> FieldValue:
+        return cast("FieldValue", await field_value(info.context, parent, name))
 
     @described("When the org's mirror this answer comes from was synced.")
     async def synced_at(self, info: Info) -> datetime | None:

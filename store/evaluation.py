@@ -24,9 +24,11 @@ from rules.fact_registry import STORED_FACTS
 from rules.names import snake_case
 from store.mirror import READ_CHUNK
 from store.models import Account, DerivedFacts, Opportunity, SfUser, UserRole, fact_column
+from store.tenancy import OrgScope
 
 # Each relationship joined to reach a related field: its mirrored table and the join, in
-# join order. (Owner.Profile is no join: the profile's name is mirrored on the user.)
+# join order; each join matches the opportunity's org, which the OrgScope filters. (Owner.Profile
+# is no join: the profile's name is mirrored on the user.)
 _JOINS: dict[str, tuple[type[SQLModel], ColumnElement[bool]]] = {
     "Account": (Account, and_(
         col(Account.org_id) == col(Opportunity.org_id),
@@ -90,7 +92,7 @@ def _load(engine: Engine, org_id: str, ids: list[str] | None) -> list[Evaluation
             col(DerivedFacts.opportunity_id) == col(Opportunity.id),
         ))
         .where(
-            col(Opportunity.org_id) == org_id,
+            OrgScope(org_id).owns(Opportunity),
             col(Opportunity.is_deleted) == false(),
             col(Opportunity.is_closed) == false(),
         )

@@ -1,10 +1,11 @@
 """The mirror's write side: the only place sync writes (and reads what sync itself needs).
 
-`Mirror(engine, org_id)` is scoped to one org: every statement it runs filters on, or writes,
-that `org_id`. Upserts are dialect-aware (`INSERT ... ON CONFLICT DO UPDATE` on SQLite and
-PostgreSQL), in chunks, and idempotent: writing the same record version twice changes nothing,
-so a sync may overlap or repeat pages freely. A row never goes back to an older version: an
-update is skipped when the stored `system_modstamp` is newer than the incoming one.
+`Mirror(engine, org_id)` is scoped to one org: every statement it runs is built through its
+store.tenancy.OrgScope, so it filters on, or writes, that `org_id` only. Upserts are
+dialect-aware (`INSERT ... ON CONFLICT DO UPDATE` on SQLite and PostgreSQL), in chunks, and
+idempotent: writing the same record version twice changes nothing, so a sync may overlap or
+repeat pages freely. A row never goes back to an older version: an update is skipped when the
+stored `system_modstamp` is newer than the incoming one.
 
 Each public method runs in its own transaction (one `session_scope`), which is what makes a page
 of a sync atomic. Blocking: async callers use `run_in_threadpool`.
@@ -18,7 +19,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import Engine, Table, delete, func, or_, select, update
+from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col
 
@@ -35,6 +36,7 @@ from store.models import (
     Organization,
     SyncState,
 )
+from store.tenancy import OrgScope, table_of
 
 UPSERT_CHUNK = 500
 READ_CHUNK = 500
@@ -42,13 +44,7 @@ READ_CHUNK = 500
 ORG_PASS = "_org"  # noqa: S105 (a pass, not a password)
 
 
-def _table(model: type[SQLModel]) -> Table:
-    table = model.__table__  # type: ignore[attr-defined]
-    assert isinstance(table, Table)
-    return table
-
-
-def _insert(session: Session, table: Table) -> Any:
+def _insert(session: Session, table: Any) -> Any:
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         return postgresql.insert(table)
@@ -72,7 +68,7 @@ def upsert(session: Session, model: type[SQLModel], rows: Sequence[dict[str, Any
     chunk cost most of a sync's time (bench/README.md)."""
     if not rows:
         return 0
-    table = _table(model)
+    table = table_of(model)
     keys = [c.name for c in table.primary_key.columns]
     columns = [c.name for c in table.columns]
     defaults = _defaults(model, columns)
@@ -99,7 +95,7 @@ def upsert(session: Session, model: type[SQLModel], rows: Sequence[dict[str, Any
 
 def _columns(model: type[SQLModel], row_type: type[tuple[Any, ...]]) -> list[Any]:
     """The columns of `model` named like the fields of the NamedTuple `row_type`, in order."""
-    table = _table(model)
+    table = table_of(model)
     return [table.c[name] for name in row_type._fields]  # type: ignore[attr-defined]
 
 
@@ -183,6 +179,7 @@ class Mirror:
     def __init__(self, engine: Engine, org_id: str) -> None:
         self.engine = engine
         self.org_id = org_id
+        self.scope = OrgScope(org_id)
 
     # -- org --------------------------------------------------------------------------------------
     def ensure_org(self, **columns: Any) -> None:
@@ -206,20 +203,17 @@ class Mirror:
     # -- records ----------------------------------------------------------------------------------
     def upsert(self, model: type[SQLModel], rows: Sequence[dict[str, Any]]) -> int:
         """Upsert rows of `model` in one transaction; each row gets this org's id."""
-        scoped = [{**row, "org_id": self.org_id} for row in rows]
         with session_scope(self.engine) as session:
-            return upsert(session, model, scoped)
+            return upsert(session, model, self.scope.stamp(rows))
 
     def mark_deleted(self, model: type[SQLModel], ids: Sequence[str]) -> int:
         """Flag rows deleted (they vanish from reads); returns how many rows matched."""
-        table = _table(model)
+        table = table_of(model)
         count = 0
         with session_scope(self.engine) as session:
             for chunk in _chunks(ids):
                 result = session.execute(
-                    update(table)
-                    .where(table.c.org_id == self.org_id, table.c.id.in_(chunk))
-                    .values(is_deleted=True)
+                    self.scope.update(model).where(table.c.id.in_(chunk)).values(is_deleted=True)
                 )
                 count += int(getattr(result, "rowcount", 0) or 0)
         return count
@@ -228,7 +222,7 @@ class Mirror:
         self, *, include_deleted: bool = False, open_only: bool = False
     ) -> list[str]:
         with session_scope(self.engine) as session:
-            stmt = select(col(Opportunity.id)).where(col(Opportunity.org_id) == self.org_id)
+            stmt = select(col(Opportunity.id)).where(self.scope.owns(Opportunity))
             if not include_deleted:
                 stmt = stmt.where(col(Opportunity.is_deleted).is_(False))
             if open_only:
@@ -236,8 +230,8 @@ class Mirror:
             return [str(i) for i in session.execute(stmt).scalars()]
 
     def count(self, model: type[SQLModel], *, include_deleted: bool = False) -> int:
-        table = _table(model)
-        stmt = select(func.count()).select_from(table).where(table.c.org_id == self.org_id)
+        table = table_of(model)
+        stmt = select(func.count()).select_from(table).where(self.scope.owns(model))
         if not include_deleted and "is_deleted" in table.c:
             stmt = stmt.where(table.c.is_deleted.is_(False))
         with session_scope(self.engine) as session:
@@ -246,11 +240,11 @@ class Mirror:
     # -- sync state ------------------------------------------------------------------------------
     def sync_states(self) -> dict[str, SyncState]:
         with session_scope(self.engine) as session:
-            rows = session.execute(select(SyncState).where(col(SyncState.org_id) == self.org_id))
+            rows = session.execute(self.scope.select(SyncState))
             return {s.sobject: s for s in rows.scalars()}
 
     def _state(self, session: Session, sobject: str) -> SyncState:
-        state = session.get(SyncState, (self.org_id, sobject))
+        state = self.scope.get(session, SyncState, sobject)
         if state is None:
             state = SyncState(org_id=self.org_id, sobject=sobject)
             session.add(state)
@@ -283,38 +277,30 @@ class Mirror:
         """When the last complete sync pass of this org started: the mirror is at least that
         fresh (None before the first complete pass)."""
         with session_scope(self.engine) as session:
-            state = session.get(SyncState, (self.org_id, ORG_PASS))
+            state = self.scope.get(session, SyncState, ORG_PASS)
             return None if state is None else state.last_success_at
 
     # -- metadata ---------------------------------------------------------------------------------
     def save_catalog(self, sobject: str, describe: dict[str, Any], fetched_at: datetime) -> None:
         with session_scope(self.engine) as session:
-            upsert(
-                session,
-                FieldCatalog,
-                [{"org_id": self.org_id, "sobject": sobject, "describe": describe,
-                  "fetched_at": fetched_at}],
-            )  # fmt: skip
+            row = {"sobject": sobject, "describe": describe, "fetched_at": fetched_at}
+            upsert(session, FieldCatalog, self.scope.stamp([row]))
 
     def load_catalog(self, sobject: str) -> dict[str, Any] | None:
         with session_scope(self.engine) as session:
-            row = session.get(FieldCatalog, (self.org_id, sobject))
+            row = self.scope.get(session, FieldCatalog, sobject)
             return None if row is None else dict(row.describe)
 
     def save_stages(self, stages: Sequence[dict[str, Any]]) -> None:
         """Replace this org's stage list."""
         with session_scope(self.engine) as session:
-            session.execute(
-                delete(OpportunityStage).where(col(OpportunityStage.org_id) == self.org_id)
-            )
-            upsert(session, OpportunityStage, [{**s, "org_id": self.org_id} for s in stages])
+            session.execute(self.scope.delete(OpportunityStage))
+            upsert(session, OpportunityStage, self.scope.stamp(stages))
 
     def load_stages(self) -> list[OpportunityStage]:
         with session_scope(self.engine) as session:
             rows = session.execute(
-                select(OpportunityStage)
-                .where(col(OpportunityStage.org_id) == self.org_id)
-                .order_by(col(OpportunityStage.sort_order))
+                self.scope.select(OpportunityStage).order_by(col(OpportunityStage.sort_order))
             )
             return list(rows.scalars())
 
@@ -326,7 +312,7 @@ class Mirror:
         history: dict[str, list[HistoryFactRow]] = {}
         changes: dict[str, list[FieldChangeFactRow]] = {}
         activities: dict[str, list[ActivityFactRow]] = {}
-        org = self.org_id
+        owns = self.scope.owns
         fields = col(Opportunity.fields)
         with session_scope(self.engine) as session:
             for chunk in _chunks(opportunity_ids):
@@ -341,7 +327,7 @@ class Mirror:
                             fields["LastActivityDate"].as_string(),
                             fields["Next_Meeting_Date__c"].as_string(),
                         ).where(
-                            col(Opportunity.org_id) == org,
+                            owns(Opportunity),
                             col(Opportunity.id).in_(chunk),
                             col(Opportunity.is_deleted).is_(False),
                         )
@@ -349,20 +335,20 @@ class Mirror:
                 )  # fmt: skip
                 history |= _grouped(
                     session, OpportunityHistory, HistoryFactRow, "opportunity_id",
-                    col(OpportunityHistory.org_id) == org,
+                    owns(OpportunityHistory),
                     col(OpportunityHistory.opportunity_id).in_(chunk),
                     col(OpportunityHistory.is_deleted).is_(False),
                 )  # fmt: skip
                 changes |= _grouped(
                     session, OpportunityFieldHistory, FieldChangeFactRow, "opportunity_id",
-                    col(OpportunityFieldHistory.org_id) == org,
+                    owns(OpportunityFieldHistory),
                     col(OpportunityFieldHistory.opportunity_id).in_(chunk),
                     col(OpportunityFieldHistory.field) == "CloseDate",
                     col(OpportunityFieldHistory.is_deleted).is_(False),
                 )  # fmt: skip
                 activities |= _grouped(
                     session, Activity, ActivityFactRow, "what_id",
-                    col(Activity.org_id) == org,
+                    owns(Activity),
                     col(Activity.what_id).in_(chunk),
                     col(Activity.is_deleted).is_(False),
                 )  # fmt: skip
@@ -375,8 +361,7 @@ class Mirror:
         with session_scope(self.engine) as session:
             for chunk in _chunks(opportunity_ids):
                 session.execute(
-                    delete(DerivedFacts).where(
-                        col(DerivedFacts.org_id) == self.org_id,
-                        col(DerivedFacts.opportunity_id).in_(chunk),
+                    self.scope.delete(DerivedFacts).where(
+                        col(DerivedFacts.opportunity_id).in_(chunk)
                     )
                 )

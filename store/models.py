@@ -1,5 +1,5 @@
 """The tables. Every row belongs to one org (tenant): `org_id` leads every primary key and
-every query filters on it, so nothing crosses orgs.
+every query filters on it (built through store.tenancy.OrgScope), so nothing crosses orgs.
 
 The mirror keeps the Salesforce fields dealpulse queries on as typed columns (to filter, sort
 and index them) and every describe field of an opportunity in `fields` (JSON), so rules can

@@ -1,6 +1,7 @@
 """The read side of the store: every SELECT the API runs lives here.
 
-Every function takes the org id first and filters on it, so nothing crosses orgs. Opportunity
+Every function takes the org id first and builds its statements through store.tenancy's
+OrgScope, so nothing crosses orgs and no statement writes the org filter by hand. Opportunity
 reads also take the visible owner ids (`None` = the whole org, for admins), computed once per
 request by the caller. Functions are synchronous: async callers run them in a thread.
 Batched loads take a sequence of keys and make one query per call (one per DataLoader batch).
@@ -36,6 +37,7 @@ from store.models import (
     UserRole,
     fact_column,
 )
+from store.tenancy import OrgScope
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,10 @@ class Visibility:
 
     org_id: str
     owner_ids: frozenset[str] | None  # None: every opportunity of the org (admin)
+
+    @property
+    def scope(self) -> OrgScope:
+        return OrgScope(self.org_id)
 
 
 @dataclass(frozen=True)
@@ -68,10 +74,27 @@ class SortField(Enum):
     LAST_MODIFIED = "last_modified"
 
 
+class SortDirection(Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+    @property
+    def descending(self) -> bool:
+        return self is SortDirection.DESC
+
+
 @dataclass(frozen=True)
 class Ordering:
     field: SortField = SortField.LAST_MODIFIED
     descending: bool = True
+
+    @classmethod
+    def by(cls, field: SortField, direction: SortDirection) -> Ordering:
+        return cls(field, direction.descending)
+
+    @property
+    def direction(self) -> SortDirection:
+        return SortDirection.DESC if self.descending else SortDirection.ASC
 
 
 @dataclass(frozen=True)
@@ -82,7 +105,7 @@ class OpportunityPage:
 
 def _visible(visibility: Visibility) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = [
-        col(Opportunity.org_id) == visibility.org_id,
+        visibility.scope.owns(Opportunity),
         col(Opportunity.is_deleted) == false(),
     ]
     if visibility.owner_ids is not None:
@@ -112,7 +135,7 @@ def _filtered(visibility: Visibility, where: OpportunityFilter) -> list[ColumnEl
         clauses.append(col(Opportunity.account_id).in_(where.account_ids))
     if where.competitor is not None:
         named = exists().where(
-            col(OpportunityCompetitor.org_id) == col(Opportunity.org_id),
+            visibility.scope.owns(OpportunityCompetitor),
             col(OpportunityCompetitor.opportunity_id) == col(Opportunity.id),
             col(OpportunityCompetitor.is_deleted) == false(),
             col(OpportunityCompetitor.competitor_name) == where.competitor,
@@ -154,7 +177,7 @@ def list_opportunities(
         query = query.outerjoin(
             DerivedFacts,
             and_(
-                col(DerivedFacts.org_id) == col(Opportunity.org_id),
+                visibility.scope.owns(DerivedFacts),
                 col(DerivedFacts.opportunity_id) == col(Opportunity.id),
             ),
         )
@@ -185,7 +208,7 @@ Record = TypeVar("Record", Account, SfUser, UserRole)
 def _by_ids(
     engine: Engine, model: type[Record], org_id: str, ids: Collection[str]
 ) -> dict[str, Record]:
-    query = select(model).where(col(model.org_id) == org_id, col(model.id).in_(list(ids)))
+    query = OrgScope(org_id).select(model).where(col(model.id).in_(list(ids)))
     with Session(engine) as session:
         return {row.id: row for row in session.exec(query).all()}
 
@@ -212,7 +235,7 @@ def user_in_org(engine: Engine, org_id: str, user_id: str) -> UserInOrg | None:
     query = (
         select(SfUser, Organization.time_zone_sid_key, Organization.default_currency_iso_code)
         .outerjoin(Organization, col(Organization.org_id) == col(SfUser.org_id))
-        .where(col(SfUser.org_id) == org_id, col(SfUser.id) == user_id)
+        .where(OrgScope(org_id).owns(SfUser), col(SfUser.id) == user_id)
     )
     with Session(engine) as session:
         found = session.exec(query).first()
@@ -225,7 +248,7 @@ def roles_by_ids(engine: Engine, org_id: str, ids: Collection[str]) -> dict[str,
 
 def role_parents(engine: Engine, org_id: str) -> dict[str, str | None]:
     """The org's role hierarchy: role id → parent role id (one query, small table)."""
-    query = select(UserRole.id, UserRole.parent_role_id).where(col(UserRole.org_id) == org_id)
+    query = select(UserRole.id, UserRole.parent_role_id).where(OrgScope(org_id).owns(UserRole))
     with Session(engine) as session:
         return dict(session.exec(query).all())
 
@@ -234,7 +257,7 @@ def user_ids_in_roles(engine: Engine, org_id: str, role_ids: Collection[str]) ->
     if not role_ids:
         return set()
     query = select(SfUser.id).where(
-        col(SfUser.org_id) == org_id, col(SfUser.user_role_id).in_(sorted(role_ids))
+        OrgScope(org_id).owns(SfUser), col(SfUser.user_role_id).in_(sorted(role_ids))
     )
     with Session(engine) as session:
         return set(session.exec(query).all())
@@ -247,8 +270,8 @@ def org_exists(engine: Engine, org_id: str) -> bool:
 
 def stages(engine: Engine, org_id: str) -> list[OpportunityStage]:
     query = (
-        select(OpportunityStage)
-        .where(col(OpportunityStage.org_id) == org_id)
+        OrgScope(org_id)
+        .select(OpportunityStage)
         .order_by(col(OpportunityStage.sort_order), col(OpportunityStage.id))
     )
     with Session(engine) as session:
@@ -258,8 +281,10 @@ def stages(engine: Engine, org_id: str) -> list[OpportunityStage]:
 def stages_by_names(
     engine: Engine, org_id: str, names: Collection[str]
 ) -> dict[str, OpportunityStage]:
-    query = select(OpportunityStage).where(
-        col(OpportunityStage.org_id) == org_id, col(OpportunityStage.api_name).in_(list(names))
+    query = (
+        OrgScope(org_id)
+        .select(OpportunityStage)
+        .where(col(OpportunityStage.api_name).in_(list(names)))
     )
     with Session(engine) as session:
         return {row.api_name: row for row in session.exec(query).all()}
@@ -272,7 +297,7 @@ def competitor_names(
     query = (
         select(OpportunityCompetitor.opportunity_id, OpportunityCompetitor.competitor_name)
         .where(
-            col(OpportunityCompetitor.org_id) == org_id,
+            OrgScope(org_id).owns(OpportunityCompetitor),
             col(OpportunityCompetitor.opportunity_id).in_(list(opportunity_ids)),
             col(OpportunityCompetitor.is_deleted) == false(),
         )
@@ -291,9 +316,9 @@ def history_by_opportunity(
 ) -> dict[str, list[OpportunityHistory]]:
     """OpportunityHistory rows per opportunity, oldest first."""
     query = (
-        select(OpportunityHistory)
+        OrgScope(org_id)
+        .select(OpportunityHistory)
         .where(
-            col(OpportunityHistory.org_id) == org_id,
             col(OpportunityHistory.opportunity_id).in_(list(opportunity_ids)),
             col(OpportunityHistory.is_deleted) == false(),
         )
@@ -309,9 +334,10 @@ def history_by_opportunity(
 def facts_by_opportunity(
     engine: Engine, org_id: str, opportunity_ids: Collection[str]
 ) -> dict[str, DerivedFacts]:
-    query = select(DerivedFacts).where(
-        col(DerivedFacts.org_id) == org_id,
-        col(DerivedFacts.opportunity_id).in_(list(opportunity_ids)),
+    query = (
+        OrgScope(org_id)
+        .select(DerivedFacts)
+        .where(col(DerivedFacts.opportunity_id).in_(list(opportunity_ids)))
     )
     with Session(engine) as session:
         return {row.opportunity_id: row for row in session.exec(query).all()}
@@ -321,8 +347,8 @@ def field_catalogs(
     engine: Engine, org_id: str, sobjects: Sequence[str]
 ) -> dict[str, dict[str, Any]]:
     """The cached describe of each sObject asked for (absent when never fetched)."""
-    query = select(FieldCatalog).where(
-        col(FieldCatalog.org_id) == org_id, col(FieldCatalog.sobject).in_(list(sobjects))
+    query = (
+        OrgScope(org_id).select(FieldCatalog).where(col(FieldCatalog.sobject).in_(list(sobjects)))
     )
     with Session(engine) as session:
         return {row.sobject: row.describe for row in session.exec(query).all()}
@@ -335,9 +361,7 @@ class SyncStates:
 
 
 def sync_states(engine: Engine, org_id: str) -> SyncStates:
-    query = (
-        select(SyncState).where(col(SyncState.org_id) == org_id).order_by(col(SyncState.sobject))
-    )
+    query = OrgScope(org_id).select(SyncState).order_by(col(SyncState.sobject))
     with Session(engine) as session:
         rows = list(session.exec(query).all())
     org = next((row for row in rows if row.sobject == ORG_PASS), None)
@@ -348,7 +372,7 @@ def org_synced_at(engine: Engine, org_id: str) -> datetime | None:
     """When the last complete sync pass of the org started (the mirror is at least that
     fresh), from the org-level SyncState row; None before the first complete pass."""
     query = select(SyncState.last_success_at).where(
-        col(SyncState.org_id) == org_id, col(SyncState.sobject) == ORG_PASS
+        OrgScope(org_id).owns(SyncState), col(SyncState.sobject) == ORG_PASS
     )
     with Session(engine) as session:
         return session.exec(query).first()

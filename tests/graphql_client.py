@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine
 from starlette.applications import Starlette
+from strawberry.schema.base import BaseSchema
 
 from api.app import create_app
 from api.settings import Settings
@@ -79,10 +80,15 @@ class GraphQLClient:
 
 @asynccontextmanager
 async def graphql_client(
-    engine: Engine, *, sync_org: SyncOrg | None = None, **settings: Any
+    engine: Engine,
+    *,
+    sync_org: SyncOrg | None = None,
+    schema: BaseSchema | None = None,
+    **settings: Any,
 ) -> AsyncIterator[GraphQLClient]:
+    """A client of the real app on `engine`; `schema` replaces the API's (a test schema)."""
     configured = make_settings(**settings)
-    app = create_app(configured, engine=engine, sync_org=sync_org)
+    app = create_app(configured, engine=engine, sync_org=sync_org, schema=schema)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield GraphQLClient(http=http, app=app, settings=configured)

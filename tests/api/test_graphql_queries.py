@@ -182,3 +182,31 @@ async def test_sync_status_reports_age_and_objects(store_engine: Engine) -> None
     assert "hunter2" not in status["lastError"]
     assert "[redacted]" in status["lastError"]
     assert [o["sobject"] for o in status["objects"]] == ["Opportunity", "User"]
+
+
+async def test_sync_status_objects_redact_their_errors(store_engine: Engine) -> None:
+    team = f.team(store_engine)
+    f.synced(store_engine, f.ORG_A, f.NOW, error="login failed password=hunter2")
+    async with graphql_client(store_engine) as client:
+        data = await client.data(
+            "{ syncStatus { objects { sobject lastError recordsSynced } } }", as_user=team.admin
+        )
+    objects = data["syncStatus"]["objects"]
+    assert [o["lastError"] for o in objects] == ["login failed [redacted]"] * 2
+    assert [o["recordsSynced"] for o in objects] == [1, 1]
+
+
+async def test_a_stage_the_mirror_does_not_know_is_shown_by_its_name(store_engine: Engine) -> None:
+    team = f.team(store_engine)
+    deal = f.opportunity(store_engine, team.reps[0], stage="Closed Won")
+    renamed = f.opportunity(store_engine, team.reps[0], stage="Closed Signed")
+    query = """query($id: ID!) { opportunity(id: $id) {
+      stage { name label sortOrder isActive isClosed isWon probability forecastCategory } } }"""
+    async with graphql_client(store_engine) as client:
+        known = await client.data(query, {"id": deal.id}, as_user=team.reps[0])
+        unknown = await client.data(query, {"id": renamed.id}, as_user=team.reps[0])
+    assert known["opportunity"]["stage"]["sortOrder"] == 5
+    assert unknown["opportunity"]["stage"] == {
+        "name": "Closed Signed", "label": "Closed Signed", "sortOrder": 0, "isActive": False,
+        "isClosed": True, "isWon": False, "probability": None, "forecastCategory": None,
+    }  # fmt: skip
