@@ -37,6 +37,23 @@ def _backend_engine(
         yield engine
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `sqlite_only` (in modules whose behaviour does not depend on the database:
+    the GraphQL edge, freshness, the scheduler...) keep only their SQLite run of `store_engine`;
+    what differs between the databases is tested by the store and sync tests on both, and the
+    SQL statement counts per request (tests/api/test_graphql_call_count.py) on both too."""
+    dropped = [
+        item
+        for item in items
+        if item.get_closest_marker("sqlite_only")
+        and getattr(item, "callspec", None) is not None
+        and item.callspec.params.get("_backend_engine") == "postgresql"  # type: ignore[attr-defined]
+    ]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in set(dropped)]
+
+
 @pytest.fixture
 def store_engine(_backend_engine: Engine) -> Iterator[Engine]:
     """An engine on SQLite and, in a second run of the test, on PostgreSQL; emptied after."""

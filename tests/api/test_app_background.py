@@ -12,7 +12,7 @@ from api.app import create_app
 from services.scheduler import Job, Scheduler
 from tests.graphql_client import make_settings
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 
 
 async def test_background_sync_ticks_survives_failures_and_stops(store_engine: Engine) -> None:

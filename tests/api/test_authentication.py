@@ -13,7 +13,7 @@ from tests import factories as f
 from tests.graphql_client import GRAPHQL_RESPONSE, graphql_client, make_settings
 from tests.store_backends import counting
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 
 
 @pytest.mark.parametrize("query", ["{ me { accessLevel } }", "{ stages { name }", "mutation { x }"])

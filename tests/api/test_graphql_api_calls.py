@@ -17,7 +17,7 @@ from store.models import SfUser
 from tests.devorg_server import RunningDevorg
 from tests.graphql_client import graphql_client
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 
 LISTING = """{ opportunities(first: 200, orderBy: {field: AMOUNT, direction: DESC}) {
   totalCount edges { node { id name amount account { name } owner { name }

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from tests import factories as f
 from tests.graphql_client import GRAPHQL_RESPONSE, JSON, graphql_client
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 
 DEEP = "{ me { user { manager { manager { manager { manager { manager { manager { manager { manager { manager { name } } } } } } } } } } } }"  # noqa: E501
 ALIASES = "{ " + " ".join(f"a{i}: stages {{ name }}" for i in range(40)) + " }"

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from tests import factories as f
 from tests.graphql_client import graphql_client
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 
 PAGE = """query($filter: OpportunityFilterInput, $order: OpportunityOrderInput, $first: Int,
                  $after: String) {

@@ -19,7 +19,7 @@ from tests import factories as f
 from tests.graphql_client import GRAPHQL_RESPONSE, JSON, graphql_client
 from tests.store_backends import backend_engine
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 
 LARGEST = Decimal("9999999999999999.99")
 NEIGHBOURS = (Decimal("1234567890123456.78"), Decimal("1234567890123456.79"))  # one double

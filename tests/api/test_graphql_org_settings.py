@@ -20,7 +20,7 @@ from tests.devorg_server import RunningDevorg
 from tests.graphql_client import graphql_client
 from tests.zones import a_zone_whose_date_is_not_utcs
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 
 ME = "{ me { orgId currency timeZone user { id } } }"
 

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from tests import factories as f
 from tests.graphql_client import graphql_client
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 
 OPPORTUNITY = """
 query($id: ID!) { opportunity(id: $id) {

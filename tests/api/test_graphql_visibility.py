@@ -9,7 +9,7 @@ from store.models import Opportunity, SfUser
 from tests import factories as f
 from tests.graphql_client import GraphQLClient, graphql_client
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 
 LIST = "{ opportunities(first: 100) { totalCount edges { node { id owner { id } } } } }"
 BY_ID = "query($id: ID!) { opportunity(id: $id) { id } }"

@@ -17,7 +17,7 @@ from tests import factories as f
 from tests.api.conventions_schema import CALLS, CATALOG, conventions_schema
 from tests.graphql_client import GRAPHQL_RESPONSE, JSON, GraphQLClient, graphql_client
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 
 FLAG = """mutation($id: ID!, $reason: String!) { flagOpportunity(id: $id, reason: $reason) {
   opportunity { id name owner { name } }

@@ -23,7 +23,7 @@ from tests.api.test_graphql_api_calls import admin_of, make_stale
 from tests.devorg_server import RunningDevorg
 from tests.graphql_client import GraphQLClient, graphql_client
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 
 DEADLINE = 0.5
 LATENCY_MS = 2000  # per Salesforce API call: well past the deadline

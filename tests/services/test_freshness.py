@@ -17,7 +17,7 @@ from store.models import SyncState
 from tests import factories as f
 from tests.graphql_client import graphql_client
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 
 LIST = "{ opportunities(first: 5) { totalCount edges { node { id syncedAt } } } }"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -16,6 +17,8 @@ from store.queries import org_synced_at
 from tests import factories as f
 from tests.devorg_server import RunningDevorg, free_port
 from tests.graphql_client import make_settings
+
+pytestmark = pytest.mark.sqlite_only
 
 UNREACHABLE_ORG = "00D000000000001AAA"  # sorts before the devorg's id: it is synced first
 

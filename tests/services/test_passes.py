@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -12,6 +13,8 @@ from services.passes import clock_tick
 from services.refresh import refresh_facts
 from store.models import Activity, DerivedFacts, Opportunity
 from tests.store.test_mirror import T0, opp_row, org
+
+pytestmark = pytest.mark.sqlite_only
 
 MEETING_AT = T0 + timedelta(days=1)
 

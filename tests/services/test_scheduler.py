@@ -13,7 +13,7 @@ from services.orgs import OrgRefresher
 from services.scheduler import Job, Scheduler, org_jobs
 from tests.graphql_client import make_settings
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 
 
 async def test_each_job_runs_at_start_then_at_its_own_interval_off_the_event_loop() -> None:

@@ -18,7 +18,7 @@ from tests.api.test_graphql_api_calls import admin_of, make_stale
 from tests.devorg_server import RunningDevorg
 from tests.graphql_client import GraphQLClient, graphql_client
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 
 STATUS = "{ syncStatus { stale lastError } }"
 EVERY_ATTEMPT_FAILS = {"fail_next": RetryPolicy().max_attempts, "fail_status": 503}

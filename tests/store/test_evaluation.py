@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from resolvers.mirror_refresh import refresh_org
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -16,6 +15,7 @@ from rules.fact_registry import Moment
 from rules.formula import compile_formula
 from rules.formula.bulk import evaluate_bulk_many, plan_bulk
 from rules.formula.errors import ErrorCode, FormulaError
+from services.refresh import refresh_org
 from store.evaluation import load_evaluation_sources
 from store.mirror import READ_CHUNK
 from store.models import Account, DerivedFacts, Opportunity, SfUser, UserRole
