@@ -197,7 +197,7 @@ class Mirror:
     def time_zone(self) -> str | None:
         """The org's TimeZoneSidKey as mirrored (None before the pass that mirrors it)."""
         with session_scope(self.engine) as session:
-            row = session.get(Organization, self.org_id)
+            row = self.scope.get(session, Organization)
             return None if row is None else row.time_zone_sid_key
 
     # -- records ----------------------------------------------------------------------------------

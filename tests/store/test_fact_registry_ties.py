@@ -35,7 +35,10 @@ def test_the_migrated_table_has_one_column_per_stored_fact(backend: str, tmp_pat
     assert set(columns) == BOOKKEEPING | {fact.key for fact in STORED_FACTS}
     for fact in STORED_FACTS:
         column = columns[fact.key]
-        assert column["type"].python_type is fact.python_type, fact.name
+        stored_as = fact.python_type
+        if fact.python_type is Decimal and backend == "sqlite":
+            stored_as = int  # store.types.Money: integer units of the scale (cents) on SQLite
+        assert column["type"].python_type is stored_as, fact.name
         assert column["nullable"] is fact.nullable, fact.name
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -26,6 +27,7 @@ from store.models import (
     OpportunityFieldHistory,
     OpportunityHistory,
     OpportunityStage,
+    Organization,
     SfUser,
     SyncState,
     UserRole,
@@ -41,7 +43,9 @@ DEAL, B_ONLY_DEAL = "006000000000001AAA", "006000000000002AAA"
 DEALS = [DEAL, B_ONLY_DEAL]
 TAG = {A: "A", B: "B"}
 SYNCED = {A: f.NOW - timedelta(hours=1), B: f.NOW}
-AMOUNT = {A: 100.0, B: 200.0}
+AMOUNT = {A: Decimal("100.00"), B: Decimal("200.00")}
+ZONE = {A: "America/Denver", B: "Asia/Tokyo"}
+CURRENCY = {A: "EUR", B: "JPY"}
 
 
 def _deal_rows(org: str, deal: str, owner: str) -> list[object]:
@@ -91,6 +95,9 @@ def populate(engine: Engine, org: str) -> None:
         ),
         *_deal_rows(org, DEAL, USER),
         FieldCatalog(org_id=org, sobject="Opportunity", describe={"org": tag}, fetched_at=f.NOW),
+        Organization(
+            org_id=org, id=org, time_zone_sid_key=ZONE[org], default_currency_iso_code=CURRENCY[org]
+        ),
         SyncState(org_id=org, sobject=ORG_PASS, last_success_at=SYNCED[org]),
         SyncState(org_id=org, sobject="Opportunity", records_synced=1 if org == A else 2),
     ]  # fmt: skip
@@ -129,7 +136,7 @@ READS_TESTED = {
     "list_opportunities", "count_opportunities", "opportunities_by_ids", "accounts_by_ids",
     "users_by_ids", "roles_by_ids", "role_parents", "user_ids_in_roles", "stages",
     "stages_by_names", "competitor_names", "history_by_opportunity", "facts_by_opportunity",
-    "field_catalogs", "sync_states", "org_synced_at",
+    "field_catalogs", "sync_states", "org_synced_at", "user_in_org",
 }  # fmt: skip
 # Functions about the org registry itself (the `org` table, keyed by the org's id).
 ORG_REGISTRY = {"org", "org_exists", "all_orgs"}
@@ -168,6 +175,10 @@ def test_every_read_answers_only_its_orgs_rows(store_engine: Engine) -> None:
     assert states.org.last_success_at == SYNCED[A]
     assert [(s.sobject, s.records_synced) for s in states.objects] == [("Opportunity", 1)]
     assert queries.org_synced_at(engine, A) == SYNCED[A]
+    found = queries.user_in_org(engine, A, USER)
+    assert found is not None
+    assert (found.user.name, found.time_zone, found.currency) == ("A user", "America/Denver", "EUR")
+    assert queries.user_in_org(engine, A, B_ONLY_USER) is None
 
 
 def test_every_mirror_read_answers_only_its_orgs_rows(store_engine: Engine) -> None:
@@ -182,6 +193,7 @@ def test_every_mirror_read_answers_only_its_orgs_rows(store_engine: Engine) -> N
         "Opportunity": 1,
     }
     assert mirror.synced_at() == SYNCED[A]
+    assert mirror.time_zone() == "America/Denver"
     assert mirror.load_catalog("Opportunity") == {"org": "A"}
     assert [s.label for s in mirror.load_stages()] == ["A Prospecting"]
     inputs = mirror.load_fact_inputs(DEALS)
@@ -200,7 +212,7 @@ def _b_rows(engine: Engine) -> list[tuple[str, ...]]:
         for model in (
             SfUser, UserRole, Account, OpportunityStage, Opportunity, OpportunityHistory,
             OpportunityFieldHistory, OpportunityCompetitor, Activity, DerivedFacts, FieldCatalog,
-            SyncState,
+            SyncState, Organization,
         ):  # fmt: skip
             for row in session.exec(select(model).where(model.org_id == B)):  # type: ignore[attr-defined]
                 found.append((model.__name__, repr(sorted(row.model_dump().items()))))
@@ -242,6 +254,6 @@ def test_every_mirror_method_is_checked_here() -> None:
         "ensure_org", "upsert", "mark_deleted", "opportunity_ids", "count", "sync_states",
         "record_attempt", "record_success", "record_failure", "synced_at", "save_catalog",
         "load_catalog", "save_stages", "load_stages", "load_fact_inputs", "save_facts",
-        "delete_facts",
+        "delete_facts", "time_zone",
     }  # fmt: skip
     assert {name for name in public if not name.startswith("_")} == checked
