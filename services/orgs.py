@@ -84,14 +84,19 @@ class OrgRefresher:
                 if org is None:
                     raise UnknownOrg(org_id)
                 self._gateways[org_id] = Gateway(connection_for(org, self._secrets))
-                self._pass_locks[org_id] = threading.Lock()
             return self._gateways[org_id]
+
+    def _pass_lock(self, org_id: str) -> threading.Lock:
+        """The lock that keeps the org's passes from overlapping (created once, under the
+        registry lock)."""
+        with self._registry_lock:
+            return self._pass_locks.setdefault(org_id, threading.Lock())
 
     def refresh(
         self, org_id: str, kind: Literal["hot", "full"], on_page: PageHook | None = None
     ) -> RefreshResult:
-        gateway = self.gateway(org_id)  # also creates the org's pass lock, under the registry lock
-        with self._pass_locks[org_id]:
+        gateway = self.gateway(org_id)
+        with self._pass_lock(org_id):
             return sync_pass(self._engine, gateway, org_id, hot=kind == "hot", on_page=on_page)
 
     def hot(self, org_id: str) -> RefreshResult | None:
@@ -101,7 +106,7 @@ class OrgRefresher:
         it, so no API call is spent."""
         asked_at = datetime.now(UTC)
         gateway = self.gateway(org_id)
-        with self._pass_locks[org_id]:
+        with self._pass_lock(org_id):
             synced_at = queries.org_synced_at(self._engine, org_id)
             if synced_at is not None and synced_at >= asked_at:
                 return None
@@ -109,8 +114,7 @@ class OrgRefresher:
 
     def tick(self, org_id: str) -> int:
         """The clock tick of one org (no Salesforce call); how many opportunities got facts."""
-        self.gateway(org_id)  # the org's pass lock
-        with self._pass_locks[org_id]:
+        with self._pass_lock(org_id):  # no gateway: a tick makes no Salesforce call
             return clock_tick(self._engine, org_id)
 
     def full_all(self) -> list[str]:

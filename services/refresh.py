@@ -4,8 +4,7 @@ Organization record arrives or changes: its time zone is the one the facts' date
 
 Called through `services.passes` (the sync pass and the clock tick), which the CLI, the
 scheduler of `dealpulse serve` and the request-time freshness check run. Everything here
-blocks; from async code use `refresh_org_async` (which runs it in a worker thread), or
-`run_in_threadpool` yourself.
+blocks: async callers run it in a worker thread.
 
 If the sync fails half-way, the facts of the opportunities it already changed are still
 refreshed (their rows are committed and their watermark may have moved), then the error is
@@ -20,7 +19,6 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import Engine
-from starlette.concurrency import run_in_threadpool
 
 from rules.fact_registry import Moment, StoredInputs, stored_values
 from rules.facts import (
@@ -151,11 +149,3 @@ def _refresh_changed(
         return refresh_facts(engine, mirror.org_id, None, now=now)
     changed = sorted(report.changed_opportunity_ids - report.deleted_opportunity_ids)
     return refresh_facts(engine, mirror.org_id, changed, now=now) if changed else 0
-
-
-async def refresh_org_async(
-    engine: Engine, gateway: Gateway, org_id: str, *, now: datetime | None = None
-) -> RefreshResult:
-    """`refresh_org` in a worker thread (never blocks the event loop). Single flight per org
-    is the caller's job (one pass at a time per org)."""
-    return await run_in_threadpool(refresh_org, engine, gateway, org_id, now=now)
