@@ -117,7 +117,7 @@ STAGE_ENTERED_AT = Fact(
 DAYS_IN_STAGE = Fact(
     "DaysInStage", "number", int,
     ReadTime(lambda r: facts.days_in_stage(r[STAGE_ENTERED_AT], r.moment.now, tz=r.moment.tz)),
-    description="Whole days since the deal entered its current stage.",
+    description="Calendar days, in the org's time zone, since the deal entered its current stage.",
 )  # fmt: skip
 STAGE_NUMBER = Fact(
     "StageNumber", "number", int,

@@ -3,7 +3,7 @@ records' fields, one org only, in one query however many there are."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 import pytest
 from sqlalchemy import Engine
@@ -12,12 +12,14 @@ from sqlmodel import Session, select
 from rules.catalog import RELATED_FIELDS, rule_catalog
 from rules.evaluation_records import evaluation_frame, evaluation_record
 from rules.fact_registry import Moment
+from rules.facts import days_in_stage
 from rules.formula import compile_formula
 from rules.formula.bulk import evaluate_bulk_many, plan_bulk
 from rules.formula.errors import ErrorCode, FormulaError
+from rules.time_zones import org_time_zone
 from services.refresh import refresh_org
 from store.evaluation import load_evaluation_sources
-from store.mirror import READ_CHUNK
+from store.mirror import READ_CHUNK, Mirror
 from store.models import Account, DerivedFacts, Opportunity, SfUser, UserRole
 from tests import factories as f
 from tests.devorg_server import RunningDevorg
@@ -118,7 +120,7 @@ def test_a_batch_costs_one_query_whatever_its_size(store_engine: Engine) -> None
 # Industry is a picklist: Salesforce (and dealpulse) reject `Account.Industry = "Healthcare"`.
 RULE = (
     'AND(ISPICKVAL(Account.Industry, "Healthcare"), Owner.UserRole.Name <> "", '
-    "Account.AnnualRevenue > 0, DaysInStage >= 0)"
+    "Account.AnnualRevenue > 0, DaysInStage >= 3)"
 )
 
 
@@ -128,7 +130,7 @@ def _kleene_and(*values: bool | None) -> bool | None:
     return None if any(v is None for v in values) else True
 
 
-def _by_hand(engine: Engine, org_id: str, now: datetime) -> dict[str, bool | None]:
+def _by_hand(engine: Engine, org_id: str, now: datetime, tz: tzinfo) -> dict[str, bool | None]:
     """RULE over the mirror rows, without the formula engine or store.evaluation."""
     with Session(engine) as session:
         opportunities = session.exec(select(Opportunity).where(Opportunity.org_id == org_id)).all()
@@ -154,7 +156,7 @@ def _by_hand(engine: Engine, org_id: str, now: datetime) -> dict[str, bool | Non
             account is not None and account.industry == "Healthcare",
             role is not None and role.name != "",
             None if revenue is None else revenue > 0,
-            None if entered is None else max(0, (now - entered).days) >= 0,
+            None if entered is None else days_in_stage(entered, now, tz=tz) >= 3,
         )
     return answers
 
@@ -194,14 +196,17 @@ def test_a_rule_over_related_records_agrees_per_record_in_bulk_and_by_hand(
         session.commit()
 
     sources = load_evaluation_sources(store_engine, org_id)
-    moment = Moment(now)
-    per_record = [rule.evaluate(evaluation_record(s, moment), now=now) for s in sources]
+    # the org's zone (devorg: America/Los_Angeles), for the facts and the formula alike
+    tz = org_time_zone(Mirror(store_engine, org_id).time_zone())
+    assert tz is not UTC
+    moment = Moment(now, tz)
+    per_record = [rule.evaluate(evaluation_record(s, moment), now=now, tz=tz) for s in sources]
     frame = evaluation_frame(sources, catalog, moment)
-    [bulk] = evaluate_bulk_many([rule], frame, now)
-    assert plan_bulk(rule, frame, now).native
+    [bulk] = evaluate_bulk_many([rule], frame, now, tz=tz)
+    assert plan_bulk(rule, frame, now, tz=tz).native
     assert bulk.values == per_record
     assert bulk.errors == {}
-    expected = _by_hand(store_engine, org_id, now)
+    expected = _by_hand(store_engine, org_id, now, tz)
     assert dict(zip([s.opportunity_id for s in sources], per_record, strict=True)) == expected
     # The data exercise every branch: matches, misses, and a blank that makes the rule unknown.
     assert set(per_record) == {True, False, None}
