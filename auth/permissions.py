@@ -71,8 +71,7 @@ class IsAdmin(BasePermission):
     """The principal administers the org (System Administrator profile)."""
 
     message = "only an administrator of the org (System Administrator profile) may do this"
-    error_class = PermissionRefused
-    error_extensions = {"code": FORBIDDEN}  # noqa: RUF012 (strawberry's class attribute)
+    error_class = PermissionRefused  # its extensions carry code FORBIDDEN
 
     async def has_permission(self, source: Any, info: Info[Any, Any], **kwargs: Any) -> bool:
         return (await _principal(info)).access is AccessLevel.ADMIN

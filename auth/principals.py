@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, tzinfo
+from dataclasses import dataclass
+from datetime import tzinfo
+from functools import cached_property
 
 from sqlalchemy import Engine
 
@@ -22,11 +23,14 @@ class Principal:
     access: AccessLevel
     visibility: Visibility
     # The org's Organization.TimeZoneSidKey and DefaultCurrencyIsoCode as mirrored (None until
-    # the org's first full sync pass mirrors them), and the zone dates are counted in (UTC
-    # while the key is unknown).
+    # the org's first full sync pass mirrors them).
     time_zone: str | None = None
     currency: str | None = None
-    zone: tzinfo = field(default=UTC)
+
+    @cached_property
+    def zone(self) -> tzinfo:
+        """The zone dates are counted in: the org's, UTC while its key is unknown."""
+        return org_time_zone(self.time_zone)
 
 
 def resolve_principal(engine: Engine, token: DevPrincipal) -> Principal:
@@ -52,5 +56,4 @@ def resolve_principal(engine: Engine, token: DevPrincipal) -> Principal:
         visibility=Visibility(org_id=token.org_id, owner_ids=owners),
         time_zone=found.time_zone,
         currency=found.currency,
-        zone=org_time_zone(found.time_zone),
     )

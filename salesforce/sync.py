@@ -189,8 +189,9 @@ class MirrorSync:
             raise
         for spec, first in zip(batch, first_pages, strict=True):
             if isinstance(first, GatewayError):  # an optional object Salesforce refused
-                report.skipped[spec.sobject] = safe_error(first)
-                self.mirror.record_failure(spec.sobject, error=safe_error(first), at=started)
+                reason = safe_error(first)
+                report.skipped[spec.sobject] = reason
+                self.mirror.record_failure(spec.sobject, error=reason, at=started)
                 continue
             self._sync_object(spec, watermarks[spec.sobject], first, report, started, answered_at)
 

@@ -232,10 +232,11 @@ class UserInOrg:
 
 def user_in_org(engine: Engine, org_id: str, user_id: str) -> UserInOrg | None:
     """The user and its org's time zone and currency, in one statement (the principal's)."""
+    scope = OrgScope(org_id)
     query = (
         select(SfUser, Organization.time_zone_sid_key, Organization.default_currency_iso_code)
-        .outerjoin(Organization, col(Organization.org_id) == col(SfUser.org_id))
-        .where(OrgScope(org_id).owns(SfUser), col(SfUser.id) == user_id)
+        .outerjoin(Organization, scope.owns(Organization))
+        .where(scope.owns(SfUser), col(SfUser.id) == user_id)
     )
     with Session(engine) as session:
         found = session.exec(query).first()

@@ -132,13 +132,13 @@ def formula_zone(tz: TimeZoneLike) -> tzinfo:
 
 
 def local_today(now: datetime, zone: tzinfo) -> date:
-    """TODAY(): the date of `now` in `zone`; FormulaError(missing_now) when that date is
+    """TODAY(): the date of `now` in `zone`; FormulaError(evaluation) when that date is
     outside years 1-9999 (0001-01-01T01:00Z is still year 0 in Los Angeles)."""
     try:
         return local_date(now, zone)
     except OverflowError:
         raise FormulaError(
-            ErrorCode.MISSING_NOW, f"now is outside years 1-9999 in the time zone {zone}"
+            ErrorCode.EVALUATION, f"now is outside years 1-9999 in the time zone {zone}"
         ) from None
 
 
