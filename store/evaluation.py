@@ -81,8 +81,8 @@ def _load(engine: Engine, org_id: str, ids: list[str] | None) -> list[Evaluation
     related_names = list(_RELATED_COLUMNS)
     query = (
         select(
-            col(Opportunity.id), col(Opportunity.fields), col(Opportunity.created_date),
-            col(DerivedFacts.opportunity_id),
+            col(Opportunity.id), col(Opportunity.fields), col(Opportunity.amount),
+            col(Opportunity.created_date), col(DerivedFacts.opportunity_id),
             *(fact_column(fact) for fact in STORED_FACTS),
             *_RELATED_COLUMNS.values(),
         )
@@ -105,13 +105,14 @@ def _load(engine: Engine, org_id: str, ids: list[str] | None) -> list[Evaluation
     sources: list[EvaluationSource] = []
     with Session(engine) as session:
         for row in session.execute(query):
-            opportunity_id, fields, created_date, facts_row, *rest = row
+            opportunity_id, fields, amount, created_date, facts_row, *rest = row
             stored = dict(zip(fact_keys, rest[: len(fact_keys)], strict=True))
             related = dict(zip(related_names, rest[len(fact_keys) :], strict=True))
             sources.append(
                 EvaluationSource(
                     opportunity_id=opportunity_id,
-                    fields=fields,
+                    # Amount from its exact column: `fields` holds the REST API's JSON number
+                    fields={**fields, "Amount": amount} if "Amount" in fields else fields,
                     created_date=created_date,
                     stored_facts={} if facts_row is None else stored,
                     related=related,

@@ -4,6 +4,7 @@ records' fields, one org only, in one query however many there are."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, tzinfo
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine
@@ -33,7 +34,12 @@ def test_sources_carry_fields_facts_and_related_values(store_engine: Engine) -> 
     acme = f.account(store_engine, "Acme", type="Customer - Direct")
     entered = f.NOW - timedelta(days=9, hours=2)
     with_facts = f.opportunity(
-        store_engine, rep, account=acme, stage="Proposal", fields={"Competitor__c": "Globex"}
+        store_engine,
+        rep,
+        account=acme,
+        stage="Proposal",
+        amount=Decimal("1234567890123456.78"),
+        fields={"Competitor__c": "Globex", "Amount": 1234567890123456.78},  # a JSON double
     )
     f.facts(store_engine, with_facts, stage_entered_at=entered, stage_number=3)
     bare = f.opportunity(store_engine, team.admin)  # no account, no facts yet
@@ -46,6 +52,7 @@ def test_sources_carry_fields_facts_and_related_values(store_engine: Engine) -> 
     record = evaluation_record(by_id[with_facts.id], Moment(f.NOW))
     assert record["Competitor__c"] == "Globex"
     assert record["StageName"] == "Proposal"
+    assert record["Amount"] == Decimal("1234567890123456.78")  # the exact column, not the double
     assert (record["DaysInStage"], record["StageNumber"], record["AgeInDays"]) == (9, 3, 40)
     assert {name: record[name] for name in RELATED_FIELDS} == {
         "Account.Id": acme.id, "Account.Name": "Acme", "Account.Type": "Customer - Direct",
