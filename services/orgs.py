@@ -1,6 +1,8 @@
 """Connected orgs at run time: one Gateway per org, and the one lock that keeps a pass of an
-org (the request-time hot pass, the scheduler's full pass and clock tick, `dealpulse sync`)
-from overlapping another; they run in different worker threads.
+org (the request-time hot pass, the scheduler's full pass and clock tick) from overlapping
+another within this process; they run in different worker threads. The lock is in memory:
+a `dealpulse sync` in another process beside a running `dealpulse serve` is not kept apart
+from its passes (the job queue's per-org lock of DESIGN.md's scale-out step is).
 
 Secrets never live in the database: JWT bearer needs only the org's private key file (the
 multi-org path); the password, client-credentials and refresh-token flows take their secret
@@ -20,10 +22,9 @@ from typing import Literal, Protocol, cast
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
-from salesforce.errors import GatewayError
 from salesforce.gateway import Gateway
 from salesforce.login import AuthFlow, OrgConnection
-from salesforce.sync import PageHook
+from salesforce.sync import PageHook, safe_error
 from services.passes import clock_tick, sync_pass
 from services.refresh import RefreshResult
 from store import queries
@@ -135,9 +136,7 @@ class OrgRefresher:
                 run(org.id)
             except Exception as error:
                 failed.append(org.id)
-                # The gateway's errors carry no secrets; anything else is named by its type.
-                reason = str(error) if isinstance(error, GatewayError) else type(error).__name__
-                logger.warning("%s of org %s failed: %s", what, org.id, reason)
+                logger.warning("%s of org %s failed: %s", what, org.id, safe_error(error))
         return failed
 
     def close(self) -> None:

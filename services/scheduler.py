@@ -44,30 +44,30 @@ class Scheduler:
     def __init__(self, jobs: Sequence[Job]) -> None:
         self._jobs = list(jobs)
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = asyncio.Event()
 
     def start(self) -> None:
         """Start every job (call from the event loop, e.g. the app's lifespan)."""
+        self._stopping.clear()
         self._tasks = [
             asyncio.create_task(self._run_forever(job), name=f"scheduler: {job.name}")
             for job in self._jobs
         ]
 
     async def stop(self) -> None:
-        """Stop every job. A run in progress finishes first: a worker thread cannot be
-        interrupted."""
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with suppress(asyncio.CancelledError):
-                await task
+        """Stop every job, waiting for a run in progress to finish: a worker thread cannot be
+        interrupted, and cancelling the task awaiting it would let the run go on writing after
+        the app has shut down (and disposed of the engine under it)."""
+        self._stopping.set()
+        await asyncio.gather(*self._tasks)
         self._tasks = []
 
-    @staticmethod
-    async def _run_forever(job: Job) -> None:
-        while True:
+    async def _run_forever(self, job: Job) -> None:
+        while not self._stopping.is_set():
             try:
                 await run_in_threadpool(job.run)
             except Exception as error:
                 # Salesforce down or a bug: requests keep being served from the mirror.
                 logger.warning("%s failed: %s", job.name, type(error).__name__)
-            await asyncio.sleep(job.every_seconds)
+            with suppress(TimeoutError):  # the interval, cut short by stop()
+                await asyncio.wait_for(self._stopping.wait(), job.every_seconds)

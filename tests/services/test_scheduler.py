@@ -39,6 +39,26 @@ async def test_each_job_runs_at_start_then_at_its_own_interval_off_the_event_loo
     assert len(runs["often"]) == stopped_at
 
 
+async def test_stop_waits_for_a_run_in_progress() -> None:
+    started, release, finished = threading.Event(), threading.Event(), threading.Event()
+
+    def slow() -> None:
+        started.set()
+        release.wait(10)
+        finished.set()
+
+    scheduler = Scheduler([Job("slow", 3600, slow)])
+    scheduler.start()
+    while not started.is_set():
+        await asyncio.sleep(0.01)
+    stopping = asyncio.ensure_future(scheduler.stop())
+    await asyncio.sleep(0.1)
+    assert not stopping.done()  # the run is still in its worker thread
+    release.set()
+    await asyncio.wait_for(stopping, 5)
+    assert finished.is_set()
+
+
 def test_org_jobs_are_the_sync_pass_and_the_clock_tick(store_engine: Engine) -> None:
     refresher = OrgRefresher(store_engine, make_settings())
     jobs = org_jobs(refresher, sync_interval_seconds=60, clock_tick_seconds=3600)
