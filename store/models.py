@@ -312,3 +312,8 @@ class SyncState(SQLModel, table=True):
     last_attempt_at: datetime | None = _utc()
     last_error: str | None = None
     records_synced: int = 0
+
+
+# The sales process's tables live in their own module; importing it here registers them on
+# SQLModel.metadata wherever the mirror's tables are (migrations, tests, create_all).
+from store import process_models as _process_models  # noqa: E402, F401
