@@ -4,6 +4,8 @@ org's severity weights."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rules.health import (
     Health,
@@ -192,3 +194,23 @@ def test_severity_weights_ignore_what_is_no_weight() -> None:
 def test_severity_weights_does_not_change_the_defaults() -> None:
     severity_weights({"HIGH": 1})
     assert DEFAULT_SEVERITY_WEIGHTS[Severity.HIGH] == 10
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(
+    weights=st.lists(st.floats(0.001, 1000, allow_nan=False), max_size=8),
+    done=st.sets(st.integers(0, 7)),
+    severities=st.lists(st.sampled_from(Severity), max_size=5),
+)
+def test_health_is_bounded_and_its_parts_add_up(
+    weights: list[float], done: set[int], severities: list[Severity]
+) -> None:
+    applicable = [milestone(f"m{n}", weight=w) for n, w in enumerate(weights)]
+    alerts = [PenaltyAlert(f"Rule {n}", s) for n, s in enumerate(severities)]
+    health = compute_health(applicable, {f"m{n}" for n in done}, alerts, DEFAULT_SEVERITY_WEIGHTS)
+    assert 0 <= health.score <= 100
+    assert 0.0 <= health.progress <= 1.0
+    assert health.penalty == sum(DEFAULT_SEVERITY_WEIGHTS[s] for s in severities)
+    assert abs(health.breakdown[0].points - health.progress * 100) <= 0.5 + 1e-9
+    assert health.score == max(0, sum(part.points for part in health.breakdown))
+    assert len(health.breakdown) == 1 + len(alerts)
