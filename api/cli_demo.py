@@ -27,11 +27,11 @@ DEVORG_JSON = STATE_DIR / "devorg.json"
 DEMO_JSON = STATE_DIR / "demo.json"
 ROLES = ("rep", "manager", "admin")
 
-# The rep's deals that need work first: health, and the open alerts with what to fix.
+# The rep's open deals, soonest to close first: health, and the open alerts with what to fix.
 EXAMPLE_QUERY = (
-    "{ me { user { name } } opportunities(first: 5, orderBy: {field: CLOSE_DATE, direction:"
-    " ASC}) { totalCount edges { node { name amount closeDate stage { name }"
-    " health { score progress penalty breakdown { label points } }"
+    "{ me { user { name } } opportunities(first: 5, filter: {isClosed: false}, orderBy:"
+    " {field: CLOSE_DATE, direction: ASC}) { totalCount edges { node { name amount closeDate"
+    " stage { name } health { score progress penalty breakdown { label points } }"
     " alerts(status: [OPEN]) { rule { name } kind severity message recommendation"
     " fixFields { name } openedAt } } } } }"
 )

@@ -2,8 +2,9 @@
 imported, then a first evaluation, so the first query of `dealpulse demo` shows health and
 alerts.
 
-The definitions are data (`MILESTONES`, `RULES`), written with the fact names of
-rules.fact_registry (StageNumber, DaysInStage, DaysSinceLastActivity, CloseDatePushCount,
+The definitions are data (`MILESTONES`: three global ones completed by formula and four stage
+ones completed by hand; `RULES`: four that need a fix, two informative), written with the fact
+names of rules.fact_registry (StageNumber, DaysInStage, DaysSinceLastActivity, CloseDatePushCount,
 AgeInDays) and devorg's fields. Each is checked like an admin's (rules.definitions) against the
 org's catalog before it is created through the store repositories; a definition that fails its
 check is a bug in this file, raised as DemoDefinitionError. Idempotent: a definition whose name
@@ -38,6 +39,11 @@ MILESTONES: tuple[MilestoneDraft, ...] = (
     MilestoneDraft(
         "Budget confirmed", "The buyer confirmed the budget for this purchase.", None, 2.0,
         FORMULA, "Budget_Confirmed__c",
+    ),
+    MilestoneDraft(
+        # Completed while the meeting lies ahead: a date that passes un-completes it.
+        "Next meeting booked", "The next meeting with the buyer is on the calendar.", None, 1.0,
+        FORMULA, "Next_Meeting_Date__c >= TODAY()",
     ),
     MilestoneDraft(
         "Discovery call held", "A call to learn the buyer's needs, goals and timeline.",
