@@ -6,7 +6,8 @@ past) is flagged too. `imported_rule` turns one rule, as the Tooling API gives i
 (`ValidationRuleRecord`), into a `RuleDraft`:
 
 - condition: the error condition formula (`Metadata.errorConditionFormula`), as written;
-- message: the error message (plain text in Salesforce: it has no merge fields);
+- message: the error message, which is plain text in Salesforce (no merge fields): as a
+  dealpulse template, each `{!` of it becomes the merge field `{!"{!"}`, so it shows as written;
 - fix fields: the error display field; for a rule shown at the top of the page (no display
   field, or one a rep cannot edit), the updateable Opportunity fields the formula reads, in
   the order it first reads them;
@@ -153,6 +154,11 @@ def _fix_fields(
     )
 
 
+def literal_template(text: str) -> str:
+    """A message template that renders as `text`, merge-field openers included."""
+    return text.replace("{!", '{!"{!"}')
+
+
 def rule_name(record: ValidationRuleRecord) -> str:
     """The imported rule's name: the API name a Salesforce admin knows, with spaces."""
     return " ".join(record.name.replace("_", " ").split()) or record.name
@@ -182,7 +188,7 @@ def imported_rule(
         kind=IMPORTED_KIND,
         severity=IMPORTED_SEVERITY,
         condition=record.formula,
-        message=record.error_message,
+        message=literal_template(record.error_message),
         fix_fields=fix_fields,
     )
     problems = check_rule(draft, catalog, opportunity_describe)

@@ -12,6 +12,7 @@ from devorg import catalog, validation
 from devorg.describe import describe_sobject
 from rules.catalog import rule_catalog
 from rules.formula import compile_formula
+from rules.formula.templates import compile_template
 from rules.process import AlertKind, Severity
 from rules.validation_import import (
     ImportDraft,
@@ -125,8 +126,14 @@ def test_a_rule_no_rep_can_fix_is_skipped() -> None:
     assert "next to IsWon, which a rep cannot edit" in skipped(record("IsWon", display="IsWon"))
 
 
-def test_a_message_that_is_no_template_is_skipped() -> None:
-    assert "message:" in skipped(record("ISBLANK(Amount)", message="Use {!Nope__c} here"))
+@pytest.mark.parametrize("message", ["Use {!Nope__c} here", "Unclosed {!", "{!{!}}", '"{!"}'])
+def test_a_message_shows_as_written_merge_field_openers_included(message: str) -> None:
+    draft = imported(record("ISBLANK(Amount)", message=message)).draft
+    assert compile_template(draft.message, CATALOG).render({}) == message
+
+
+def test_a_message_too_long_for_a_rule_is_skipped() -> None:
+    assert "message: message is" in skipped(record("ISBLANK(Amount)", message="x" * 2001))
 
 
 def test_the_digest_follows_what_comes_from_salesforce() -> None:
