@@ -10,7 +10,7 @@ pass's writes are in store.evaluation_writes (one transaction).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -22,6 +22,7 @@ from rules.catalog import RELATIONSHIPS
 from rules.health import MilestoneSpec, StageOrder, severity_weights
 from rules.lifecycle import LiveAlert, RuleSpec
 from rules.process import AlertKind, AlertStatus, CompletionHow, Severity
+from store.alert_rules import condition_version
 from store.mirror import READ_CHUNK
 from store.models import FieldCatalog, Opportunity, OpportunityStage, Organization
 from store.process_models import (
@@ -91,21 +92,6 @@ class EvaluationState:
     deleted_ids: frozenset[str]
 
 
-def condition_version(versions: Iterable[tuple[int, str, Sequence[str]]]) -> int:
-    """The earliest version of the run of latest versions that share the latest one's
-    condition and fix fields (`versions`: (version, condition, fix fields) of one rule)."""
-    ordered = sorted(versions, key=lambda v: v[0], reverse=True)
-    if not ordered:
-        return 1
-    _, condition, fields = ordered[0]
-    earliest = ordered[0][0]
-    for version, other_condition, other_fields in ordered[1:]:
-        if other_condition != condition or list(other_fields) != list(fields):
-            break
-        earliest = version
-    return earliest
-
-
 def _chunks(ids: Collection[str] | None) -> Iterator[list[str] | None]:
     if ids is None:
         yield None
@@ -125,23 +111,21 @@ def _rules(session: Session, scope: OrgScope) -> list[RuleState]:
     )
     if not rules:
         return []
-    history: dict[str, list[tuple[int, str, Sequence[str]]]] = {}
-    versions = select(
-        col(AlertRuleVersion.rule_id),
-        col(AlertRuleVersion.version),
-        col(AlertRuleVersion.condition),
-        col(AlertRuleVersion.fix_fields),
-    ).where(scope.owns(AlertRuleVersion), col(AlertRuleVersion.rule_id).in_([r.id for r in rules]))
-    for rule_id, version, condition, fields in session.execute(versions):
-        history.setdefault(rule_id, []).append((version, condition, fields or []))
+    history: dict[str, list[AlertRuleVersion]] = {}
+    versions = scope.select(AlertRuleVersion).where(
+        col(AlertRuleVersion.rule_id).in_([r.id for r in rules])
+    )
+    for version in session.exec(versions):
+        history.setdefault(version.rule_id, []).append(version)
     return [
         RuleState(
             id=rule.id,
             version=rule.version,
-            condition_version=min(
-                rule.version,
-                condition_version(history.get(rule.id) or [(rule.version, "", [])]),
-            ),
+            # A rule stored without its versions (never through store.alert_rules) has only
+            # its current one.
+            condition_version=condition_version(history[rule.id])
+            if rule.id in history
+            else rule.version,
             name=rule.name,
             kind=AlertKind[rule.kind],
             severity=Severity[rule.severity],
@@ -319,7 +303,6 @@ __all__ = [
     "EvaluationState",
     "RuleState",
     "StoredAlert",
-    "condition_version",
     "evaluation_clock",
     "load_evaluation_state",
 ]

@@ -14,7 +14,7 @@ from rules.health import Health, HealthPart
 from rules.lifecycle import Change, Transition
 from rules.process import AlertStatus, Resolution, Severity
 from store import evaluation_state, evaluation_writes
-from store.evaluation_state import condition_version, evaluation_clock, load_evaluation_state
+from store.evaluation_state import evaluation_clock, load_evaluation_state
 from store.evaluation_writes import AlertChange, EvaluationWrites, RuleHealthUpdate, save_evaluation
 from store.models import FieldCatalog, Opportunity, Organization
 from store.process_models import (
@@ -34,15 +34,6 @@ DEAL, RULE, ALERT, MILESTONE, COMPLETION = (
     "006000000000001AAA", "rule_shared", "alert_shared", "ms_shared", "cmp_shared",
 )  # fmt: skip
 NOW = f.NOW
-
-
-def test_condition_version_is_the_start_of_the_latest_run_of_the_same_condition() -> None:
-    assert condition_version([]) == 1
-    assert condition_version([(1, "A", ["X"])]) == 1
-    assert condition_version([(1, "A", ["X"]), (2, "A", ["X"]), (3, "A", ["X"])]) == 1
-    # Back to an earlier condition: the alerts of version 1 were resolved at version 2.
-    assert condition_version([(3, "A", ["X"]), (1, "A", ["X"]), (2, "B", ["X"])]) == 3
-    assert condition_version([(1, "A", ["X"]), (2, "A", ["Y"]), (3, "A", ["Y"])]) == 2
 
 
 def populate(engine: Engine, org: str) -> None:
@@ -167,7 +158,6 @@ def test_every_function_is_checked_here() -> None:
         if function.__module__ == module.__name__ and not name.startswith("_")
     }
     assert public == {
-        "store.evaluation_state.condition_version",
         "store.evaluation_state.evaluation_clock",
         "store.evaluation_state.load_evaluation_state",
         "store.evaluation_writes.save_evaluation",
