@@ -10,16 +10,17 @@ pass's writes are in store.evaluation_writes (one transaction).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, Select, or_, select, true, union
+from sqlalchemy import Engine, Select, String, cast, or_, select, true, union
 from sqlmodel import Session, col
 
 from rules.catalog import RELATIONSHIPS
-from rules.health import MilestoneSpec, StageOrder, severity_weights
+from rules.health import Health, MilestoneSpec, StageOrder, severity_weights
 from rules.lifecycle import LiveAlert, RuleSpec
 from rules.process import AlertKind, AlertStatus, CompletionHow, Severity
 from store.alert_rules import condition_version
@@ -67,6 +68,26 @@ class StoredAlert:
     message: str  # as last rendered
 
 
+class StoredHealth(NamedTuple):
+    """An opportunity's health as the last pass stored it."""
+
+    score: int
+    progress: float
+    penalty: int
+    breakdown: str  # the JSON text of its parts, as stored
+
+
+def health_row_parts(health: Health) -> list[dict[str, Any]]:
+    """The breakdown of `health` as OpportunityHealth stores it."""
+    return [{"label": part.label, "points": part.points} for part in health.breakdown]
+
+
+def stored_form(health: Health) -> StoredHealth:
+    """`health` as `load_evaluation_state` reads it back once stored."""
+    text = json.dumps(health_row_parts(health))
+    return StoredHealth(health.score, health.progress, health.penalty, text)
+
+
 @dataclass(frozen=True)
 class CurrentCompletion:
     id: str
@@ -85,6 +106,7 @@ class EvaluationState:
     stages: list[StageOrder]
     alerts: list[StoredAlert]  # the live (not RESOLVED) alerts of the opportunities concerned
     completions: dict[str, list[CurrentCompletion]]  # by opportunity id
+    health: dict[str, StoredHealth]  # the stored health not frozen, by opportunity id
     weights: dict[Severity, int]
     # Of the opportunities concerned (all the org's alerts and health rows when no ids are
     # given), those closed, and those deleted (or never mirrored).
@@ -150,23 +172,47 @@ def _milestones(session: Session, scope: OrgScope) -> tuple[list[MilestoneSpec],
     return specs, formulas
 
 
+_ALERT_COLUMNS = (
+    col(Alert.id), col(Alert.rule_id), col(Alert.rule_version), col(Alert.opportunity_id),
+    col(Alert.status), col(Alert.matched_since), col(Alert.snoozed_until), col(Alert.message),
+)  # fmt: skip
+
+
 def _alerts(session: Session, scope: OrgScope, ids: Collection[str] | None) -> list[StoredAlert]:
+    """Columns, not ORM rows: a full pass reads every live alert of the org."""
     found: list[StoredAlert] = []
+    statuses = {status.name: status for status in AlertStatus}
     for chunk in _chunks(ids):
-        query = scope.select(Alert).where(col(Alert.status) != _RESOLVED)
+        query = select(*_ALERT_COLUMNS).where(scope.owns(Alert), col(Alert.status) != _RESOLVED)
         if chunk is not None:
             query = query.where(col(Alert.opportunity_id).in_(chunk))
-        for row in session.exec(query.order_by(col(Alert.id))):
-            live = LiveAlert(
-                alert_id=row.id,
-                rule_id=row.rule_id,
-                rule_version=row.rule_version,
-                opportunity_id=row.opportunity_id,
-                status=AlertStatus[row.status],
-                matched_since=row.matched_since,
-                snoozed_until=row.snoozed_until,
-            )
-            found.append(StoredAlert(live, row.message))
+        for alert_id, rule_id, version, opp_id, status, since, until, message in session.execute(
+            query.order_by(col(Alert.id))
+        ):
+            live = LiveAlert(alert_id, rule_id, version, opp_id, statuses[status], since, until)
+            found.append(StoredAlert(live, message))
+    return found
+
+
+def _stored_health(
+    session: Session, scope: OrgScope, ids: Collection[str] | None
+) -> dict[str, StoredHealth]:
+    """The health rows not frozen yet, to write only those a pass changes (the breakdown as
+    its stored JSON text: compared, never decoded)."""
+    found: dict[str, StoredHealth] = {}
+    columns = (
+        col(OpportunityHealth.opportunity_id), col(OpportunityHealth.score),
+        col(OpportunityHealth.progress), col(OpportunityHealth.penalty),
+        cast(col(OpportunityHealth.breakdown), String),
+    )  # fmt: skip
+    for chunk in _chunks(ids):
+        query = select(*columns).where(
+            scope.owns(OpportunityHealth), col(OpportunityHealth.closed_at).is_(None)
+        )
+        if chunk is not None:
+            query = query.where(col(OpportunityHealth.opportunity_id).in_(chunk))
+        for opportunity_id, score, progress, penalty, breakdown in session.execute(query):
+            found[opportunity_id] = StoredHealth(score, progress, penalty, breakdown)
     return found
 
 
@@ -291,6 +337,7 @@ def load_evaluation_state(
             formulas=formulas,
             stages=stages,
             alerts=_alerts(session, scope, opportunity_ids),
+            health=_stored_health(session, scope, opportunity_ids),
             completions=_completions(session, scope, opportunity_ids),
             weights=severity_weights(settings.severity_weights if settings else {}),
             closed_ids=closed,
@@ -303,6 +350,9 @@ __all__ = [
     "EvaluationState",
     "RuleState",
     "StoredAlert",
+    "StoredHealth",
     "evaluation_clock",
+    "health_row_parts",
     "load_evaluation_state",
+    "stored_form",
 ]

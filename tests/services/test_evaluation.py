@@ -79,6 +79,7 @@ def test_alerts_open_exactly_where_the_condition_holds_and_resolve_when_it_clear
     later = NOW + timedelta(minutes=5)
     again = evaluate_org(store_engine, f.ORG_A, now=later)
     assert (again.alerts_opened, again.alerts_resolved, again.alerts_open) == (0, 0, 1)
+    assert {h.computed_at for h in rows.health(store_engine).values()} == {NOW}  # not rewritten
     set_amount(store_engine, big, Decimal("300000.00"), fields={**big.fields, "Name": "Bigger"})
     evaluate_org(store_engine, f.ORG_A, opportunity_ids=[big.id], now=later)
     [alert] = rows.alerts(store_engine)

@@ -14,7 +14,12 @@ from rules.health import Health, HealthPart
 from rules.lifecycle import Change, Transition
 from rules.process import AlertStatus, Resolution, Severity
 from store import evaluation_state, evaluation_writes
-from store.evaluation_state import evaluation_clock, load_evaluation_state
+from store.evaluation_state import (
+    evaluation_clock,
+    health_row_parts,
+    load_evaluation_state,
+    stored_form,
+)
 from store.evaluation_writes import AlertChange, EvaluationWrites, RuleHealthUpdate, save_evaluation
 from store.models import FieldCatalog, Opportunity, Organization
 from store.process_models import (
@@ -150,6 +155,15 @@ def test_writes_change_only_their_org_s_rows(store_engine: Engine) -> None:
         assert session.get(OpportunityHealth, (B, DEAL)) is None
 
 
+def test_stored_health_reads_back_as_its_stored_form(store_engine: Engine) -> None:
+    """A pass writes only the health that changed: what it stored must read back equal."""
+    populate(store_engine, A)
+    health = Health(42, 0.125, 20, (HealthPart("Progress: 1 of 8", 62), HealthPart("é", -20)))
+    save_evaluation(store_engine, A, EvaluationWrites(now=NOW, health={DEAL: health}))
+    assert load_evaluation_state(store_engine, A).health[DEAL] == stored_form(health)
+    assert health_row_parts(health)[1] == {"label": "é", "points": -20}
+
+
 def test_every_function_is_checked_here() -> None:
     public = {
         f"{module.__name__}.{name}"
@@ -159,6 +173,8 @@ def test_every_function_is_checked_here() -> None:
     }
     assert public == {
         "store.evaluation_state.evaluation_clock",
+        "store.evaluation_state.health_row_parts",
+        "store.evaluation_state.stored_form",
         "store.evaluation_state.load_evaluation_state",
         "store.evaluation_writes.save_evaluation",
     }, "check a new repository function above"
