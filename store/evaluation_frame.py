@@ -150,7 +150,7 @@ def _query(plan: _Plan, dialect: Dialect, org_id: str, ids: Sequence[str] | None
     return query.order_by(col(Opportunity.id))
 
 
-def _raw_rows(connection: Connection, query: Any) -> tuple[list[tuple[Any, ...]], list[Any]]:
+def _raw_rows(connection: Connection, query: Any) -> tuple[list[Any], list[Any]]:
     """The rows as the driver gives them (no result processing per value) and the driver's
     type code of each column."""
     compiled = query.compile(dialect=connection.dialect,
@@ -159,9 +159,10 @@ def _raw_rows(connection: Connection, query: Any) -> tuple[list[tuple[Any, ...]]
     arguments: Any = (
         tuple(params[name] for name in compiled.positiontup) if compiled.positional else params
     )
+    # through the connection, not its DBAPI cursor: statement events (counts, logs) see it
     result = connection.exec_driver_sql(compiled.string, arguments)
     codes = [entry[1] for entry in result.cursor.description]
-    return [tuple(row) for row in result.fetchall()], codes
+    return list(result.fetchall()), codes
 
 
 def _sqlite_decoder(kind: TypeEngine[Any]) -> Callable[[Sequence[Any]], list[Any]] | None:
@@ -203,7 +204,7 @@ def _read(
     """Column label -> the decoded values of every row, rows by id."""
     dialect = engine.dialect
     labelled = plan.columns(dialect)
-    rows: list[tuple[Any, ...]] = []
+    rows: list[Any] = []
     codes: list[Any] = [None] * len(labelled)
     with engine.connect() as connection:
         if opportunity_ids is None:
