@@ -19,6 +19,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from time import perf_counter
+from typing import Protocol
 
 from sqlalchemy import Engine
 
@@ -31,7 +32,14 @@ from rules.process import AlertStatus, CompletionHow
 from rules.time_zones import local_date, org_time_zone
 from services.evaluation_formulas import Outcome, RuleOutcome, Unevaluable, evaluate_formulas
 from store.evaluation import load_evaluation_sources
-from store.evaluation_state import OPPORTUNITY, EvaluationState, RuleState, load_evaluation_state
+from store.evaluation_state import (
+    OPPORTUNITY,
+    EvaluationState,
+    RuleState,
+    StoredHealth,
+    load_evaluation_state,
+    stored_form,
+)
 from store.evaluation_writes import AlertChange, EvaluationWrites, RuleHealthUpdate, save_evaluation
 
 # The statuses that take points off health.
@@ -52,6 +60,20 @@ class EvaluationReport:
     errors: dict[str, str] = field(default_factory=dict)  # rule (or milestone) id -> why
     seconds: float = 0.0
     opportunities_evaluated: int = 0
+
+
+class Evaluate(Protocol):
+    """An evaluation pass of one org, as `services.orgs.OrgRefresher.evaluate` runs it (under
+    the org's pass lock): what the request context calls after a write."""
+
+    def __call__(
+        self,
+        org_id: str,
+        *,
+        opportunity_ids: Collection[str] | None = None,
+        rule_ids: Collection[str] | None = None,
+        now: datetime | None = None,
+    ) -> EvaluationReport: ...
 
 
 @dataclass(frozen=True)
@@ -174,18 +196,31 @@ def _health(
     done: Mapping[str, set[str]],
     statuses: Mapping[str, Mapping[str, AlertStatus]],
 ) -> dict[str, Health]:
+    """The health of each evaluated opportunity that differs from the one stored. Deals in
+    the same stage with the same milestones done and the same alerts share one computation."""
     rules = {rule.id: rule for rule in state.rules}
-    health = {}
+    applicable = {
+        stage: applicable_milestones(state.milestones, stage, state.stages)
+        for stage in set(frame.stage_names)
+    }
+    computed: dict[tuple[object, ...], tuple[Health, StoredHealth]] = {}
+    changed = {}
     for opportunity_id, stage_name in zip(frame.ids, frame.stage_names, strict=True):
-        applicable = applicable_milestones(state.milestones, stage_name, state.stages)
-        penalties = [
+        penalties = tuple(
             PenaltyAlert(rules[rule_id].name, rules[rule_id].severity)
             for rule_id, status in sorted(statuses.get(opportunity_id, {}).items())
             if status in PENALISED and rule_id in rules
-        ]
+        )
+        milestones = applicable[stage_name]
         completed = done.get(opportunity_id, set())
-        health[opportunity_id] = compute_health(applicable, completed, penalties, state.weights)
-    return health
+        key = (stage_name, frozenset(m.id for m in milestones if m.id in completed), penalties)
+        if key not in computed:
+            health = compute_health(milestones, completed, penalties, state.weights)
+            computed[key] = (health, stored_form(health))
+        health, stored = computed[key]
+        if state.health.get(opportunity_id) != stored:
+            changed[opportunity_id] = health
+    return changed
 
 
 def evaluate_org(

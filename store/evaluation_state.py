@@ -10,17 +10,20 @@ pass's writes are in store.evaluation_writes (one transaction).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+import json
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
-from typing import Any
+from datetime import date
+from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, Select, or_, select, true, union
+from sqlalchemy import Engine, Select, String, cast, or_, select, true, union
 from sqlmodel import Session, col
 
 from rules.catalog import RELATIONSHIPS
-from rules.health import MilestoneSpec, StageOrder, severity_weights
+from rules.health import Health, MilestoneSpec, StageOrder, severity_weights
 from rules.lifecycle import LiveAlert, RuleSpec
 from rules.process import AlertKind, AlertStatus, CompletionHow, Severity
+from store.alert_rules import condition_version
 from store.mirror import READ_CHUNK
 from store.models import FieldCatalog, Opportunity, OpportunityStage, Organization
 from store.process_models import (
@@ -65,6 +68,26 @@ class StoredAlert:
     message: str  # as last rendered
 
 
+class StoredHealth(NamedTuple):
+    """An opportunity's health as the last pass stored it."""
+
+    score: int
+    progress: float
+    penalty: int
+    breakdown: str  # the JSON text of its parts, as stored
+
+
+def health_row_parts(health: Health) -> list[dict[str, Any]]:
+    """The breakdown of `health` as OpportunityHealth stores it."""
+    return [{"label": part.label, "points": part.points} for part in health.breakdown]
+
+
+def stored_form(health: Health) -> StoredHealth:
+    """`health` as `load_evaluation_state` reads it back once stored."""
+    text = json.dumps(health_row_parts(health))
+    return StoredHealth(health.score, health.progress, health.penalty, text)
+
+
 @dataclass(frozen=True)
 class CurrentCompletion:
     id: str
@@ -83,26 +106,12 @@ class EvaluationState:
     stages: list[StageOrder]
     alerts: list[StoredAlert]  # the live (not RESOLVED) alerts of the opportunities concerned
     completions: dict[str, list[CurrentCompletion]]  # by opportunity id
+    health: dict[str, StoredHealth]  # the stored health not frozen, by opportunity id
     weights: dict[Severity, int]
     # Of the opportunities concerned (all the org's alerts and health rows when no ids are
     # given), those closed, and those deleted (or never mirrored).
     closed_ids: frozenset[str]
     deleted_ids: frozenset[str]
-
-
-def condition_version(versions: Iterable[tuple[int, str, Sequence[str]]]) -> int:
-    """The earliest version of the run of latest versions that share the latest one's
-    condition and fix fields (`versions`: (version, condition, fix fields) of one rule)."""
-    ordered = sorted(versions, key=lambda v: v[0], reverse=True)
-    if not ordered:
-        return 1
-    _, condition, fields = ordered[0]
-    earliest = ordered[0][0]
-    for version, other_condition, other_fields in ordered[1:]:
-        if other_condition != condition or list(other_fields) != list(fields):
-            break
-        earliest = version
-    return earliest
 
 
 def _chunks(ids: Collection[str] | None) -> Iterator[list[str] | None]:
@@ -124,23 +133,21 @@ def _rules(session: Session, scope: OrgScope) -> list[RuleState]:
     )
     if not rules:
         return []
-    history: dict[str, list[tuple[int, str, Sequence[str]]]] = {}
-    versions = select(
-        col(AlertRuleVersion.rule_id),
-        col(AlertRuleVersion.version),
-        col(AlertRuleVersion.condition),
-        col(AlertRuleVersion.fix_fields),
-    ).where(scope.owns(AlertRuleVersion), col(AlertRuleVersion.rule_id).in_([r.id for r in rules]))
-    for rule_id, version, condition, fields in session.execute(versions):
-        history.setdefault(rule_id, []).append((version, condition, fields or []))
+    history: dict[str, list[AlertRuleVersion]] = {}
+    versions = scope.select(AlertRuleVersion).where(
+        col(AlertRuleVersion.rule_id).in_([r.id for r in rules])
+    )
+    for version in session.exec(versions):
+        history.setdefault(version.rule_id, []).append(version)
     return [
         RuleState(
             id=rule.id,
             version=rule.version,
-            condition_version=min(
-                rule.version,
-                condition_version(history.get(rule.id) or [(rule.version, "", [])]),
-            ),
+            # A rule stored without its versions (never through store.alert_rules) has only
+            # its current one.
+            condition_version=condition_version(history[rule.id])
+            if rule.id in history
+            else rule.version,
             name=rule.name,
             kind=AlertKind[rule.kind],
             severity=Severity[rule.severity],
@@ -165,23 +172,47 @@ def _milestones(session: Session, scope: OrgScope) -> tuple[list[MilestoneSpec],
     return specs, formulas
 
 
+_ALERT_COLUMNS = (
+    col(Alert.id), col(Alert.rule_id), col(Alert.rule_version), col(Alert.opportunity_id),
+    col(Alert.status), col(Alert.matched_since), col(Alert.snoozed_until), col(Alert.message),
+)  # fmt: skip
+
+
 def _alerts(session: Session, scope: OrgScope, ids: Collection[str] | None) -> list[StoredAlert]:
+    """Columns, not ORM rows: a full pass reads every live alert of the org."""
     found: list[StoredAlert] = []
+    statuses = {status.name: status for status in AlertStatus}
     for chunk in _chunks(ids):
-        query = scope.select(Alert).where(col(Alert.status) != _RESOLVED)
+        query = select(*_ALERT_COLUMNS).where(scope.owns(Alert), col(Alert.status) != _RESOLVED)
         if chunk is not None:
             query = query.where(col(Alert.opportunity_id).in_(chunk))
-        for row in session.exec(query.order_by(col(Alert.id))):
-            live = LiveAlert(
-                alert_id=row.id,
-                rule_id=row.rule_id,
-                rule_version=row.rule_version,
-                opportunity_id=row.opportunity_id,
-                status=AlertStatus[row.status],
-                matched_since=row.matched_since,
-                snoozed_until=row.snoozed_until,
-            )
-            found.append(StoredAlert(live, row.message))
+        for alert_id, rule_id, version, opp_id, status, since, until, message in session.execute(
+            query.order_by(col(Alert.id))
+        ):
+            live = LiveAlert(alert_id, rule_id, version, opp_id, statuses[status], since, until)
+            found.append(StoredAlert(live, message))
+    return found
+
+
+def _stored_health(
+    session: Session, scope: OrgScope, ids: Collection[str] | None
+) -> dict[str, StoredHealth]:
+    """The health rows not frozen yet, to write only those a pass changes (the breakdown as
+    its stored JSON text: compared, never decoded)."""
+    found: dict[str, StoredHealth] = {}
+    columns = (
+        col(OpportunityHealth.opportunity_id), col(OpportunityHealth.score),
+        col(OpportunityHealth.progress), col(OpportunityHealth.penalty),
+        cast(col(OpportunityHealth.breakdown), String),
+    )  # fmt: skip
+    for chunk in _chunks(ids):
+        query = select(*columns).where(
+            scope.owns(OpportunityHealth), col(OpportunityHealth.closed_at).is_(None)
+        )
+        if chunk is not None:
+            query = query.where(col(OpportunityHealth.opportunity_id).in_(chunk))
+        for opportunity_id, score, progress, penalty, breakdown in session.execute(query):
+            found[opportunity_id] = StoredHealth(score, progress, penalty, breakdown)
     return found
 
 
@@ -259,6 +290,18 @@ def _ended_among(
     return frozenset(closed), frozenset(deleted)
 
 
+def evaluation_clock(engine: Engine, org_id: str) -> tuple[date | None, str | None]:
+    """The org's calendar date at its last full evaluation pass (None before the first) and
+    its time zone, for the evaluation clock's midnight check."""
+    scope = OrgScope(org_id)
+    with Session(engine) as session:
+        settings = scope.get(session, EvaluationSettings)
+        organization = scope.get(session, Organization)
+    last = settings.last_local_date if settings is not None else None
+    zone = organization.time_zone_sid_key if organization is not None else None
+    return (date.fromisoformat(last) if last else None), zone
+
+
 def load_evaluation_state(
     engine: Engine, org_id: str, opportunity_ids: Collection[str] | None = None
 ) -> EvaluationState:
@@ -294,6 +337,7 @@ def load_evaluation_state(
             formulas=formulas,
             stages=stages,
             alerts=_alerts(session, scope, opportunity_ids),
+            health=_stored_health(session, scope, opportunity_ids),
             completions=_completions(session, scope, opportunity_ids),
             weights=severity_weights(settings.severity_weights if settings else {}),
             closed_ids=closed,
@@ -306,6 +350,9 @@ __all__ = [
     "EvaluationState",
     "RuleState",
     "StoredAlert",
-    "condition_version",
+    "StoredHealth",
+    "evaluation_clock",
+    "health_row_parts",
     "load_evaluation_state",
+    "stored_form",
 ]

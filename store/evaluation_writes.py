@@ -22,6 +22,7 @@ from rules.health import Health
 from rules.lifecycle import Change, Transition
 from rules.process import AlertEventKind, AlertStatus, CompletionHow
 from store.engine import session_scope
+from store.evaluation_state import health_row_parts
 from store.mirror import READ_CHUNK, upsert
 from store.process_models import (
     Alert,
@@ -176,7 +177,7 @@ def _apply_health(session: Session, scope: OrgScope, writes: EvaluationWrites) -
         {
             "opportunity_id": opportunity_id, "score": health.score,
             "progress": health.progress, "penalty": health.penalty,
-            "breakdown": [{"label": p.label, "points": p.points} for p in health.breakdown],
+            "breakdown": health_row_parts(health),
             "computed_at": writes.now, "closed_at": None,
         }
         for opportunity_id, health in writes.health.items()

@@ -18,6 +18,7 @@ from store.models import FieldCatalog, Opportunity
 from store.process_models import AlertRule
 from tests import factories as f
 from tests.services import evaluation_rows as rows
+from tests.store_backends import counting, empty_all_tables
 
 NOW = f.NOW
 
@@ -78,6 +79,7 @@ def test_alerts_open_exactly_where_the_condition_holds_and_resolve_when_it_clear
     later = NOW + timedelta(minutes=5)
     again = evaluate_org(store_engine, f.ORG_A, now=later)
     assert (again.alerts_opened, again.alerts_resolved, again.alerts_open) == (0, 0, 1)
+    assert {h.computed_at for h in rows.health(store_engine).values()} == {NOW}  # not rewritten
     set_amount(store_engine, big, Decimal("300000.00"), fields={**big.fields, "Name": "Bigger"})
     evaluate_org(store_engine, f.ORG_A, opportunity_ids=[big.id], now=later)
     [alert] = rows.alerts(store_engine)
@@ -272,3 +274,44 @@ def test_formula_milestones_complete_themselves_and_make_up_health(
     assert rows.health(store_engine)[deal.id].score == 33  # weight 1 of 3
     manual = [c for c in rows.completions(store_engine) if c.how == "MANUAL"]
     assert [c.uncompleted_at for c in manual] == [None]  # a formula never undoes a rep's tick
+
+
+def _passes_statements(engine: Engine, team: f.Team, deals: int) -> list[int]:
+    """Statements of a first pass (every alert new), a steady one, one that resolves and
+    uncompletes everything, and one over the deals by id, with `deals` opportunities."""
+    made = [
+        f.opportunity(engine, team.reps[n % 4], amount=None, fields={"Decision_Maker__c": "A"})
+        for n in range(deals)
+    ]
+    rows.rule(engine, "ISBLANK(Amount)", "{!Name}: {!Amount} ({!StageName})")
+    rows.rule(engine, "ISBLANK(Amount)", severity="LOW", hold_seconds=60)
+    rows.milestone(engine, "Decision maker", formula="NOT(ISBLANK(Decision_Maker__c))")
+    rows.milestone(engine, "Call", stage="Qualification")
+    counts = []
+    with counting(engine) as statements:
+        evaluate_org(engine, f.ORG_A, now=NOW)
+    counts.append(len(statements))
+    with counting(engine) as statements:
+        evaluate_org(engine, f.ORG_A, now=NOW + timedelta(minutes=5))
+    counts.append(len(statements))
+    for deal in made:
+        set_amount(engine, deal, Decimal(1), fields={**deal.fields, "Decision_Maker__c": None})
+    with counting(engine) as statements:
+        evaluate_org(engine, f.ORG_A, now=NOW + timedelta(minutes=10))
+    counts.append(len(statements))
+    with counting(engine) as statements:
+        evaluate_org(engine, f.ORG_A, opportunity_ids=[d.id for d in made], now=NOW)
+    counts.append(len(statements))
+    return counts
+
+
+def test_a_pass_costs_the_same_statements_for_3_deals_as_for_60(
+    store_engine: Engine, team: f.Team
+) -> None:
+    few = _passes_statements(store_engine, team, 3)
+    empty_all_tables(store_engine)
+    team = f.team(store_engine)
+    rows.describe(store_engine)
+    many = _passes_statements(store_engine, team, 60)
+    assert few == many
+    assert max(few) <= 25
