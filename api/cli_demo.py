@@ -45,8 +45,9 @@ def set_up_process(
     refresher = OrgRefresher(engine, settings)
     try:
         report = set_up_demo_process(
-            engine, refresher.gateway(org_id), org_id, admin_id, datetime.now(UTC)
-        )
+            engine, refresher.gateway(org_id), org_id, admin_id, datetime.now(UTC),
+            evaluate=refresher.evaluate,
+        )  # fmt: skip
     finally:
         refresher.close()
         engine.dispose()

@@ -24,7 +24,12 @@ from rules.definitions import MilestoneDraft, Problem, RuleDraft, check_mileston
 from rules.process import AlertKind, MilestoneCompletionMode, RuleOrigin, Severity
 from services.evaluation import EvaluationReport, evaluate_org
 from services.org_catalog import OrgCatalog, org_catalog
-from services.validation_import import ImportResult, ValidationRuleReader, import_validation_rules
+from services.validation_import import (
+    Evaluate,
+    ImportResult,
+    ValidationRuleReader,
+    import_validation_rules,
+)
 from store.alert_rules import create_rule, list_rules
 from store.milestones import create_milestone, list_milestones
 
@@ -165,12 +170,18 @@ def set_up_demo_process(
     org_id: str,
     author_id: str | None,
     now: datetime,
+    *,
+    evaluate: Evaluate | None = None,
 ) -> DemoProcessReport:
     """Milestones, rules and the imported validation rules of a synced org, then one full
-    evaluation pass (finished when this returns)."""
+    evaluation pass, finished when this returns (`evaluate`: the org refresher's, under the
+    org's pass lock; None: services.evaluation.evaluate_org on `engine`)."""
     known = org_catalog(engine, org_id)
     milestones = create_demo_milestones(engine, org_id, known, now)
     rules = create_demo_rules(engine, org_id, known, author_id, now)
     imports = import_validation_rules(engine, gateway, org_id, author_id, now, then_evaluate=False)
-    evaluation = evaluate_org(engine, org_id, now=now)
+    if evaluate is None:
+        evaluation = evaluate_org(engine, org_id, now=now)
+    else:
+        evaluation = evaluate(org_id, now=now)
     return DemoProcessReport(milestones, rules, imports, evaluation)
