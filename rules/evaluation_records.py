@@ -7,13 +7,25 @@ interpreter (`CompiledFormula.evaluate(record, now)`) and the bulk path
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 from rules.catalog import RELATED_FIELDS
-from rules.fact_registry import Moment, fact_values
+from rules.fact_registry import (
+    AGE_IN_DAYS,
+    DAYS_IN_STAGE,
+    DAYS_SINCE_LAST_ACTIVITY,
+    EXPOSED_FACTS,
+    LAST_ACTIVITY_DATE,
+    STAGE_ENTERED_AT,
+    Fact,
+    Moment,
+    ReadInputs,
+    ReadTime,
+    fact_values,
+)
 from rules.formula.bulk_frame import BulkFrame, frame_from_records
 
 
@@ -45,3 +57,95 @@ def evaluation_frame(
     """The bulk frame of `sources` at `moment` for `catalog` (`rules.catalog.rule_catalog`),
     built once for all the formulas evaluated over it."""
     return frame_from_records([evaluation_record(s, moment) for s in sources], catalog)
+
+
+class ColumnRecords(Sequence[Mapping[str, Any]]):
+    """The records of a frame built from columns, made on demand: only the rows the bulk path
+    hands to the interpreter need one. Each holds the columns' raw values (what
+    `evaluation_record` gives for those names)."""
+
+    def __init__(self, columns: Mapping[str, Sequence[Any]], height: int) -> None:
+        self._columns = columns
+        self._height = height
+
+    def __len__(self) -> int:
+        return self._height
+
+    @overload
+    def __getitem__(self, index: int) -> Mapping[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Mapping[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> Mapping[str, Any] | Sequence[Mapping[str, Any]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._height))]
+        if not -self._height <= index < self._height:
+            raise IndexError(index)
+        return {name: values[index] for name, values in self._columns.items()}
+
+
+class _StoredRow(Mapping[str, Any]):
+    """One row of stored fact columns, by `Fact.key` (a blank where there is no facts row)."""
+
+    def __init__(self, columns: Mapping[str, Sequence[Any]], row: int) -> None:
+        self._columns = columns
+        self._row = row
+
+    def __getitem__(self, key: str) -> Any:
+        return self._columns[key][self._row]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._columns)
+
+
+def fact_columns(
+    names: Collection[str],
+    stored: Mapping[str, Sequence[Any]],
+    created_dates: Sequence[datetime | None],
+    moment: Moment,
+) -> dict[str, list[Any]]:
+    """The values of the facts `names` (formula names of EXPOSED_FACTS), row by row, as
+    `fact_values` gives them: `stored` holds a column per stored fact key (None where the
+    opportunity has no facts row: fact_values reads a missing key as blank, too)."""
+    columns: dict[str, list[Any]] = {}
+    for fact in EXPOSED_FACTS:
+        if fact.name not in names:
+            continue
+        if not isinstance(fact.computed, ReadTime):
+            columns[fact.name] = list(stored[fact.key])
+            continue
+        try:
+            columns[fact.name] = _day_count(fact, stored, created_dates, moment)
+        except (KeyError, OverflowError):  # another fact, or a date beyond year 9999 locally
+            compute = fact.computed.compute
+            columns[fact.name] = [
+                compute(ReadInputs(_StoredRow(stored, row), created, moment))
+                for row, created in enumerate(created_dates)
+            ]
+    return columns
+
+
+def _day_count(
+    fact: Fact,
+    stored: Mapping[str, Sequence[Any]],
+    created_dates: Sequence[datetime | None],
+    moment: Moment,
+) -> list[int | None]:
+    """The registry's day-count facts over whole columns: the calendar days of `rules.facts`
+    (local dates in the org's zone) without a call per row. KeyError for another fact;
+    OverflowError where a local date leaves years 1-9999 (the caller then computes the facts
+    one by one, as `rules.facts` handles that corner)."""
+    zone = moment.tz
+    today = moment.now.astimezone(zone).date()
+    if fact is DAYS_SINCE_LAST_ACTIVITY:
+        activity = stored[LAST_ACTIVITY_DATE.key]
+        return [None if day is None else (today - day).days for day in activity]
+    since = {DAYS_IN_STAGE.name: stored.get(STAGE_ENTERED_AT.key), AGE_IN_DAYS.name: created_dates}
+    moments = since[fact.name]
+    if moments is None:
+        raise KeyError(fact.name)
+    return [
+        None if at is None else max(0, (today - at.astimezone(zone).date()).days) for at in moments
+    ]

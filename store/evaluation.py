@@ -7,59 +7,28 @@ records are outer joins (account, owner, the owner's role), never a query per ro
 field's column is its name in snake_case on the record's mirrored table (`Account.Industry` ->
 account.industry, `Owner.Profile.Name` -> sf_user.profile_name: the profile is mirrored on the
 user). Blocking: async callers use `run_in_threadpool`.
+
+The evaluation pass reads through `load_evaluation_frame` (store.evaluation_frame): the same
+values straight into a bulk frame, much faster; these sources stay the reference it is tested
+against, and what single-record paths read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import Engine, and_, false, inspect, select
-from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session, SQLModel, col
+from sqlalchemy import Engine, and_, false, select
+from sqlmodel import Session, col
 
-from rules.catalog import RELATED_FIELDS, split_related
 from rules.evaluation_records import EvaluationSource
 from rules.fact_registry import STORED_FACTS
-from rules.names import snake_case
+from store.evaluation_frame import EvaluationFrame, load_evaluation_frame
 from store.mirror import READ_CHUNK
-from store.models import Account, DerivedFacts, Opportunity, SfUser, UserRole, fact_column
+from store.models import DerivedFacts, Opportunity, fact_column
+from store.related_columns import JOINS, RELATED_COLUMNS
 from store.tenancy import OrgScope
 
-# Each relationship joined to reach a related field: its mirrored table and the join, in
-# join order; each join matches the opportunity's org, which the OrgScope filters. (Owner.Profile
-# is no join: the profile's name is mirrored on the user.)
-_JOINS: dict[str, tuple[type[SQLModel], ColumnElement[bool]]] = {
-    "Account": (Account, and_(
-        col(Account.org_id) == col(Opportunity.org_id),
-        col(Account.id) == col(Opportunity.account_id),
-        col(Account.is_deleted) == false(),
-    )),
-    "Owner": (SfUser, and_(
-        col(SfUser.org_id) == col(Opportunity.org_id),
-        col(SfUser.id) == col(Opportunity.owner_id),
-    )),
-    "Owner.UserRole": (UserRole, and_(
-        col(UserRole.org_id) == col(SfUser.org_id),
-        col(UserRole.id) == col(SfUser.user_role_id),
-    )),
-}  # fmt: skip
-
-
-def _related_column(name: str) -> Any:
-    """The mirror column of a related field: the longest joined relationship it starts with,
-    then the rest of its name in snake_case on that table."""
-    relationship, field = split_related(name)
-    while relationship not in _JOINS:
-        relationship, _, parent = relationship.rpartition(".")
-        field = f"{parent}.{field}"
-        if not relationship:
-            raise LookupError(f"{name}: no mirrored relationship reaches it")
-    model = _JOINS[relationship][0]
-    return inspect(model).columns[snake_case(field)]
-
-
-_RELATED_COLUMNS: dict[str, Any] = {name: _related_column(name) for name in RELATED_FIELDS}
+__all__ = ["EvaluationFrame", "load_evaluation_frame", "load_evaluation_sources"]
 
 
 def load_evaluation_sources(
@@ -78,13 +47,13 @@ def load_evaluation_sources(
 
 def _load(engine: Engine, org_id: str, ids: list[str] | None) -> list[EvaluationSource]:
     fact_keys = [fact.key for fact in STORED_FACTS]
-    related_names = list(_RELATED_COLUMNS)
+    related_names = list(RELATED_COLUMNS)
     query = (
         select(
             col(Opportunity.id), col(Opportunity.fields), col(Opportunity.amount),
             col(Opportunity.created_date), col(DerivedFacts.opportunity_id),
             *(fact_column(fact) for fact in STORED_FACTS),
-            *_RELATED_COLUMNS.values(),
+            *RELATED_COLUMNS.values(),
         )
         .select_from(Opportunity)
         .outerjoin(DerivedFacts, and_(
@@ -98,7 +67,7 @@ def _load(engine: Engine, org_id: str, ids: list[str] | None) -> list[Evaluation
         )
         .order_by(col(Opportunity.id))
     )  # fmt: skip
-    for model, on in _JOINS.values():
+    for model, on in JOINS.values():
         query = query.outerjoin(model, on)
     if ids is not None:
         query = query.where(col(Opportunity.id).in_(ids))

@@ -83,7 +83,8 @@ def _fits(number: Decimal) -> bool:
     return abs(number) < LIMIT and scale_of(number) <= MAX_SCALE
 
 
-def _raw(record: Mapping[str, Any], name: str) -> object:
+def raw_value(record: Mapping[str, Any], name: str) -> object:
+    """The value of `name` in `record`, its key matched ignoring case (None when absent)."""
     if name in record:
         return record[name]
     lowered = name.lower()
@@ -93,9 +94,11 @@ def _raw(record: Mapping[str, Any], name: str) -> object:
     return None
 
 
-def _column(
+def column_from_raws(
     name: str, formula_type: FormulaType, raws: Sequence[object]
 ) -> tuple[pl.Series, frozenset[int]]:
+    """The bulk column of one field from its record values, and the rows unfit for it: the
+    reference conversion (`rules.evaluation_columns` has faster equivalents for common shapes)."""
     values: list[object] = []
     unfit: set[int] = set()
     for row, raw in enumerate(raws):
@@ -133,9 +136,10 @@ def frame_from_records(
             continue
         spelling, formula_type = found
         raws = [
-            record[spelling] if spelling in record else _raw(record, spelling) for record in records
+            record[spelling] if spelling in record else raw_value(record, spelling)
+            for record in records
         ]
-        series, bad = _column(spelling, formula_type, raws)
+        series, bad = column_from_raws(spelling, formula_type, raws)
         columns.append(series)
         types[spelling] = formula_type
         if bad:

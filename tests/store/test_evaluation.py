@@ -176,16 +176,21 @@ def _open_account_ids(session: Session, org_id: str) -> set[str | None]:
     return set(session.exec(query).all())
 
 
+def synced_devorg(engine: Engine, devorg: RunningDevorg, now: datetime) -> dict[str, str]:
+    """devorg's seeded org synced (with its facts) into `engine` at `now`: its rule catalog."""
+    mirror = new_mirror(engine, devorg)
+    refresh_org(engine, gateway(devorg), devorg.seed.org_id, now=now)
+    describe = mirror.load_catalog("Opportunity")
+    assert describe is not None
+    return rule_catalog(describe)
+
+
 def test_a_rule_over_related_records_agrees_per_record_in_bulk_and_by_hand(
     devorg: RunningDevorg, store_engine: Engine
 ) -> None:
     org_id = devorg.seed.org_id
-    mirror = new_mirror(store_engine, devorg)
     now = datetime.now(UTC)
-    refresh_org(store_engine, gateway(devorg), org_id, now=now)
-    describe = mirror.load_catalog("Opportunity")
-    assert describe is not None
-    catalog = rule_catalog(describe)
+    catalog = synced_devorg(store_engine, devorg, now)
     rule = compile_formula(RULE, fields=catalog)
     with pytest.raises(FormulaError) as picklist:
         compile_formula('Account.Industry = "Healthcare"', fields=catalog)

@@ -1,0 +1,358 @@
+"""What an evaluation pass reads besides the evaluation frame (store.evaluation): the org's
+active rules (current version, with the version their condition dates from), its active
+milestones, stages, describes and time zone, the live alerts and current completions of the
+opportunities concerned, its severity weights, and which of them are closed or deleted.
+
+A constant number of statements per pass (per READ_CHUNK ids when ids are given), however
+many rules, milestones or opportunities there are. Everything goes through OrgScope. The
+pass's writes are in store.evaluation_writes (one transaction).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, NamedTuple
+
+from sqlalchemy import Engine, Select, String, cast, or_, select, true, union
+from sqlmodel import Session, col
+
+from rules.catalog import RELATIONSHIPS
+from rules.health import Health, MilestoneSpec, StageOrder, severity_weights
+from rules.lifecycle import LiveAlert, RuleSpec
+from rules.process import AlertKind, AlertStatus, CompletionHow, Severity
+from store.alert_rules import condition_version
+from store.mirror import READ_CHUNK
+from store.models import FieldCatalog, Opportunity, OpportunityStage, Organization
+from store.process_models import (
+    Alert,
+    AlertRule,
+    AlertRuleVersion,
+    EvaluationSettings,
+    Milestone,
+    MilestoneCompletion,
+    OpportunityHealth,
+)
+from store.tenancy import OrgScope
+
+OPPORTUNITY = "Opportunity"
+# The describes the formula catalog is built from: the opportunity's and its related records'.
+DESCRIBED = (OPPORTUNITY, *dict.fromkeys(RELATIONSHIPS.values()))
+_RESOLVED = AlertStatus.RESOLVED.name
+
+
+@dataclass(frozen=True)
+class RuleState:
+    """An active rule's current version, as the pass needs it."""
+
+    id: str
+    version: int
+    condition_version: int  # the earliest version with the current condition and fix fields
+    name: str
+    kind: AlertKind
+    severity: Severity
+    condition: str
+    message: str
+    hold_seconds: int
+
+    @property
+    def spec(self) -> RuleSpec:
+        return RuleSpec(self.id, self.version, self.condition_version, self.kind, self.hold_seconds)
+
+
+@dataclass(frozen=True)
+class StoredAlert:
+    live: LiveAlert
+    message: str  # as last rendered
+
+
+class StoredHealth(NamedTuple):
+    """An opportunity's health as the last pass stored it."""
+
+    score: int
+    progress: float
+    penalty: int
+    breakdown: str  # the JSON text of its parts, as stored
+
+
+def health_row_parts(health: Health) -> list[dict[str, Any]]:
+    """The breakdown of `health` as OpportunityHealth stores it."""
+    return [{"label": part.label, "points": part.points} for part in health.breakdown]
+
+
+def stored_form(health: Health) -> StoredHealth:
+    """`health` as `load_evaluation_state` reads it back once stored."""
+    text = json.dumps(health_row_parts(health))
+    return StoredHealth(health.score, health.progress, health.penalty, text)
+
+
+@dataclass(frozen=True)
+class CurrentCompletion:
+    id: str
+    milestone_id: str
+    opportunity_id: str
+    how: CompletionHow
+
+
+@dataclass(frozen=True)
+class EvaluationState:
+    time_zone: str | None  # the org's TimeZoneSidKey (None before it is mirrored)
+    describes: dict[str, dict[str, Any]]  # by sObject; Opportunity absent before the first sync
+    rules: list[RuleState]  # every active rule, by id
+    milestones: list[MilestoneSpec]  # every active milestone, by position
+    formulas: dict[str, str]  # milestone id -> the formula of each active FORMULA milestone
+    stages: list[StageOrder]
+    alerts: list[StoredAlert]  # the live (not RESOLVED) alerts of the opportunities concerned
+    completions: dict[str, list[CurrentCompletion]]  # by opportunity id
+    health: dict[str, StoredHealth]  # the stored health not frozen, by opportunity id
+    weights: dict[Severity, int]
+    # Of the opportunities concerned (all the org's alerts and health rows when no ids are
+    # given), those closed, and those deleted (or never mirrored).
+    closed_ids: frozenset[str]
+    deleted_ids: frozenset[str]
+
+
+def _chunks(ids: Collection[str] | None) -> Iterator[list[str] | None]:
+    if ids is None:
+        yield None
+        return
+    unique = sorted(set(ids))
+    for start in range(0, len(unique), READ_CHUNK):
+        yield unique[start : start + READ_CHUNK]
+
+
+def _rules(session: Session, scope: OrgScope) -> list[RuleState]:
+    rules = list(
+        session.exec(
+            scope.select(AlertRule)
+            .where(col(AlertRule.active) == true(), col(AlertRule.retired_at).is_(None))
+            .order_by(col(AlertRule.id))
+        ).all()
+    )
+    if not rules:
+        return []
+    history: dict[str, list[AlertRuleVersion]] = {}
+    versions = scope.select(AlertRuleVersion).where(
+        col(AlertRuleVersion.rule_id).in_([r.id for r in rules])
+    )
+    for version in session.exec(versions):
+        history.setdefault(version.rule_id, []).append(version)
+    return [
+        RuleState(
+            id=rule.id,
+            version=rule.version,
+            # A rule stored without its versions (never through store.alert_rules) has only
+            # its current one.
+            condition_version=condition_version(history[rule.id])
+            if rule.id in history
+            else rule.version,
+            name=rule.name,
+            kind=AlertKind[rule.kind],
+            severity=Severity[rule.severity],
+            condition=rule.condition,
+            message=rule.message,
+            hold_seconds=rule.hold_seconds,
+        )
+        for rule in rules
+    ]
+
+
+def _milestones(session: Session, scope: OrgScope) -> tuple[list[MilestoneSpec], dict[str, str]]:
+    rows = session.exec(
+        scope.select(Milestone)
+        .where(col(Milestone.active) == true(), col(Milestone.retired_at).is_(None))
+        .order_by(col(Milestone.position), col(Milestone.id))
+    ).all()
+    specs = [
+        MilestoneSpec(m.id, m.name, m.stage_name, m.weight, m.active, m.position) for m in rows
+    ]
+    formulas = {m.id: m.formula for m in rows if m.completion == "FORMULA" and m.formula}
+    return specs, formulas
+
+
+_ALERT_COLUMNS = (
+    col(Alert.id), col(Alert.rule_id), col(Alert.rule_version), col(Alert.opportunity_id),
+    col(Alert.status), col(Alert.matched_since), col(Alert.snoozed_until), col(Alert.message),
+)  # fmt: skip
+
+
+def _alerts(session: Session, scope: OrgScope, ids: Collection[str] | None) -> list[StoredAlert]:
+    """Columns, not ORM rows: a full pass reads every live alert of the org."""
+    found: list[StoredAlert] = []
+    statuses = {status.name: status for status in AlertStatus}
+    for chunk in _chunks(ids):
+        query = select(*_ALERT_COLUMNS).where(scope.owns(Alert), col(Alert.status) != _RESOLVED)
+        if chunk is not None:
+            query = query.where(col(Alert.opportunity_id).in_(chunk))
+        for alert_id, rule_id, version, opp_id, status, since, until, message in session.execute(
+            query.order_by(col(Alert.id))
+        ):
+            live = LiveAlert(alert_id, rule_id, version, opp_id, statuses[status], since, until)
+            found.append(StoredAlert(live, message))
+    return found
+
+
+def _stored_health(
+    session: Session, scope: OrgScope, ids: Collection[str] | None
+) -> dict[str, StoredHealth]:
+    """The health rows not frozen yet, to write only those a pass changes (the breakdown as
+    its stored JSON text: compared, never decoded)."""
+    found: dict[str, StoredHealth] = {}
+    columns = (
+        col(OpportunityHealth.opportunity_id), col(OpportunityHealth.score),
+        col(OpportunityHealth.progress), col(OpportunityHealth.penalty),
+        cast(col(OpportunityHealth.breakdown), String),
+    )  # fmt: skip
+    for chunk in _chunks(ids):
+        query = select(*columns).where(
+            scope.owns(OpportunityHealth), col(OpportunityHealth.closed_at).is_(None)
+        )
+        if chunk is not None:
+            query = query.where(col(OpportunityHealth.opportunity_id).in_(chunk))
+        for opportunity_id, score, progress, penalty, breakdown in session.execute(query):
+            found[opportunity_id] = StoredHealth(score, progress, penalty, breakdown)
+    return found
+
+
+def _completions(
+    session: Session, scope: OrgScope, ids: Collection[str] | None
+) -> dict[str, list[CurrentCompletion]]:
+    by_opportunity: dict[str, list[CurrentCompletion]] = {}
+    columns = (
+        col(MilestoneCompletion.id),
+        col(MilestoneCompletion.milestone_id),
+        col(MilestoneCompletion.opportunity_id),
+        col(MilestoneCompletion.how),
+    )
+    for chunk in _chunks(ids):
+        query = select(*columns).where(
+            scope.owns(MilestoneCompletion), col(MilestoneCompletion.uncompleted_at).is_(None)
+        )
+        if chunk is not None:
+            query = query.where(col(MilestoneCompletion.opportunity_id).in_(chunk))
+        for completion_id, milestone_id, opportunity_id, how in session.execute(query):
+            completion = CurrentCompletion(
+                completion_id, milestone_id, opportunity_id, CompletionHow[how]
+            )
+            by_opportunity.setdefault(opportunity_id, []).append(completion)
+    return by_opportunity
+
+
+_ENDED = or_(col(Opportunity.is_closed) == true(), col(Opportunity.is_deleted) == true())
+
+
+def _ended_anywhere(session: Session, scope: OrgScope) -> tuple[frozenset[str], frozenset[str]]:
+    """(closed, deleted) among the opportunities that have a live alert or a health not yet
+    frozen: what a full pass must resolve or freeze (deleted: or no longer mirrored)."""
+    on_alert: Select[Any] = (
+        select(col(Alert.opportunity_id).label("id"))
+        .where(scope.owns(Alert), col(Alert.status) != _RESOLVED)
+        .distinct()
+    )
+    on_health: Select[Any] = select(col(OpportunityHealth.opportunity_id).label("id")).where(
+        scope.owns(OpportunityHealth), col(OpportunityHealth.closed_at).is_(None)
+    )
+    concerned = union(on_alert, on_health).subquery()
+    query = (
+        select(concerned.c.id, col(Opportunity.is_closed), col(Opportunity.is_deleted))
+        .select_from(concerned)
+        .outerjoin(Opportunity, (col(Opportunity.id) == concerned.c.id) & scope.owns(Opportunity))
+        .where(or_(col(Opportunity.id).is_(None), _ENDED))
+    )
+    closed: set[str] = set()
+    deleted: set[str] = set()
+    for opportunity_id, is_closed, is_deleted in session.execute(query):
+        (closed if is_closed and not is_deleted else deleted).add(opportunity_id)
+    return frozenset(closed), frozenset(deleted)
+
+
+def _ended_among(
+    session: Session, scope: OrgScope, ids: Collection[str]
+) -> tuple[frozenset[str], frozenset[str]]:
+    """(closed, deleted) among `ids` (deleted: or never mirrored)."""
+    closed: set[str] = set()
+    deleted: set[str] = set()
+    for chunk in _chunks(ids):
+        assert chunk is not None
+        found: set[str] = set()
+        query = select(
+            col(Opportunity.id), col(Opportunity.is_closed), col(Opportunity.is_deleted)
+        ).where(scope.owns(Opportunity), col(Opportunity.id).in_(chunk))
+        for opportunity_id, is_closed, is_deleted in session.execute(query):
+            found.add(opportunity_id)
+            if is_deleted:
+                deleted.add(opportunity_id)
+            elif is_closed:
+                closed.add(opportunity_id)
+        deleted.update(set(chunk) - found)
+    return frozenset(closed), frozenset(deleted)
+
+
+def evaluation_clock(engine: Engine, org_id: str) -> tuple[date | None, str | None]:
+    """The org's calendar date at its last full evaluation pass (None before the first) and
+    its time zone, for the evaluation clock's midnight check."""
+    scope = OrgScope(org_id)
+    with Session(engine) as session:
+        settings = scope.get(session, EvaluationSettings)
+        organization = scope.get(session, Organization)
+    last = settings.last_local_date if settings is not None else None
+    zone = organization.time_zone_sid_key if organization is not None else None
+    return (date.fromisoformat(last) if last else None), zone
+
+
+def load_evaluation_state(
+    engine: Engine, org_id: str, opportunity_ids: Collection[str] | None = None
+) -> EvaluationState:
+    """What a pass over `opportunity_ids` (None: every opportunity of the org) needs, in
+    one read transaction."""
+    scope = OrgScope(org_id)
+    with Session(engine) as session:
+        organization = scope.get(session, Organization)
+        describes = {
+            row.sobject: dict(row.describe)
+            for row in session.exec(
+                scope.select(FieldCatalog).where(col(FieldCatalog.sobject).in_(DESCRIBED))
+            )
+        }
+        stages = [
+            StageOrder(s.api_name, s.sort_order, s.is_closed)
+            for s in session.exec(
+                scope.select(OpportunityStage).order_by(col(OpportunityStage.sort_order))
+            )
+        ]
+        settings = scope.get(session, EvaluationSettings)
+        milestones, formulas = _milestones(session, scope)
+        closed, deleted = (
+            _ended_anywhere(session, scope)
+            if opportunity_ids is None
+            else _ended_among(session, scope, opportunity_ids)
+        )
+        return EvaluationState(
+            time_zone=organization.time_zone_sid_key if organization is not None else None,
+            describes=describes,
+            rules=_rules(session, scope),
+            milestones=milestones,
+            formulas=formulas,
+            stages=stages,
+            alerts=_alerts(session, scope, opportunity_ids),
+            health=_stored_health(session, scope, opportunity_ids),
+            completions=_completions(session, scope, opportunity_ids),
+            weights=severity_weights(settings.severity_weights if settings else {}),
+            closed_ids=closed,
+            deleted_ids=deleted,
+        )
+
+
+__all__ = [
+    "CurrentCompletion",
+    "EvaluationState",
+    "RuleState",
+    "StoredAlert",
+    "StoredHealth",
+    "evaluation_clock",
+    "health_row_parts",
+    "load_evaluation_state",
+    "stored_form",
+]
