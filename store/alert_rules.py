@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from rules.process import AlertStatus
 from store.engine import session_scope
 from store.models import Opportunity
-from store.process_common import listed, stored_values
+from store.process_common import claim, listed, stored_values
 from store.process_models import Alert, AlertRule, AlertRuleVersion, new_id
 from store.tenancy import OrgScope
 
@@ -79,10 +79,11 @@ def create_rule(
 
 
 def _locked(session: Session, org_id: str, rule_id: str) -> AlertRule | None:
-    # FOR UPDATE (PostgreSQL): two concurrent edits take turns instead of both writing the
-    # same next version. SQLite has one writer at a time anyway.
-    query = OrgScope(org_id).select(AlertRule).where(col(AlertRule.id) == rule_id)
-    return session.exec(query.with_for_update()).first()
+    """The rule, write-locked for this transaction: two concurrent edits take turns instead
+    of both writing the same next version."""
+    scope = OrgScope(org_id)
+    claim(session, scope, AlertRule, col(AlertRule.id) == rule_id)
+    return session.exec(scope.select(AlertRule).where(col(AlertRule.id) == rule_id)).first()
 
 
 def update_rule(

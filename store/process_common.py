@@ -1,5 +1,6 @@
 """What the sales process's repositories (store.alert_rules, store.milestones, store.alerts)
-share: how a caller's values become column values, and the two shapes of read they all make.
+share: how a caller's values become column values, how a read-then-write takes its lock, and
+the two shapes of read they all make.
 
 Values come as the API and the import service hand them over: already validated
 (rules.definitions), keyed by column name, enums given as members of rules.process's enums or
@@ -15,8 +16,11 @@ from enum import Enum
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine
-from sqlmodel import Session, col
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, SQLModel, col
 from sqlmodel.sql.expression import SelectOfScalar
+
+from store.tenancy import OrgScope, table_of
 
 
 class _PerOpportunity(Protocol):
@@ -47,6 +51,18 @@ def _stored(value: Any) -> Any:
     if isinstance(value, tuple):
         return list(value)
     return value
+
+
+def claim(
+    session: Session, scope: OrgScope, model: type[SQLModel], *where: ColumnElement[bool]
+) -> None:
+    """Take the write lock on the rows of `model` that `where` selects before reading them,
+    so two read-then-write transactions take turns: a no-op UPDATE (updated_at = updated_at).
+    On PostgreSQL it locks those rows until commit, as SELECT ... FOR UPDATE would; on SQLite,
+    whose driver begins a transaction only at the first write, a read before it would see a
+    state that another writer may change before this one gets the database's write lock."""
+    updated_at = table_of(model).c.updated_at
+    session.execute(scope.update(model).where(*where).values({updated_at: updated_at}))
 
 
 def by_opportunity(engine: Engine, query: SelectOfScalar[Row]) -> dict[str, list[Row]]:
