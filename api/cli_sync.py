@@ -100,6 +100,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
         engine=engine,
         sync_org=refresher.hot,
         evaluate=refresher.evaluate,
+        gateways=refresher.gateway,
         scheduler=Scheduler(jobs),
     )
     try:

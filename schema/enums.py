@@ -9,6 +9,7 @@ import strawberry
 from auth.visibility import AccessLevel
 from rules.definitions import AlertRuleErrorCode
 from rules.process import AlertKind, AlertStatus, Resolution, RuleOrigin, Severity
+from services.validation_import import ImportOutcome
 from store.queries import SortDirection, SortField
 
 strawberry.enum(
@@ -29,12 +30,14 @@ strawberry.enum(
 )
 strawberry.enum(Resolution, description="Why a resolved alert was resolved.")
 strawberry.enum(AlertRuleErrorCode, description="Why an alert rule was not saved or previewed.")
+strawberry.enum(ImportOutcome, description="What an import did with a validation rule.")
 
 __all__ = [
     "AccessLevel",
     "AlertKind",
     "AlertRuleErrorCode",
     "AlertStatus",
+    "ImportOutcome",
     "Resolution",
     "RuleOrigin",
     "Severity",

@@ -7,8 +7,9 @@ from __future__ import annotations
 import strawberry
 
 from schema.mutations.alert_rules import AlertRuleMutations
+from schema.mutations.import_validation_rules import ImportValidationRulesMutation
 
 
 @strawberry.type
-class Mutation(AlertRuleMutations):
+class Mutation(AlertRuleMutations, ImportValidationRulesMutation):
     pass
