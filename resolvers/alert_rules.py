@@ -25,7 +25,6 @@ from rules.definitions import (
     Problem,
     RuleDraft,
     check_rule,
-    compiled_rule,
 )
 from rules.process import AlertKind, Severity
 from services.alert_preview import RulePreview, preview_rule, rule_context
@@ -209,11 +208,10 @@ async def preview_alert_rule(
     problems = input_problems(p for p in checked if p.field in fields)
     if problems:
         return PreviewOutcome(None, problems)
-    compiled, template = compiled_rule(draft, found.catalog)
     preview = await run_in_threadpool(
         lambda: preview_rule(
-            context.engine, principal.visibility, found.catalog, compiled,
-            None if message is None else template, now=context.now, zone=principal.zone,
+            context.engine, principal.visibility, found.catalog, condition, message,
+            now=context.now, zone=principal.zone,
         )
     )  # fmt: skip
     return PreviewOutcome(preview, [])
