@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 
 from rules.process import CompletionHow, MilestoneCompletionMode
 from store.engine import session_scope
-from store.process_common import by_opportunity, claim, listed, stored_values
+from store.process_common import by_opportunity, claim, claimed, listed, stored_values
 from store.process_models import Milestone, MilestoneCompletion, new_id
 from store.tenancy import OrgScope
 
@@ -39,10 +39,7 @@ def create_milestone(
     engine: Engine, org_id: str, values: Mapping[str, Any], now: datetime
 ) -> Milestone:
     """A new milestone, placed after every other of the org."""
-    stored = stored_values(values, MILESTONE_FIELDS)
-    missing = [name for name in REQUIRED_FIELDS if stored.get(name) is None]
-    if missing:
-        raise KeyError(f"a milestone needs {', '.join(missing)}")
+    stored = stored_values(values, MILESTONE_FIELDS, REQUIRED_FIELDS)
     scope = OrgScope(org_id)
     with session_scope(engine) as session:
         # Creations at once take turns for the last position (but the first milestone of an
@@ -63,17 +60,9 @@ def create_milestone(
     return milestone
 
 
-def _locked(session: Session, org_id: str, milestone_id: str) -> Milestone | None:
-    """The milestone, write-locked for this transaction (store.process_common.claim)."""
-    scope = OrgScope(org_id)
-    claim(session, scope, Milestone, col(Milestone.id) == milestone_id)
-    query = scope.select(Milestone).where(col(Milestone.id) == milestone_id)
-    return session.exec(query).first()
-
-
 def _live(session: Session, org_id: str, milestone_id: str) -> Milestone | None:
     """The milestone, write-locked, unless it is retired or absent."""
-    milestone = _locked(session, org_id, milestone_id)
+    milestone = claimed(session, OrgScope(org_id), Milestone, milestone_id)
     return None if milestone is None or milestone.retired_at is not None else milestone
 
 
@@ -100,7 +89,7 @@ def retire_milestone(
     """The milestone, retired (inactive, `retired_at` set; its completions are kept). One
     already retired is returned as it was; None when the org has no such milestone."""
     with session_scope(engine) as session:
-        milestone = _locked(session, org_id, milestone_id)
+        milestone = claimed(session, OrgScope(org_id), Milestone, milestone_id)
         if milestone is None or milestone.retired_at is not None:
             return milestone
         milestone.active = False

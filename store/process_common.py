@@ -36,12 +36,18 @@ Row = TypeVar("Row", bound=_PerOpportunity)
 Definition = TypeVar("Definition", bound=_Retirable)
 
 
-def stored_values(values: Mapping[str, Any], allowed: Collection[str]) -> dict[str, Any]:
+def stored_values(
+    values: Mapping[str, Any], allowed: Collection[str], required: Collection[str] = ()
+) -> dict[str, Any]:
     """`values` as column values: enum members become their names (what the columns hold),
-    tuples of fix fields become lists (JSON columns); KeyError naming any key not `allowed`."""
+    tuples of fix fields become lists (JSON columns); KeyError naming any key not `allowed`,
+    or any `required` one missing or None."""
     unknown = sorted(set(values) - set(allowed))
     if unknown:
         raise KeyError(f"not settable here: {', '.join(unknown)}")
+    missing = [name for name in required if values.get(name) is None]
+    if missing:
+        raise KeyError(f"required: {', '.join(missing)}")
     return {key: _stored(value) for key, value in values.items()}
 
 
@@ -63,6 +69,16 @@ def claim(
     state that another writer may change before this one gets the database's write lock."""
     updated_at = table_of(model).c.updated_at
     session.execute(scope.update(model).where(*where).values({updated_at: updated_at}))
+
+
+Keyed = TypeVar("Keyed", bound=SQLModel)
+
+
+def claimed(session: Session, scope: OrgScope, model: type[Keyed], row_id: str) -> Keyed | None:
+    """The org's row of `model` with id `row_id`, write-locked for this transaction (claim)."""
+    row_key = table_of(model).c.id == row_id
+    claim(session, scope, model, row_key)
+    return session.exec(scope.select(model).where(row_key)).first()
 
 
 def by_opportunity(engine: Engine, query: SelectOfScalar[Row]) -> dict[str, list[Row]]:
