@@ -54,8 +54,8 @@ def create_app(
     write runs (OrgRefresher.evaluate: give the one whose pass locks the sync passes hold;
     default: an OrgRefresher of the app's own); `gateways(org_id)` the org's Salesforce
     gateway for the mutations that read Salesforce (OrgRefresher.gateway; default likewise).
-    `scheduler` runs its jobs while the app
-    lives. `schema` defaults to build_schema with the settings' limits."""
+    `scheduler` runs its jobs while the app lives. `schema` defaults to build_schema with the
+    settings' limits."""
     if len(settings.secret_key.get_secret_value()) < MIN_KEY_LENGTH:
         # Refuse to start rather than answer every request "unauthenticated".
         raise ValueError(
