@@ -186,8 +186,8 @@ async def retire_alert_rule(context: RequestContext, rule_id: str) -> SaveOutcom
         alert_rules.retire_rule, context.engine, org_id, current.id, principal.user_id,
         context.now,
     )  # fmt: skip
-    if row is None:
-        raise RuleRetired("id: this alert rule is already retired", field="id")
+    if row is None:  # gone meanwhile (rules are never deleted: another org's id, say)
+        raise RuleNotFound("id: no alert rule with this id", field="id")
     await evaluate_rules(context, [row.id])
     return SaveOutcome(await _reread(context, org_id, row.id) or row, [])
 
@@ -201,7 +201,7 @@ async def preview_alert_rule(
     found = await run_in_threadpool(rule_context, context.engine, principal.org_id)
     draft = RuleDraft(
         name="preview", kind=AlertKind.INFORMATIVE, severity=Severity.LOW,
-        condition=condition, message=message or "-",
+        condition=condition, message="-" if message is None else message,
     )  # fmt: skip
     checked = check_rule(draft, found.catalog, found.opportunity_describe)
     fields = {"condition"} | ({"message"} if message is not None else set())

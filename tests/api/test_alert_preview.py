@@ -94,6 +94,7 @@ async def test_a_preview_samples_at_most_ten(store_engine: Engine, client: Graph
         ("PRIORVALUE(Amount) > 5", None, "INVALID_FORMULA", "input.condition", None),
         ("Amount > 5", "Amount {!Amount +}", "INVALID_TEMPLATE", "input.message", None),
         ("Amount > 5", " ", "REQUIRED", "input.message", None),
+        ("Amount > 5", "", "REQUIRED", "input.message", None),
     ],
 )
 async def test_bad_input_gets_the_errors_saving_gives(
@@ -117,7 +118,7 @@ async def test_bad_input_gets_the_errors_saving_gives(
         """mutation($input: CreateAlertRuleInput!) { createAlertRule(input: $input) {
           errors { field message ... on AlertRuleError { code line column } } } }""",
         {"input": {"name": "n", "kind": "INFORMATIVE", "severity": "LOW",
-                   "condition": condition, "message": message or "m"}},
+                   "condition": condition, "message": "m" if message is None else message}},
         as_user=team.admin,
     )  # fmt: skip
     assert saving["createAlertRule"]["errors"] == [

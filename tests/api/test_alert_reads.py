@@ -193,3 +193,21 @@ async def test_listing_alerts_of_200_opportunities_costs_what_10_cost(
             assert all(len(e["node"]["alerts"]) == 1 == len(e["node"]["open"]) for e in edges)
             counts[first] = len(statements)
     assert counts[10] == counts[200], counts
+
+
+@pytest.mark.parametrize(
+    ("filter_", "field"),
+    [
+        ({"ownerIds": ["abc"]}, "filter.ownerIds"),
+        ({"ruleIds": ["006000000000999AAA"]}, "filter.ruleIds"),
+        ({"ruleIds": ["rule_" + "x" * 20] * 501}, "filter.ruleIds"),
+    ],
+)
+async def test_a_bad_alerts_filter_is_the_clients_error(
+    store_engine: Engine, client: GraphQLClient, filter_: dict[str, object], field: str
+) -> None:
+    team = org_with_describe(store_engine)
+    response = await client.post(ALERTS, {"filter": filter_}, as_user=team.admin)
+    [error] = response.json()["errors"]
+    assert error["extensions"]["field"] == field
+    assert error["extensions"]["code"] in {"INVALID_ID", "BAD_USER_INPUT"}
