@@ -27,12 +27,15 @@ from rules.definitions import (
     check_rule,
 )
 from rules.process import AlertKind, Severity
-from services.alert_preview import RulePreview, preview_rule, rule_context
+from services.alert_preview import RulePreview, preview_rule
+from services.org_catalog import org_catalog
 from store import alert_rules
 from store.process_models import AlertRule
 
 logger = logging.getLogger(__name__)
 RULE_PREFIX = "rule"
+# Before the org's first sync: no field is known, so no fix field can be checked as valid.
+NO_DESCRIBE: dict[str, Any] = {"fields": []}
 
 
 class RuleNotFound(ClientError):
@@ -108,8 +111,9 @@ def stored_values(draft: RuleDraft, active: bool) -> dict[str, Any]:
 
 
 async def _problems(context: RequestContext, org_id: str, draft: RuleDraft) -> list[RuleProblem]:
-    found = await run_in_threadpool(rule_context, context.engine, org_id)
-    return input_problems(check_rule(draft, found.catalog, found.opportunity_describe))
+    found = await run_in_threadpool(org_catalog, context.engine, org_id)
+    describe = found.opportunity_describe or NO_DESCRIBE
+    return input_problems(check_rule(draft, found.catalog, describe))
 
 
 async def evaluate_rules(context: RequestContext, rule_ids: list[str]) -> None:
@@ -198,12 +202,12 @@ async def preview_alert_rule(
     """What the condition would fire on now, with the typed problems saving would give for
     the condition and message (the other fields of a rule are not part of a preview)."""
     principal = await context.principal()
-    found = await run_in_threadpool(rule_context, context.engine, principal.org_id)
+    found = await run_in_threadpool(org_catalog, context.engine, principal.org_id)
     draft = RuleDraft(
         name="preview", kind=AlertKind.INFORMATIVE, severity=Severity.LOW,
         condition=condition, message="-" if message is None else message,
     )  # fmt: skip
-    checked = check_rule(draft, found.catalog, found.opportunity_describe)
+    checked = check_rule(draft, found.catalog, found.opportunity_describe or NO_DESCRIBE)
     fields = {"condition"} | ({"message"} if message is not None else set())
     problems = input_problems(p for p in checked if p.field in fields)
     if problems:

@@ -13,42 +13,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import Engine
 
-from rules.catalog import RELATIONSHIPS, rule_catalog
 from rules.evaluation_records import EvaluationSource, evaluation_frame
 from rules.fact_registry import Moment
 from rules.process import AlertKind, Severity
 from services.evaluation_formulas import Unevaluable, evaluate_formulas
-from store import queries
 from store.evaluation import load_evaluation_sources
 from store.evaluation_state import RuleState
 from store.queries import Visibility
 
-OPPORTUNITY = "Opportunity"
 PREVIEW = "preview"  # the id the previewed rule has in its pass
 SAMPLE_SIZE = 10
 NO_AMOUNT = Decimal("0.00")
-
-
-@dataclass(frozen=True)
-class RuleContext:
-    """What a rule is checked against: the org's formula catalog (describe fields, related
-    fields, facts) and its cached Opportunity describe (for fix fields)."""
-
-    catalog: dict[str, str]
-    opportunity_describe: Mapping[str, Any]
-
-
-def rule_context(engine: Engine, org_id: str) -> RuleContext:
-    """The org's RuleContext from its cached describes (one query); an org whose describe
-    was never fetched has only the related fields and facts to name."""
-    sobjects = [OPPORTUNITY, *sorted(set(RELATIONSHIPS.values()))]
-    describes = queries.field_catalogs(engine, org_id, sobjects)
-    opportunity = describes.pop(OPPORTUNITY, {"fields": []})
-    return RuleContext(rule_catalog(opportunity, describes), opportunity)
 
 
 @dataclass(frozen=True)
