@@ -11,14 +11,6 @@ from rules.definitions import RuleDraft
 from schema.enums import AlertKind, Severity
 
 
-def _ids(values: list[strawberry.ID] | None) -> tuple[str, ...] | None:
-    return None if values is None else tuple(map(str, values))
-
-
-def _members(values: list[Any] | None) -> tuple[Any, ...] | None:
-    return None if values is None else tuple(values)
-
-
 @strawberry.input(description="A new alert rule (version 1).")
 class CreateAlertRuleInput:
     name: str
