@@ -119,6 +119,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
         engine=engine,
         sync_org=refresher.hot,
         evaluate=refresher.evaluate,
+        gateways=refresher.gateway,
         scheduler=Scheduler(jobs),
     )
     try:

@@ -3,14 +3,15 @@ then sees is its visibility's (auth.visibility), applied by the repositories."""
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from typing import cast
 
 import strawberry
 
 from auth.permissions import IsAuthenticated
 from resolvers import opportunities as resolve
 from resolvers import status
-from schema.connection import OpportunityConnection
+from schema.alert_queries import AlertQueries
+from schema.connection import After, OpportunityConnection, PageSize
 from schema.inputs import OpportunityFilterInput, OpportunityOrderInput
 from schema.permissions import query
 from schema.status import Me, SyncStatus
@@ -21,7 +22,7 @@ AUTHENTICATED = IsAuthenticated()
 
 
 @strawberry.type
-class Query:
+class Query(AlertQueries):
     @query("The caller.", AUTHENTICATED)
     async def me(self, info: Info) -> Me:
         return cast("Me", await status.me(info.context))
@@ -40,12 +41,8 @@ class Query:
         info: Info,
         filter: OpportunityFilterInput | None = None,
         order_by: OpportunityOrderInput | None = None,
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size; the server bounds it.")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="The endCursor of the previous page.")
-        ] = None,
+        first: PageSize = None,
+        after: After = None,
     ) -> OpportunityConnection:
         page = await resolve.list_opportunities(
             info.context,
