@@ -12,14 +12,19 @@ from types import ModuleType
 from sqlalchemy import Engine
 from sqlmodel import Session, SQLModel, select
 
-from store import alert_rules, milestones
+from rules.process import AlertKind, Severity
+from store import alert_rules, alerts, milestones
+from store.alerts import AlertFilter
 from store.process_models import (
     Alert,
     AlertRule,
     AlertRuleVersion,
+    EvaluationSettings,
     Milestone,
     MilestoneCompletion,
+    OpportunityHealth,
 )
+from store.queries import Visibility
 from tests import factories as f
 from tests.store.test_tenancy import AMOUNT, DEAL, DEALS, TAG, USER, two_orgs
 
@@ -28,8 +33,10 @@ RULE, MILESTONE, COMPLETION, ALERT = "rule_shared", "ms_shared", "cmp_shared", "
 SOURCE = "03d000000000001AAA"
 LATER = f.NOW + timedelta(hours=1)
 PROCESS_MODELS: tuple[type[SQLModel], ...] = (
-    AlertRule, AlertRuleVersion, Milestone, MilestoneCompletion, Alert,
+    AlertRule, AlertRuleVersion, Milestone, MilestoneCompletion, Alert, OpportunityHealth,
+    EvaluationSettings,
 )  # fmt: skip
+SCORE = {A: 40, B: 60}
 
 
 def _process_rows(org: str) -> list[SQLModel]:
@@ -57,6 +64,11 @@ def _process_rows(org: str) -> list[SQLModel]:
             org_id=org, id=ALERT, rule_id=RULE, rule_version=versions[-1], opportunity_id=DEAL,
             status="OPEN", message=f"{tag} alert", matched_since=f.NOW, opened_at=f.NOW,
         ),
+        OpportunityHealth(
+            org_id=org, opportunity_id=DEAL, score=SCORE[org], progress=0.5, penalty=0,
+            computed_at=f.NOW,
+        ),
+        EvaluationSettings(org_id=org, severity_weights={"HIGH": SCORE[org]}),
     ]  # fmt: skip
 
 
@@ -86,8 +98,13 @@ MILESTONE_WRITES = {
     "create_milestone", "update_milestone", "retire_milestone", "reorder_milestones",
     "complete_milestone", "uncomplete_milestone",
 }  # fmt: skip
+ALERT_READS = {
+    "alerts_by_opportunity", "list_alerts", "count_alerts", "health_by_opportunity",
+    "evaluation_settings",
+}  # fmt: skip
+ALERT_WRITES = {"set_severity_weights"}
 # Functions of these modules that take no org: they compute over rows already read.
-PURE = {"condition_version"}
+PURE = {"condition_version", "alert_key"}
 
 
 def test_every_rule_read_answers_only_its_orgs_rows(store_engine: Engine) -> None:
@@ -121,6 +138,20 @@ def test_every_milestone_read_answers_only_its_orgs_rows(store_engine: Engine) -
         assert {k: [c.note for c in v] for k, v in found.items()} == {DEAL: ["A note"]}
 
 
+def test_every_alert_read_answers_only_its_orgs_rows(store_engine: Engine) -> None:
+    two_orgs_with_process(store_engine)
+    engine, everyone = store_engine, Visibility(A, None)
+    found = alerts.alerts_by_opportunity(engine, A, DEALS)
+    assert {k: [a.message for a in v] for k, v in found.items()} == {DEAL: ["A alert"]}
+    for where in (AlertFilter(), AlertFilter(kinds=(AlertKind.FIX_REQUIRED,))):
+        page = alerts.list_alerts(engine, everyone, where, first=10)
+        assert [a.message for a in page.rows] == ["A alert"]  # a join would duplicate rows
+        assert alerts.count_alerts(engine, everyone, where) == 1
+    health = alerts.health_by_opportunity(engine, A, DEALS)
+    assert {k: h.score for k, h in health.items()} == {DEAL: SCORE[A]}
+    assert alerts.evaluation_settings(engine, A).severity_weights == {"HIGH": SCORE[A]}
+
+
 def test_every_write_changes_only_its_orgs_rows(store_engine: Engine) -> None:
     two_orgs_with_process(store_engine)
     engine, before = store_engine, _b_rows(store_engine)
@@ -144,6 +175,7 @@ def test_every_write_changes_only_its_orgs_rows(store_engine: Engine) -> None:
     assert undone.note == "A note"
     assert milestones.complete_milestone(engine, A, MILESTONE, DEAL, USER, "again", LATER)
     assert milestones.retire_milestone(engine, A, MILESTONE, LATER) is not None
+    alerts.set_severity_weights(engine, A, {Severity.LOW: 1})
     assert _b_rows(store_engine) == before
 
 
@@ -159,6 +191,7 @@ def test_every_process_repository_function_is_checked_here() -> None:
     checked = {
         alert_rules: RULE_READS | RULE_WRITES,
         milestones: MILESTONE_READS | MILESTONE_WRITES,
+        alerts: ALERT_READS | ALERT_WRITES,
     }
     for module, names in checked.items():
         assert _public_functions(module) - PURE == names, f"check {module.__name__}'s new function"
