@@ -1,0 +1,179 @@
+"""The formulas of one evaluation pass, compiled once and evaluated together over one frame:
+each rule's condition and the merge fields of its message, and each formula milestone's
+formula. All go to one `evaluate_bulk_many` call (shared scans); messages are put together
+from their merge fields' bulk values, so rendering costs no interpreter run per alert.
+
+A formula that no longer compiles (the org's catalog changed under it), or whose evaluation
+raises, is reported as its owner's error; the others are evaluated regardless.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from rules.formula import compile_formula
+from rules.formula.bulk import BulkResult, evaluate_bulk_many
+from rules.formula.bulk_frame import BulkFrame
+from rules.formula.compiler import CompiledFormula
+from rules.formula.errors import FormulaError
+from rules.formula.templates import CompiledTemplate, compile_template, format_for_people
+from rules.formula.types import FormulaType
+from store.evaluation_state import RuleState
+
+logger = logging.getLogger(__name__)
+ERROR_TEXT = "#Error!"
+
+
+class Unevaluable(Exception):
+    """Why a rule's or a milestone's formula could not be evaluated this pass."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One formula over the frame: its value per row, and the rows that could not be
+    evaluated (#Error!, or a value the record does not hold validly) with why."""
+
+    values: Sequence[object]
+    failed_rows: Mapping[int, str]
+
+    def true_rows(self) -> list[int]:
+        return [row for row, value in enumerate(self.values) if value is True]
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    condition: Outcome
+    message: Sequence[str | Outcome]  # the template's text, its merge fields' outcomes
+    types: Sequence[FormulaType | None]  # the result type of each merge field (None: text)
+
+    def render(self, row: int) -> str:
+        out: list[str] = []
+        for part, formula_type in zip(self.message, self.types, strict=True):
+            if isinstance(part, str):
+                out.append(part)
+            elif row in part.failed_rows:
+                out.append(ERROR_TEXT)
+            else:
+                assert formula_type is not None
+                out.append(format_for_people(part.values[row], formula_type))  # type: ignore[arg-type]
+        return "".join(out)
+
+
+def _checkbox(text: str, catalog: Mapping[str, str]) -> CompiledFormula:
+    try:
+        compiled = compile_formula(text, catalog)
+    except FormulaError as error:
+        raise Unevaluable(f"the formula no longer compiles: {error.message}") from None
+    if compiled.result_type is not FormulaType.CHECKBOX:
+        raise Unevaluable(
+            f"the formula returns {compiled.result_type.value.lower()}, not a checkbox"
+        )
+    return compiled
+
+
+def _template(text: str, catalog: Mapping[str, str]) -> CompiledTemplate:
+    try:
+        return compile_template(text, catalog)
+    except FormulaError as error:
+        raise Unevaluable(f"the message no longer compiles: {error.message}") from None
+
+
+def _outcome(result: BulkResult) -> Outcome:
+    failed = {row: error.message for row, error in result.errors.items()}
+    return Outcome(result.values, failed)
+
+
+def _evaluate(
+    formulas: Sequence[CompiledFormula], frame: BulkFrame, now: datetime, tz: tzinfo
+) -> list[Outcome | Unevaluable]:
+    """Every formula over `frame` in one go; if that raises, one by one, so one formula's
+    failure is its own."""
+    try:
+        return [_outcome(r) for r in evaluate_bulk_many(formulas, frame, now, tz=tz)]
+    except Exception:  # a bug in one formula's bulk plan must not stop the others
+        logger.exception("bulk evaluation of %d formulas failed; one by one", len(formulas))
+    outcomes: list[Outcome | Unevaluable] = []
+    for formula in formulas:
+        try:
+            [result] = evaluate_bulk_many([formula], frame, now, tz=tz)
+        except Exception as error:
+            outcomes.append(Unevaluable(f"evaluation failed: {type(error).__name__}"))
+        else:
+            outcomes.append(_outcome(result))
+    return outcomes
+
+
+@dataclass(frozen=True)
+class PassFormulas:
+    rules: dict[str, RuleOutcome | Unevaluable]  # by rule id
+    milestones: dict[str, Outcome | Unevaluable]  # by milestone id
+
+
+def evaluate_formulas(
+    rules: Sequence[RuleState],
+    milestones: Mapping[str, str],
+    catalog: Mapping[str, str],
+    frame: BulkFrame,
+    now: datetime,
+    tz: tzinfo,
+) -> PassFormulas:
+    """Compile `rules` (conditions and messages) and `milestones` (id -> formula) against
+    `catalog` and evaluate them all over `frame` at `now` in the org's zone `tz`."""
+    formulas: list[CompiledFormula] = []
+    # owner -> (first formula index, templates' parts) for what compiled
+    compiled_rules: dict[str, tuple[int, CompiledTemplate]] = {}
+    compiled_milestones: dict[str, int] = {}
+    rule_results: dict[str, RuleOutcome | Unevaluable] = {}
+    milestone_results: dict[str, Outcome | Unevaluable] = {}
+    for rule in rules:
+        try:
+            condition, template = (
+                _checkbox(rule.condition, catalog),
+                _template(rule.message, catalog),
+            )
+        except Unevaluable as why:
+            rule_results[rule.id] = why
+            continue
+        compiled_rules[rule.id] = (len(formulas), template)
+        formulas.append(condition)
+        formulas += [part for part in template.parts if not isinstance(part, str)]
+    for milestone_id, text in milestones.items():
+        try:
+            compiled = _checkbox(text, catalog)
+        except Unevaluable as why:
+            milestone_results[milestone_id] = why
+            continue
+        compiled_milestones[milestone_id] = len(formulas)
+        formulas.append(compiled)
+    outcomes = _evaluate(formulas, frame, now, tz) if formulas else []
+    for rule_id, (first, template) in compiled_rules.items():
+        rule_results[rule_id] = _rule_outcome(template, outcomes, first)
+    for milestone_id, index in compiled_milestones.items():
+        milestone_results[milestone_id] = outcomes[index]
+    return PassFormulas(rule_results, milestone_results)
+
+
+def _rule_outcome(
+    template: CompiledTemplate, outcomes: Sequence[Outcome | Unevaluable], first: int
+) -> RuleOutcome | Unevaluable:
+    condition = outcomes[first]
+    if isinstance(condition, Unevaluable):
+        return condition
+    parts: list[str | Outcome] = []
+    types: list[FormulaType | None] = []
+    index = first + 1
+    for part in template.parts:
+        if isinstance(part, str):
+            parts.append(part)
+            types.append(None)
+            continue
+        outcome = outcomes[index]
+        index += 1
+        if isinstance(outcome, Unevaluable):
+            return Unevaluable(f"the message could not be rendered: {outcome}")
+        parts.append(outcome)
+        types.append(part.result_type)
+    return RuleOutcome(condition, parts, types)

@@ -1,0 +1,311 @@
+"""What an evaluation pass reads besides the evaluation frame (store.evaluation): the org's
+active rules (current version, with the version their condition dates from), its active
+milestones, stages, describes and time zone, the live alerts and current completions of the
+opportunities concerned, its severity weights, and which of them are closed or deleted.
+
+A constant number of statements per pass (per READ_CHUNK ids when ids are given), however
+many rules, milestones or opportunities there are. Everything goes through OrgScope. The
+pass's writes are in store.evaluation_writes (one transaction).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, Select, or_, select, true, union
+from sqlmodel import Session, col
+
+from rules.catalog import RELATIONSHIPS
+from rules.health import MilestoneSpec, StageOrder, severity_weights
+from rules.lifecycle import LiveAlert, RuleSpec
+from rules.process import AlertKind, AlertStatus, CompletionHow, Severity
+from store.mirror import READ_CHUNK
+from store.models import FieldCatalog, Opportunity, OpportunityStage, Organization
+from store.process_models import (
+    Alert,
+    AlertRule,
+    AlertRuleVersion,
+    EvaluationSettings,
+    Milestone,
+    MilestoneCompletion,
+    OpportunityHealth,
+)
+from store.tenancy import OrgScope
+
+OPPORTUNITY = "Opportunity"
+# The describes the formula catalog is built from: the opportunity's and its related records'.
+DESCRIBED = (OPPORTUNITY, *dict.fromkeys(RELATIONSHIPS.values()))
+_RESOLVED = AlertStatus.RESOLVED.name
+
+
+@dataclass(frozen=True)
+class RuleState:
+    """An active rule's current version, as the pass needs it."""
+
+    id: str
+    version: int
+    condition_version: int  # the earliest version with the current condition and fix fields
+    name: str
+    kind: AlertKind
+    severity: Severity
+    condition: str
+    message: str
+    hold_seconds: int
+
+    @property
+    def spec(self) -> RuleSpec:
+        return RuleSpec(self.id, self.version, self.condition_version, self.kind, self.hold_seconds)
+
+
+@dataclass(frozen=True)
+class StoredAlert:
+    live: LiveAlert
+    message: str  # as last rendered
+
+
+@dataclass(frozen=True)
+class CurrentCompletion:
+    id: str
+    milestone_id: str
+    opportunity_id: str
+    how: CompletionHow
+
+
+@dataclass(frozen=True)
+class EvaluationState:
+    time_zone: str | None  # the org's TimeZoneSidKey (None before it is mirrored)
+    describes: dict[str, dict[str, Any]]  # by sObject; Opportunity absent before the first sync
+    rules: list[RuleState]  # every active rule, by id
+    milestones: list[MilestoneSpec]  # every active milestone, by position
+    formulas: dict[str, str]  # milestone id -> the formula of each active FORMULA milestone
+    stages: list[StageOrder]
+    alerts: list[StoredAlert]  # the live (not RESOLVED) alerts of the opportunities concerned
+    completions: dict[str, list[CurrentCompletion]]  # by opportunity id
+    weights: dict[Severity, int]
+    # Of the opportunities concerned (all the org's alerts and health rows when no ids are
+    # given), those closed, and those deleted (or never mirrored).
+    closed_ids: frozenset[str]
+    deleted_ids: frozenset[str]
+
+
+def condition_version(versions: Iterable[tuple[int, str, Sequence[str]]]) -> int:
+    """The earliest version of the run of latest versions that share the latest one's
+    condition and fix fields (`versions`: (version, condition, fix fields) of one rule)."""
+    ordered = sorted(versions, key=lambda v: v[0], reverse=True)
+    if not ordered:
+        return 1
+    _, condition, fields = ordered[0]
+    earliest = ordered[0][0]
+    for version, other_condition, other_fields in ordered[1:]:
+        if other_condition != condition or list(other_fields) != list(fields):
+            break
+        earliest = version
+    return earliest
+
+
+def _chunks(ids: Collection[str] | None) -> Iterator[list[str] | None]:
+    if ids is None:
+        yield None
+        return
+    unique = sorted(set(ids))
+    for start in range(0, len(unique), READ_CHUNK):
+        yield unique[start : start + READ_CHUNK]
+
+
+def _rules(session: Session, scope: OrgScope) -> list[RuleState]:
+    rules = list(
+        session.exec(
+            scope.select(AlertRule)
+            .where(col(AlertRule.active) == true(), col(AlertRule.retired_at).is_(None))
+            .order_by(col(AlertRule.id))
+        ).all()
+    )
+    if not rules:
+        return []
+    history: dict[str, list[tuple[int, str, Sequence[str]]]] = {}
+    versions = select(
+        col(AlertRuleVersion.rule_id),
+        col(AlertRuleVersion.version),
+        col(AlertRuleVersion.condition),
+        col(AlertRuleVersion.fix_fields),
+    ).where(scope.owns(AlertRuleVersion), col(AlertRuleVersion.rule_id).in_([r.id for r in rules]))
+    for rule_id, version, condition, fields in session.execute(versions):
+        history.setdefault(rule_id, []).append((version, condition, fields or []))
+    return [
+        RuleState(
+            id=rule.id,
+            version=rule.version,
+            condition_version=min(
+                rule.version,
+                condition_version(history.get(rule.id) or [(rule.version, "", [])]),
+            ),
+            name=rule.name,
+            kind=AlertKind[rule.kind],
+            severity=Severity[rule.severity],
+            condition=rule.condition,
+            message=rule.message,
+            hold_seconds=rule.hold_seconds,
+        )
+        for rule in rules
+    ]
+
+
+def _milestones(session: Session, scope: OrgScope) -> tuple[list[MilestoneSpec], dict[str, str]]:
+    rows = session.exec(
+        scope.select(Milestone)
+        .where(col(Milestone.active) == true(), col(Milestone.retired_at).is_(None))
+        .order_by(col(Milestone.position), col(Milestone.id))
+    ).all()
+    specs = [
+        MilestoneSpec(m.id, m.name, m.stage_name, m.weight, m.active, m.position) for m in rows
+    ]
+    formulas = {m.id: m.formula for m in rows if m.completion == "FORMULA" and m.formula}
+    return specs, formulas
+
+
+def _alerts(session: Session, scope: OrgScope, ids: Collection[str] | None) -> list[StoredAlert]:
+    found: list[StoredAlert] = []
+    for chunk in _chunks(ids):
+        query = scope.select(Alert).where(col(Alert.status) != _RESOLVED)
+        if chunk is not None:
+            query = query.where(col(Alert.opportunity_id).in_(chunk))
+        for row in session.exec(query.order_by(col(Alert.id))):
+            live = LiveAlert(
+                alert_id=row.id,
+                rule_id=row.rule_id,
+                rule_version=row.rule_version,
+                opportunity_id=row.opportunity_id,
+                status=AlertStatus[row.status],
+                matched_since=row.matched_since,
+                snoozed_until=row.snoozed_until,
+            )
+            found.append(StoredAlert(live, row.message))
+    return found
+
+
+def _completions(
+    session: Session, scope: OrgScope, ids: Collection[str] | None
+) -> dict[str, list[CurrentCompletion]]:
+    by_opportunity: dict[str, list[CurrentCompletion]] = {}
+    columns = (
+        col(MilestoneCompletion.id),
+        col(MilestoneCompletion.milestone_id),
+        col(MilestoneCompletion.opportunity_id),
+        col(MilestoneCompletion.how),
+    )
+    for chunk in _chunks(ids):
+        query = select(*columns).where(
+            scope.owns(MilestoneCompletion), col(MilestoneCompletion.uncompleted_at).is_(None)
+        )
+        if chunk is not None:
+            query = query.where(col(MilestoneCompletion.opportunity_id).in_(chunk))
+        for completion_id, milestone_id, opportunity_id, how in session.execute(query):
+            completion = CurrentCompletion(
+                completion_id, milestone_id, opportunity_id, CompletionHow[how]
+            )
+            by_opportunity.setdefault(opportunity_id, []).append(completion)
+    return by_opportunity
+
+
+_ENDED = or_(col(Opportunity.is_closed) == true(), col(Opportunity.is_deleted) == true())
+
+
+def _ended_anywhere(session: Session, scope: OrgScope) -> tuple[frozenset[str], frozenset[str]]:
+    """(closed, deleted) among the opportunities that have a live alert or a health not yet
+    frozen: what a full pass must resolve or freeze (deleted: or no longer mirrored)."""
+    on_alert: Select[Any] = (
+        select(col(Alert.opportunity_id).label("id"))
+        .where(scope.owns(Alert), col(Alert.status) != _RESOLVED)
+        .distinct()
+    )
+    on_health: Select[Any] = select(col(OpportunityHealth.opportunity_id).label("id")).where(
+        scope.owns(OpportunityHealth), col(OpportunityHealth.closed_at).is_(None)
+    )
+    concerned = union(on_alert, on_health).subquery()
+    query = (
+        select(concerned.c.id, col(Opportunity.is_closed), col(Opportunity.is_deleted))
+        .select_from(concerned)
+        .outerjoin(Opportunity, (col(Opportunity.id) == concerned.c.id) & scope.owns(Opportunity))
+        .where(or_(col(Opportunity.id).is_(None), _ENDED))
+    )
+    closed: set[str] = set()
+    deleted: set[str] = set()
+    for opportunity_id, is_closed, is_deleted in session.execute(query):
+        (closed if is_closed and not is_deleted else deleted).add(opportunity_id)
+    return frozenset(closed), frozenset(deleted)
+
+
+def _ended_among(
+    session: Session, scope: OrgScope, ids: Collection[str]
+) -> tuple[frozenset[str], frozenset[str]]:
+    """(closed, deleted) among `ids` (deleted: or never mirrored)."""
+    closed: set[str] = set()
+    deleted: set[str] = set()
+    for chunk in _chunks(ids):
+        assert chunk is not None
+        found: set[str] = set()
+        query = select(
+            col(Opportunity.id), col(Opportunity.is_closed), col(Opportunity.is_deleted)
+        ).where(scope.owns(Opportunity), col(Opportunity.id).in_(chunk))
+        for opportunity_id, is_closed, is_deleted in session.execute(query):
+            found.add(opportunity_id)
+            if is_deleted:
+                deleted.add(opportunity_id)
+            elif is_closed:
+                closed.add(opportunity_id)
+        deleted.update(set(chunk) - found)
+    return frozenset(closed), frozenset(deleted)
+
+
+def load_evaluation_state(
+    engine: Engine, org_id: str, opportunity_ids: Collection[str] | None = None
+) -> EvaluationState:
+    """What a pass over `opportunity_ids` (None: every opportunity of the org) needs, in
+    one read transaction."""
+    scope = OrgScope(org_id)
+    with Session(engine) as session:
+        organization = scope.get(session, Organization)
+        describes = {
+            row.sobject: dict(row.describe)
+            for row in session.exec(
+                scope.select(FieldCatalog).where(col(FieldCatalog.sobject).in_(DESCRIBED))
+            )
+        }
+        stages = [
+            StageOrder(s.api_name, s.sort_order, s.is_closed)
+            for s in session.exec(
+                scope.select(OpportunityStage).order_by(col(OpportunityStage.sort_order))
+            )
+        ]
+        settings = scope.get(session, EvaluationSettings)
+        milestones, formulas = _milestones(session, scope)
+        closed, deleted = (
+            _ended_anywhere(session, scope)
+            if opportunity_ids is None
+            else _ended_among(session, scope, opportunity_ids)
+        )
+        return EvaluationState(
+            time_zone=organization.time_zone_sid_key if organization is not None else None,
+            describes=describes,
+            rules=_rules(session, scope),
+            milestones=milestones,
+            formulas=formulas,
+            stages=stages,
+            alerts=_alerts(session, scope, opportunity_ids),
+            completions=_completions(session, scope, opportunity_ids),
+            weights=severity_weights(settings.severity_weights if settings else {}),
+            closed_ids=closed,
+            deleted_ids=deleted,
+        )
+
+
+__all__ = [
+    "CurrentCompletion",
+    "EvaluationState",
+    "RuleState",
+    "StoredAlert",
+    "condition_version",
+    "load_evaluation_state",
+]
