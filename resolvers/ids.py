@@ -25,3 +25,16 @@ def normalize_id(value: str, *, prefix: str | None = None, argument: str = "id")
         kind = f" with prefix {prefix}" if prefix else ""
         raise InvalidIdError(f"{argument}: not a valid Salesforce record id{kind}", field=argument)
     return value + _suffix(value) if len(value) == 15 else value
+
+
+# dealpulse's own ids (store.process_models.new_id): a prefix, "_", 20 url-safe characters.
+_OPAQUE = re.compile(r"^(?P<prefix>[a-z]{1,8})_[A-Za-z0-9_-]{20}$")
+
+
+def opaque_id(value: str, *, prefix: str, argument: str = "id") -> str:
+    """`value` if it is an id dealpulse issued with `prefix` ("rule", "ms"...), else
+    InvalidIdError (never the Salesforce id validator: these are not Salesforce ids)."""
+    match = _OPAQUE.match(value)
+    if match is None or match["prefix"] != prefix:
+        raise InvalidIdError(f"{argument}: not a valid {prefix} id", field=argument)
+    return value

@@ -15,7 +15,8 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from strawberry.dataloader import DataLoader
 
-from store import queries
+from store import alert_rules, queries
+from store.alert_rules import NO_ALERTS, RuleHealthFigures
 from store.models import (
     Account,
     DerivedFacts,
@@ -25,6 +26,7 @@ from store.models import (
     SfUser,
     UserRole,
 )
+from store.process_models import AlertRule, AlertRuleVersion
 from store.queries import Visibility
 
 K = TypeVar("K")
@@ -62,6 +64,10 @@ class Loaders:
     history: DataLoader[str, list[OpportunityHistory]]
     facts: DataLoader[str, DerivedFacts | None]
     catalogs: DataLoader[str, dict[str, Any] | None]
+    # The alert API's (resolvers.alerts).
+    alert_rules: DataLoader[str, AlertRule | None]
+    rule_versions: DataLoader[tuple[str, int], AlertRuleVersion | None]
+    rule_health: DataLoader[str, RuleHealthFigures]
 
 
 def make_loaders(engine: Engine, visibility: Visibility) -> Loaders:
@@ -84,6 +90,9 @@ def make_loaders(engine: Engine, visibility: Visibility) -> Loaders:
         history=_loader(by_org(queries.history_by_opportunity), _empty),
         facts=_loader(by_org(queries.facts_by_opportunity), _none),
         catalogs=_loader(lambda keys: queries.field_catalogs(engine, org, keys), _none),
+        alert_rules=_loader(by_org(alert_rules.rules_by_ids), _none),
+        rule_versions=_loader(lambda keys: alert_rules.versions_by_keys(engine, org, keys), _none),
+        rule_health=_loader(by_org(alert_rules.rule_health), lambda: NO_ALERTS),
     )
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import strawberry
 
 from auth.visibility import AccessLevel
+from rules.definitions import AlertRuleErrorCode
+from rules.process import AlertKind, AlertStatus, Resolution, RuleOrigin, Severity
 from store.queries import SortDirection, SortField
 
 strawberry.enum(
@@ -15,4 +17,27 @@ strawberry.enum(
 strawberry.enum(SortField, name="OpportunitySortField")
 strawberry.enum(SortDirection)
 
-__all__ = ["AccessLevel", "SortDirection", "SortField"]
+
+# The alert vocabulary of rules.process (stored by these names, shown by them).
+strawberry.enum(AlertKind, description="INFORMATIVE: advice; FIX_REQUIRED: fields to correct.")
+strawberry.enum(Severity, description="How much an open alert matters (and lowers health).")
+strawberry.enum(RuleOrigin, description="Where a rule came from.")
+strawberry.enum(
+    AlertStatus,
+    description="An alert's lifecycle. PENDING (the condition holds, not yet for the rule's "
+    "hold time) is never shown: asking for it finds nothing.",
+)
+strawberry.enum(Resolution, description="Why a resolved alert was resolved.")
+strawberry.enum(AlertRuleErrorCode, description="Why an alert rule was not saved or previewed.")
+
+__all__ = [
+    "AccessLevel",
+    "AlertKind",
+    "AlertRuleErrorCode",
+    "AlertStatus",
+    "Resolution",
+    "RuleOrigin",
+    "Severity",
+    "SortDirection",
+    "SortField",
+]

@@ -10,6 +10,7 @@ import strawberry
 from auth.permissions import IsAuthenticated
 from resolvers import opportunities as resolve
 from resolvers import status
+from schema.alert_queries import AlertQueries
 from schema.connection import OpportunityConnection
 from schema.inputs import OpportunityFilterInput, OpportunityOrderInput
 from schema.permissions import query
@@ -21,7 +22,7 @@ AUTHENTICATED = IsAuthenticated()
 
 
 @strawberry.type
-class Query:
+class Query(AlertQueries):
     @query("The caller.", AUTHENTICATED)
     async def me(self, info: Info) -> Me:
         return cast("Me", await status.me(info.context))

@@ -22,6 +22,7 @@ from strawberry.types import ExecutionContext
 from auth.errors import AuthenticationError
 from resolvers.context import RequestContext
 from resolvers.errors import ClientError
+from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import SCALAR_MAP
 
@@ -78,7 +79,7 @@ class Schema(strawberry.Schema):
 
 
 def build_schema(
-    limits: SchemaLimits | None = None, *, query: type = Query, mutation: type | None = None
+    limits: SchemaLimits | None = None, *, query: type = Query, mutation: type | None = Mutation
 ) -> strawberry.Schema:
     """The API's schema with its protective extensions. `query` and `mutation` are the root
     types (tests serve mutations that exist only in tests through the real app)."""

@@ -1,0 +1,14 @@
+"""The root Mutation type: the mutations of each domain (schema/mutations/), composed.
+Every mutation declares its permissions and answers refusals and input errors in its
+payload (schema.permissions.mutation)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from schema.mutations.alert_rules import AlertRuleMutations
+
+
+@strawberry.type
+class Mutation(AlertRuleMutations):
+    pass
