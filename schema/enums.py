@@ -7,8 +7,16 @@ from __future__ import annotations
 import strawberry
 
 from auth.visibility import AccessLevel
-from rules.definitions import AlertRuleErrorCode
-from rules.process import AlertKind, AlertStatus, Resolution, RuleOrigin, Severity
+from rules.definitions import AlertRuleErrorCode, MilestoneErrorCode
+from rules.process import (
+    AlertKind,
+    AlertStatus,
+    CompletionHow,
+    MilestoneCompletionMode,
+    Resolution,
+    RuleOrigin,
+    Severity,
+)
 from store.queries import SortDirection, SortField
 
 strawberry.enum(
@@ -30,11 +38,22 @@ strawberry.enum(
 strawberry.enum(Resolution, description="Why a resolved alert was resolved.")
 strawberry.enum(AlertRuleErrorCode, description="Why an alert rule was not saved or previewed.")
 
+# The milestone vocabulary of rules.process (stored by these names, shown by them).
+strawberry.enum(
+    MilestoneCompletionMode,
+    description="MANUAL: a rep completes it; FORMULA: its checkbox formula does, on evaluation.",
+)
+strawberry.enum(CompletionHow, description="How a completion was made.")
+strawberry.enum(MilestoneErrorCode, description="Why a milestone mutation changed nothing.")
+
 __all__ = [
     "AccessLevel",
     "AlertKind",
     "AlertRuleErrorCode",
     "AlertStatus",
+    "CompletionHow",
+    "MilestoneCompletionMode",
+    "MilestoneErrorCode",
     "Resolution",
     "RuleOrigin",
     "Severity",

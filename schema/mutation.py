@@ -7,8 +7,9 @@ from __future__ import annotations
 import strawberry
 
 from schema.mutations.alert_rules import AlertRuleMutations
+from schema.mutations.milestones import MilestoneMutations
 
 
 @strawberry.type
-class Mutation(AlertRuleMutations):
+class Mutation(AlertRuleMutations, MilestoneMutations):
     pass

@@ -10,20 +10,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 from strawberry import Parent
 from strawberry.scalars import JSON
 from strawberry.types.field import StrawberryField
 
+from resolvers import milestones as resolve_milestones
 from resolvers import opportunities as resolve
 from resolvers.context import RequestContext
 from resolvers.fields import field_value
 from schema.facts import opportunity_fact_fields
 from store import models
 
+if TYPE_CHECKING:
+    from schema.milestones import Health, OpportunityMilestone
+
 Info = strawberry.Info[RequestContext, None]
+# The sales process's types live in their own modules, which import this one.
+MILESTONES = strawberry.lazy("schema.milestones")
 
 
 def described(text: str) -> Callable[[Callable[..., Any]], StrawberryField]:
@@ -131,6 +137,22 @@ class Opportunity:
     @described("Any mirrored field by API name (case-insensitive).")
     async def field(self, info: Info, parent: Parent[models.Opportunity], name: str) -> FieldValue:
         return cast("FieldValue", await field_value(info.context, parent, name))
+
+    @described("Every active milestone of the org, in order, as it stands on this deal.")
+    async def milestones(
+        self, info: Info, parent: Parent[models.Opportunity]
+    ) -> list[Annotated[OpportunityMilestone, MILESTONES]]:
+        views = await resolve_milestones.opportunity_milestones(info.context, parent)
+        return cast("list[OpportunityMilestone]", views)
+
+    @described(
+        "Its health as the last evaluation stored it (a closed deal: as it was when it "
+        "closed); null before its first evaluation."
+    )
+    async def health(
+        self, info: Info, parent: Parent[models.Opportunity]
+    ) -> Annotated[Health, MILESTONES] | None:
+        return cast("Health | None", await resolve_milestones.health(info.context, parent))
 
     @described("When the org's mirror this answer comes from was synced.")
     async def synced_at(self, info: Info) -> datetime | None:
