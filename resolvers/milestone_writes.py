@@ -16,7 +16,7 @@ after a completion.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -33,7 +33,7 @@ from services.alert_preview import rule_context
 from services.evaluation import evaluate_org
 from store import milestones, queries
 from store.models import Opportunity
-from store.process_models import Milestone
+from store.process_models import Milestone, MilestoneCompletion
 
 logger = logging.getLogger(__name__)
 MILESTONE_PREFIX = "ms"
@@ -228,47 +228,60 @@ async def _manual_milestone(context: RequestContext, org_id: str, raw_id: str) -
     return row
 
 
+async def _change_completion(
+    context: RequestContext,
+    raw_opportunity_id: str,
+    raw_milestone_id: str,
+    change: Callable[[str, Milestone, Opportunity, str], MilestoneCompletion | None],
+    refusal: tuple[MilestoneErrorCode, str],
+) -> CompletionOutcome:
+    """Checks the opportunity (visible) and the milestone (manual, not retired), runs
+    `change(org_id, milestone, opportunity, user_id)` (a store write, in a worker thread;
+    None: it did nothing, answered as `refusal`), then evaluates the deal."""
+    principal = await context.principal()
+    org_id = principal.org_id
+    opportunity = await _visible_opportunity(context, raw_opportunity_id)
+    milestone = await _manual_milestone(context, org_id, raw_milestone_id)
+    done = await run_in_threadpool(change, org_id, milestone, opportunity, principal.user_id)
+    if done is None:
+        code, message = refusal
+        raise Refused(code, message, field="input.milestoneId")
+    await _evaluate(context, org_id, [opportunity.id])
+    return CompletionOutcome(opportunity, milestone.id)
+
+
 async def complete_milestone(
     context: RequestContext, raw_opportunity_id: str, raw_milestone_id: str, note: str | None
 ) -> CompletionOutcome:
-    principal = await context.principal()
-    org_id = principal.org_id
     if note is not None and len(note) > MAX_NOTE:
         raise Refused(
             MilestoneErrorCode.TOO_LONG, f"at most {MAX_NOTE} characters", field="input.note"
         )
-    opportunity = await _visible_opportunity(context, raw_opportunity_id)
-    milestone = await _manual_milestone(context, org_id, raw_milestone_id)
-    done = await run_in_threadpool(
-        milestones.complete_milestone, context.engine, org_id, milestone.id, opportunity.id,
-        principal.user_id, note or None, context.now,
-    )  # fmt: skip
-    if done is None:
-        raise Refused(
-            MilestoneErrorCode.ALREADY_COMPLETED,
-            "already completed on this opportunity",
-            field="input.milestoneId",
+
+    def complete(
+        org_id: str, milestone: Milestone, opportunity: Opportunity, by_id: str
+    ) -> MilestoneCompletion | None:
+        return milestones.complete_milestone(
+            context.engine, org_id, milestone.id, opportunity.id, by_id, note or None, context.now
         )
-    await _evaluate(context, org_id, [opportunity.id])
-    return CompletionOutcome(opportunity, milestone.id)
+
+    already = (MilestoneErrorCode.ALREADY_COMPLETED, "already completed on this opportunity")
+    return await _change_completion(
+        context, raw_opportunity_id, raw_milestone_id, complete, already
+    )
 
 
 async def uncomplete_milestone(
     context: RequestContext, raw_opportunity_id: str, raw_milestone_id: str
 ) -> CompletionOutcome:
-    principal = await context.principal()
-    org_id = principal.org_id
-    opportunity = await _visible_opportunity(context, raw_opportunity_id)
-    milestone = await _manual_milestone(context, org_id, raw_milestone_id)
-    undone = await run_in_threadpool(
-        milestones.uncomplete_milestone, context.engine, org_id, milestone.id, opportunity.id,
-        principal.user_id, context.now,
-    )  # fmt: skip
-    if undone is None:
-        raise Refused(
-            MilestoneErrorCode.NOT_COMPLETED,
-            "not completed on this opportunity",
-            field="input.milestoneId",
+    def uncomplete(
+        org_id: str, milestone: Milestone, opportunity: Opportunity, by_id: str
+    ) -> MilestoneCompletion | None:
+        return milestones.uncomplete_milestone(
+            context.engine, org_id, milestone.id, opportunity.id, by_id, context.now
         )
-    await _evaluate(context, org_id, [opportunity.id])
-    return CompletionOutcome(opportunity, milestone.id)
+
+    not_done = (MilestoneErrorCode.NOT_COMPLETED, "not completed on this opportunity")
+    return await _change_completion(
+        context, raw_opportunity_id, raw_milestone_id, uncomplete, not_done
+    )
