@@ -18,7 +18,9 @@ from api.graphql_view import GraphQLView
 from api.settings import Settings
 from auth.dev_tokens import MIN_KEY_LENGTH
 from schema.schema import SchemaLimits, build_schema
+from services.evaluation import Evaluate
 from services.freshness import Freshness, SyncOrg
+from services.orgs import OrgRefresher
 from services.scheduler import Scheduler
 from store.engine import make_engine
 
@@ -40,12 +42,15 @@ def create_app(
     *,
     engine: Engine | None = None,
     sync_org: SyncOrg | None = None,
+    evaluate: Evaluate | None = None,
     scheduler: Scheduler | None = None,
     schema: BaseSchema | None = None,
 ) -> Starlette:
     """The API. `engine` defaults to one on settings.database_url (disposed on shutdown);
     `sync_org(org_id)` runs one incremental sync of an org (blocking; run in a thread), and
-    without it the API serves the mirror as it is. `scheduler` runs its jobs while the app
+    without it the API serves the mirror as it is. `evaluate` is the evaluation pass a
+    write runs (OrgRefresher.evaluate: give the one whose pass locks the sync passes hold;
+    default: an OrgRefresher of the app's own). `scheduler` runs its jobs while the app
     lives. `schema` defaults to build_schema with the settings' limits."""
     if len(settings.secret_key.get_secret_value()) < MIN_KEY_LENGTH:
         # Refuse to start rather than answer every request "unauthenticated".
@@ -68,7 +73,11 @@ def create_app(
                 max_tokens=settings.max_tokens,
             )
         )
-    graphql = GraphQLView(schema, settings=settings, engine=database, freshness=freshness)
+    if evaluate is None:
+        evaluate = OrgRefresher(database, settings).evaluate  # makes no Salesforce connection
+    graphql = GraphQLView(
+        schema, settings=settings, engine=database, freshness=freshness, evaluator=evaluate
+    )
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})

@@ -93,8 +93,15 @@ def serve(settings: Settings, host: str, port: int) -> None:
         refresher,
         sync_interval_seconds=settings.sync_interval_seconds,
         clock_tick_seconds=settings.clock_tick_seconds,
+        evaluation_interval_seconds=settings.evaluation_interval_seconds,
     )
-    app = create_app(settings, engine=engine, sync_org=refresher.hot, scheduler=Scheduler(jobs))
+    app = create_app(
+        settings,
+        engine=engine,
+        sync_org=refresher.hot,
+        evaluate=refresher.evaluate,
+        scheduler=Scheduler(jobs),
+    )
     try:
         uvicorn.run(app, host=host, port=port, log_level="info")
     finally:

@@ -35,6 +35,7 @@ from api.settings import Settings
 from auth.dev_tokens import DevPrincipal, bearer_token, verify_dev_token
 from auth.errors import AuthenticationError
 from resolvers.context import Limits, RequestContext
+from services.evaluation import Evaluate
 from services.freshness import Freshness
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -73,12 +74,19 @@ class GraphQLSubResponse(Response):
 
 class GraphQLView(GraphQL[RequestContext, None]):
     def __init__(
-        self, schema: BaseSchema, *, settings: Settings, engine: Engine, freshness: Freshness
+        self,
+        schema: BaseSchema,
+        *,
+        settings: Settings,
+        engine: Engine,
+        freshness: Freshness,
+        evaluator: Evaluate | None = None,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
         self.settings = settings
         self.engine = engine
         self.freshness = freshness
+        self.evaluator = evaluator
         self.limits = Limits(
             max_page_size=settings.max_page_size,
             default_page_size=min(DEFAULT_PAGE_SIZE, settings.max_page_size),
@@ -127,6 +135,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
             limits=self.limits,
             credentials=credentials,
             request_id=request.state.sub_response.headers["x-request-id"],
+            evaluator=self.evaluator,
         )
 
     async def execute_single(  # type: ignore[override]

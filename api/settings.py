@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     sync_interval_seconds: float = Field(default=60.0, gt=0)
     # ... and recomputes the time-dependent facts of every open opportunity this often.
     clock_tick_seconds: float = Field(default=3600.0, gt=0)
+    # ... and evaluates every open opportunity this often, and just after each org's midnight
+    # (date conditions change with no record change).
+    evaluation_interval_seconds: float = Field(default=300.0, gt=0)
     dev_token_ttl_seconds: int = Field(default=8 * 3600, gt=0)
     # GraphQL request bounds.
     max_query_depth: int = Field(default=10, ge=1)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
@@ -13,6 +15,7 @@ from auth.dev_tokens import DevPrincipal
 from auth.errors import AuthenticationError
 from auth.principals import Principal, resolve_principal
 from resolvers.loaders import Loaders, make_loaders
+from services.evaluation import Evaluate, EvaluationReport
 from services.freshness import Freshness
 
 
@@ -43,6 +46,8 @@ class RequestContext:
     limits: Limits
     credentials: DevPrincipal | AuthenticationError
     request_id: str
+    # The org's evaluation pass (OrgRefresher.evaluate); None: writes are not evaluated.
+    evaluator: Evaluate | None = None
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     _ready: asyncio.Task[Session] | None = None
 
@@ -60,6 +65,26 @@ class RequestContext:
         """Why the request's token was refused, or None when it was verified."""
         credentials = self.credentials
         return credentials if isinstance(credentials, AuthenticationError) else None
+
+    async def evaluate(
+        self,
+        *,
+        opportunity_ids: Collection[str] | None = None,
+        rule_ids: Collection[str] | None = None,
+    ) -> EvaluationReport | None:
+        """Evaluate the caller's org after a write dealpulse made: the opportunities it
+        touched, or the rules it changed (None: all of them), in a worker thread under the
+        org's pass lock. None when the app evaluates nothing (no evaluator)."""
+        if self.evaluator is None:
+            return None
+        principal = await self.principal()
+        run = partial(
+            self.evaluator,
+            principal.org_id,
+            opportunity_ids=opportunity_ids,
+            rule_ids=rule_ids,
+        )
+        return await run_in_threadpool(run)
 
     async def principal(self) -> Principal:
         return (await self.session()).principal

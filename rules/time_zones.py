@@ -8,7 +8,7 @@ library's zoneinfo (the `tzdata` package where the system has none).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 # Longer than any IANA name (the longest is about 30 characters); refused before any file lookup.
@@ -59,3 +59,11 @@ def local_date(moment: datetime, zone: tzinfo) -> date:
     date falls outside years 1-9999."""
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
     return aware.astimezone(zone).date()
+
+
+def seconds_until_midnight(moment: datetime, zone: tzinfo) -> float:
+    """Seconds from `moment` (aware) to the next midnight in `zone`: when "today" changes
+    there (a day may be 23 or 25 hours long around a clock change)."""
+    local = moment.astimezone(zone)
+    midnight = datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=zone)
+    return (midnight.astimezone(UTC) - moment.astimezone(UTC)).total_seconds()

@@ -19,6 +19,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from time import perf_counter
+from typing import Protocol
 
 from sqlalchemy import Engine
 
@@ -52,6 +53,20 @@ class EvaluationReport:
     errors: dict[str, str] = field(default_factory=dict)  # rule (or milestone) id -> why
     seconds: float = 0.0
     opportunities_evaluated: int = 0
+
+
+class Evaluate(Protocol):
+    """An evaluation pass of one org, as `services.orgs.OrgRefresher.evaluate` runs it (under
+    the org's pass lock): what the request context calls after a write."""
+
+    def __call__(
+        self,
+        org_id: str,
+        *,
+        opportunity_ids: Collection[str] | None = None,
+        rule_ids: Collection[str] | None = None,
+        now: datetime | None = None,
+    ) -> EvaluationReport: ...
 
 
 @dataclass(frozen=True)

@@ -15,22 +15,28 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from typing import Literal, Protocol, cast
 
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
+from rules.time_zones import local_date, org_time_zone, seconds_until_midnight
 from salesforce.gateway import Gateway
 from salesforce.login import AuthFlow, OrgConnection
 from salesforce.sync import PageHook, safe_error
+from services.evaluation import EvaluationReport, evaluate_org
 from services.passes import clock_tick, sync_pass
 from services.refresh import RefreshResult
 from store import queries
+from store.evaluation_state import evaluation_clock
+from store.mirror import Mirror
 from store.models import Org
 
 logger = logging.getLogger(__name__)
+# The evaluation clock runs this long after an org's midnight (TODAY() has moved for sure).
+MIDNIGHT_MARGIN_SECONDS = 5.0
 
 
 class SalesforceSecrets(Protocol):
@@ -69,7 +75,8 @@ class UnknownOrg(LookupError):
 
 class OrgRefresher:
     """Runs the passes of `services.passes` on connected orgs, one at a time per org:
-    `hot(org_id)` for requests, `full_all()` and `tick_all()` for the scheduler."""
+    `hot(org_id)` for requests, `evaluate(org_id, ...)` after a write dealpulse makes,
+    `full_all()`, `tick_all()` and `evaluate_all()` for the scheduler."""
 
     def __init__(self, engine: Engine, secrets: SalesforceSecrets) -> None:
         self._engine = engine
@@ -117,6 +124,49 @@ class OrgRefresher:
         """The clock tick of one org (no Salesforce call); how many opportunities got facts."""
         with self._pass_lock(org_id):  # no gateway: a tick makes no Salesforce call
             return clock_tick(self._engine, org_id)
+
+    def evaluate(
+        self,
+        org_id: str,
+        *,
+        opportunity_ids: Collection[str] | None = None,
+        rule_ids: Collection[str] | None = None,
+        now: datetime | None = None,
+    ) -> EvaluationReport:
+        """One evaluation pass of the org (see services.evaluation.evaluate_org) under its
+        pass lock: what a mutation runs after its write (on the records or rules it touched),
+        and the evaluation clock. No Salesforce call."""
+        with self._pass_lock(org_id):
+            return evaluate_org(
+                self._engine, org_id, opportunity_ids=opportunity_ids, rule_ids=rule_ids, now=now
+            )
+
+    def evaluate_on_the_clock(self, org_id: str, now: datetime | None = None) -> None:
+        """The evaluation clock of one org: every open opportunity evaluated; once the org's
+        calendar day has moved since its last full pass (just after its midnight), the clock
+        tick instead, so the stored facts follow the new day too."""
+        now = now or datetime.now(UTC)
+        last_date, zone = evaluation_clock(self._engine, org_id)
+        if last_date is not None and local_date(now, org_time_zone(zone)) != last_date:
+            with self._pass_lock(org_id):
+                clock_tick(self._engine, org_id, now=now)
+            return
+        self.evaluate(org_id, now=now)
+
+    def evaluate_all(self) -> list[str]:
+        """The evaluation clock of every connected org (the scheduler's evaluation job);
+        returns the ids of the orgs that failed, as `full_all`."""
+        return self._each_org("evaluation", self.evaluate_on_the_clock)
+
+    def next_evaluation_delay(self, interval_seconds: float, now: datetime | None = None) -> float:
+        """Seconds until the evaluation clock should run again: `interval_seconds`, or less
+        when some connected org's midnight comes first (then just after it)."""
+        now = now or datetime.now(UTC)
+        delays = [interval_seconds]
+        for org in queries.all_orgs(self._engine):
+            zone = org_time_zone(Mirror(self._engine, org.id).time_zone())
+            delays.append(seconds_until_midnight(now, zone) + MIDNIGHT_MARGIN_SECONDS)
+        return min(delays)
 
     def full_all(self) -> list[str]:
         """A full incremental pass of every connected org (the scheduler's sync job). One org

@@ -4,23 +4,47 @@ later). One pass of an org at a time is the caller's job (`services.orgs.OrgRefr
 the org's pass lock around each).
 
 - `sync_pass`: sync (incremental; in full the first time), then the derived facts of what
-  changed, then evaluation (the next issue). `hot=True` is the request-time variant: the
-  HOT_OBJECTS only, one API call when little changed.
+  changed, then the evaluation of what changed (rules, formula milestones, health; closed
+  and deleted deals resolve their alerts), of everything after a full load or when the org's
+  time zone moved. `hot=True` is the request-time variant: the HOT_OBJECTS only, one API call
+  when little changed.
 - `clock_tick`: time moves with no record change, so the time-dependent stored facts of every
-  open opportunity are recomputed (then, next issue, the time-based rules evaluated). No
-  Salesforce call.
+  open opportunity are recomputed, then every open opportunity is evaluated. No Salesforce
+  call.
+
+An evaluation that crashes (a bug: a rule that cannot be evaluated is recorded as its error,
+not raised) is logged, and the pass's sync stands: the next pass evaluates again.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Collection
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import Engine
 
 from salesforce.gateway import Gateway
-from salesforce.sync import HOT_OBJECTS, PageHook
+from salesforce.sync import HOT_OBJECTS, PageHook, safe_error
+from services.evaluation import EvaluationReport, evaluate_org
 from services.refresh import RefreshResult, refresh_facts, refresh_org
 from store.mirror import Mirror
+
+logger = logging.getLogger(__name__)
+
+
+def _evaluate(
+    engine: Engine,
+    org_id: str,
+    opportunity_ids: Collection[str] | None,
+    now: datetime | None,
+) -> EvaluationReport | None:
+    try:
+        return evaluate_org(engine, org_id, opportunity_ids=opportunity_ids, now=now)
+    except Exception as error:
+        logger.exception("evaluation of org %s failed: %s", org_id, safe_error(error))
+        return None
 
 
 def sync_pass(
@@ -35,18 +59,22 @@ def sync_pass(
     """One sync pass of `org_id`. Raises the sync's error (a GatewayError, usually) after
     refreshing the facts of what it had already committed (see `refresh_org`)."""
     objects = HOT_OBJECTS if hot else None
+    zone_before = Mirror(engine, org_id).time_zone()
     result = refresh_org(engine, gateway, org_id, now=now, on_page=on_page, objects=objects)
-    # EVALUATION (next issue) goes here: rules and milestones over the opportunities this
-    # pass changed (result.sync.changed_opportunity_ids; every one after a full load), then
-    # the alert transitions.
-    return result  # noqa: RET504 (the hook above goes between)
+    report = result.sync
+    changed = report.changed_opportunity_ids | report.deleted_opportunity_ids
+    if report.full.get("Opportunity") or Mirror(engine, org_id).time_zone() != zone_before:
+        return replace(result, evaluation=_evaluate(engine, org_id, None, now))
+    if changed:
+        return replace(result, evaluation=_evaluate(engine, org_id, changed, now))
+    return result
 
 
 def clock_tick(engine: Engine, org_id: str, *, now: datetime | None = None) -> int:
     """Recompute the stored facts of every open opportunity of `org_id` at `now` (last
-    activity and next meeting move when a meeting happens). Returns how many got facts."""
+    activity and next meeting move when a meeting happens), then evaluate the org in full
+    (TODAY() and day counts move with the clock). Returns how many got facts."""
     open_ids = Mirror(engine, org_id).opportunity_ids(open_only=True)
     refreshed = refresh_facts(engine, org_id, open_ids, now=now) if open_ids else 0
-    # TIME-BASED EVALUATION (next issue) goes here: the rules whose conditions depend on the
-    # clock (TODAY(), NOW(), day counts), over the open opportunities.
-    return refreshed  # noqa: RET504 (the hook above goes between)
+    _evaluate(engine, org_id, None, now)
+    return refreshed

@@ -33,6 +33,7 @@ from rules.facts import (
 from rules.time_zones import org_time_zone
 from salesforce.gateway import Gateway
 from salesforce.sync import PageHook, SyncReport, sync_org
+from services.evaluation import EvaluationReport
 from store.mirror import READ_CHUNK, FactInputs, Mirror, OpportunityFactRow
 
 
@@ -40,6 +41,9 @@ from store.mirror import READ_CHUNK, FactInputs, Mirror, OpportunityFactRow
 class RefreshResult:
     sync: SyncReport
     facts_refreshed: int
+    # The evaluation of what the pass changed (services.passes.sync_pass); None when nothing
+    # changed, or the evaluation failed.
+    evaluation: EvaluationReport | None = None
 
 
 def _snapshot(row: OpportunityFactRow) -> OpportunitySnapshot:

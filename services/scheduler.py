@@ -3,7 +3,8 @@ processes the same passes run as tasks of a job queue instead, never a home-made
 scheduler).
 
 Each job is a blocking function run in a worker thread (never on the event loop): at start,
-then `every_seconds` after each run ends, so a slow run never overlaps itself. A run that
+then `every_seconds` after each run ends (or as long as its `delay()` says then, for a job
+whose next time depends on the clock), so a slow run never overlaps itself. A run that
 raises is logged and the job goes on at its next time.
 """
 
@@ -27,17 +28,38 @@ class Job:
     name: str
     every_seconds: float
     run: Callable[[], object]  # blocking
+    # How long to wait after a run (blocking: it may read the store); None: every_seconds.
+    delay: Callable[[], float] | None = None
+
+    def next_wait(self) -> float:
+        return self.every_seconds if self.delay is None else max(0.0, self.delay())
 
 
 def org_jobs(
-    refresher: OrgRefresher, *, sync_interval_seconds: float, clock_tick_seconds: float
+    refresher: OrgRefresher,
+    *,
+    sync_interval_seconds: float,
+    clock_tick_seconds: float,
+    evaluation_interval_seconds: float | None = None,
 ) -> list[Job]:
-    """For every connected org: the full sync pass and the clock tick (one org failing never
-    stops the others: OrgRefresher logs it and goes on)."""
-    return [
+    """For every connected org: the full sync pass, the clock tick and (given its interval)
+    the evaluation clock, which also runs just after each org's midnight (one org failing
+    never stops the others: OrgRefresher logs it and goes on)."""
+    jobs = [
         Job("sync pass", sync_interval_seconds, refresher.full_all),
         Job("clock tick", clock_tick_seconds, refresher.tick_all),
     ]
+    if evaluation_interval_seconds is not None:
+        interval = evaluation_interval_seconds
+        jobs.append(
+            Job(
+                "evaluation",
+                interval,
+                refresher.evaluate_all,
+                delay=lambda: refresher.next_evaluation_delay(interval),
+            )
+        )
+    return jobs
 
 
 class Scheduler:
@@ -69,5 +91,10 @@ class Scheduler:
             except Exception as error:
                 # Salesforce down or a bug: requests keep being served from the mirror.
                 logger.warning("%s failed: %s", job.name, type(error).__name__)
+            try:
+                wait = await run_in_threadpool(job.next_wait)
+            except Exception as error:
+                logger.warning("%s: next time unknown (%s)", job.name, type(error).__name__)
+                wait = job.every_seconds
             with suppress(TimeoutError):  # the interval, cut short by stop()
-                await asyncio.wait_for(self._stopping.wait(), job.every_seconds)
+                await asyncio.wait_for(self._stopping.wait(), wait)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine, Select, or_, select, true, union
@@ -259,6 +260,18 @@ def _ended_among(
     return frozenset(closed), frozenset(deleted)
 
 
+def evaluation_clock(engine: Engine, org_id: str) -> tuple[date | None, str | None]:
+    """The org's calendar date at its last full evaluation pass (None before the first) and
+    its time zone, for the evaluation clock's midnight check."""
+    scope = OrgScope(org_id)
+    with Session(engine) as session:
+        settings = scope.get(session, EvaluationSettings)
+        organization = scope.get(session, Organization)
+    last = settings.last_local_date if settings is not None else None
+    zone = organization.time_zone_sid_key if organization is not None else None
+    return (date.fromisoformat(last) if last else None), zone
+
+
 def load_evaluation_state(
     engine: Engine, org_id: str, opportunity_ids: Collection[str] | None = None
 ) -> EvaluationState:
@@ -307,5 +320,6 @@ __all__ = [
     "RuleState",
     "StoredAlert",
     "condition_version",
+    "evaluation_clock",
     "load_evaluation_state",
 ]
