@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from rules.process import AlertStatus
 from store.engine import session_scope
 from store.models import Opportunity
-from store.process_common import listed, stored_values
+from store.process_common import claimed, listed, stored_values
 from store.process_models import Alert, AlertRule, AlertRuleVersion, new_id
 from store.tenancy import OrgScope
 
@@ -59,10 +59,7 @@ def create_rule(
     engine: Engine, org_id: str, values: Mapping[str, Any], author_id: str | None, now: datetime
 ) -> AlertRule:
     """A new rule at version 1, with its first AlertRuleVersion, in one transaction."""
-    stored = stored_values(values, RULE_FIELDS)
-    missing = [name for name in REQUIRED_FIELDS if stored.get(name) is None]
-    if missing:
-        raise KeyError(f"a rule needs {', '.join(missing)}")
+    stored = stored_values(values, RULE_FIELDS, REQUIRED_FIELDS)
     rule = AlertRule(
         **stored,
         org_id=org_id,
@@ -78,13 +75,6 @@ def create_rule(
     return rule
 
 
-def _locked(session: Session, org_id: str, rule_id: str) -> AlertRule | None:
-    # FOR UPDATE (PostgreSQL): two concurrent edits take turns instead of both writing the
-    # same next version. SQLite has one writer at a time anyway.
-    query = OrgScope(org_id).select(AlertRule).where(col(AlertRule.id) == rule_id)
-    return session.exec(query.with_for_update()).first()
-
-
 def update_rule(
     engine: Engine,
     org_id: str,
@@ -98,7 +88,8 @@ def update_rule(
     written, when the org has no such rule or it is retired."""
     stored = stored_values(values, RULE_FIELDS)
     with session_scope(engine) as session:
-        rule = _locked(session, org_id, rule_id)
+        # Locked: two concurrent edits take turns instead of both writing the next version.
+        rule = claimed(session, OrgScope(org_id), AlertRule, rule_id)
         if rule is None or rule.retired_at is not None:
             return None
         redefined = any(
@@ -121,7 +112,7 @@ def retire_rule(
     """The rule, retired (inactive, `retired_at` set; its next evaluation resolves its alerts
     RULE_RETIRED). A rule already retired is returned as it was; None when the org has none."""
     with session_scope(engine) as session:
-        rule = _locked(session, org_id, rule_id)
+        rule = claimed(session, OrgScope(org_id), AlertRule, rule_id)
         if rule is None or rule.retired_at is not None:
             return rule
         rule.active = False

@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 
 from rules.process import CompletionHow, MilestoneCompletionMode
 from store.engine import session_scope
-from store.process_common import by_opportunity, listed, stored_values
+from store.process_common import by_opportunity, claim, claimed, listed, stored_values
 from store.process_models import Milestone, MilestoneCompletion, new_id
 from store.tenancy import OrgScope
 
@@ -39,12 +39,12 @@ def create_milestone(
     engine: Engine, org_id: str, values: Mapping[str, Any], now: datetime
 ) -> Milestone:
     """A new milestone, placed after every other of the org."""
-    stored = stored_values(values, MILESTONE_FIELDS)
-    missing = [name for name in REQUIRED_FIELDS if stored.get(name) is None]
-    if missing:
-        raise KeyError(f"a milestone needs {', '.join(missing)}")
+    stored = stored_values(values, MILESTONE_FIELDS, REQUIRED_FIELDS)
     scope = OrgScope(org_id)
     with session_scope(engine) as session:
+        # Creations at once take turns for the last position (but the first milestone of an
+        # org: nothing to lock on PostgreSQL yet; a tie is still listed in a stable order).
+        claim(session, scope, Milestone)
         last = session.exec(
             select(func.max(col(Milestone.position))).where(scope.owns(Milestone))
         ).one()
@@ -61,9 +61,8 @@ def create_milestone(
 
 
 def _live(session: Session, org_id: str, milestone_id: str) -> Milestone | None:
-    """The milestone, locked for this transaction (PostgreSQL), unless retired or absent."""
-    query = OrgScope(org_id).select(Milestone).where(col(Milestone.id) == milestone_id)
-    milestone = session.exec(query.with_for_update()).first()
+    """The milestone, write-locked, unless it is retired or absent."""
+    milestone = claimed(session, OrgScope(org_id), Milestone, milestone_id)
     return None if milestone is None or milestone.retired_at is not None else milestone
 
 
@@ -90,8 +89,7 @@ def retire_milestone(
     """The milestone, retired (inactive, `retired_at` set; its completions are kept). One
     already retired is returned as it was; None when the org has no such milestone."""
     with session_scope(engine) as session:
-        query = OrgScope(org_id).select(Milestone).where(col(Milestone.id) == milestone_id)
-        milestone = session.exec(query.with_for_update()).first()
+        milestone = claimed(session, OrgScope(org_id), Milestone, milestone_id)
         if milestone is None or milestone.retired_at is not None:
             return milestone
         milestone.active = False
@@ -108,9 +106,10 @@ def reorder_milestones(
     must name each of them exactly once: otherwise None, and nothing is written (the caller
     reports INVALID_ORDER, or NOT_FOUND for ids that are none of the org's)."""
     scope = OrgScope(org_id)
-    query = scope.select(Milestone).where(col(Milestone.retired_at).is_(None))
+    live = col(Milestone.retired_at).is_(None)
     with session_scope(engine) as session:
-        current = {row.id: row for row in session.exec(query.with_for_update()).all()}
+        claim(session, scope, Milestone, live)
+        current = {row.id: row for row in session.exec(scope.select(Milestone).where(live)).all()}
         if len(ids_in_order) != len(current) or set(ids_in_order) != set(current):
             return None
         ordered = [current[milestone_id] for milestone_id in ids_in_order]
@@ -168,7 +167,7 @@ def complete_milestone(
     """A rep's completion of a manual milestone on an opportunity (the caller checked the
     opportunity is visible to the rep). None, and nothing written, when the org has no such
     manual milestone that is not retired, or it is completed there already: the milestone's
-    row lock makes the check and the insert one step, so a double click completes once."""
+    write lock makes the check and the insert one step, so a double click completes once."""
     with session_scope(engine) as session:
         milestone = _manual(session, org_id, milestone_id)
         if milestone is None:

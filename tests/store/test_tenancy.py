@@ -3,7 +3,9 @@ repository function answers (or changes) only its own org's rows.
 
 Org B has the same records as org A under the same ids, with other values, plus records A does
 not have: a statement that forgot the org would answer B's values, extra rows or duplicates.
-The last tests check that every repository function is exercised here."""
+The last tests check that every repository function is exercised here; the sales process's
+repositories (store.alert_rules, store.milestones, store.alerts) are checked the same way, over
+these same two orgs, in tests/store/test_tenancy_process.py."""
 
 from __future__ import annotations
 
