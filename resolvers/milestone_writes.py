@@ -30,7 +30,6 @@ from resolvers.opportunities import OPPORTUNITY_PREFIX
 from rules.definitions import MilestoneDraft, MilestoneErrorCode, Problem, check_milestone
 from rules.process import MilestoneCompletionMode
 from services.alert_preview import rule_context
-from services.evaluation import evaluate_org
 from store import milestones, queries
 from store.models import Opportunity
 from store.process_models import Milestone, MilestoneCompletion
@@ -110,12 +109,13 @@ async def _problems(
 async def _evaluate(
     context: RequestContext, org_id: str, opportunity_ids: Sequence[str] | None
 ) -> None:
-    """Formula milestones and health brought up to date now (None: every open deal). The
-    write stands whatever happens here: the next pass retries."""
+    """Formula milestones and health brought up to date now (None: every open deal), under
+    the org's pass lock (RequestContext.evaluate). No rule is evaluated: a milestone write
+    changes no record a condition reads (health still counts every live alert). The write
+    stands whatever happens here: a pass that fails is logged, and the next clock tick
+    evaluates the deals again."""
     try:
-        await run_in_threadpool(
-            evaluate_org, context.engine, org_id, opportunity_ids=opportunity_ids
-        )
+        await context.evaluate(opportunity_ids=opportunity_ids, rule_ids=())
     except Exception:
         logger.exception("evaluation after a milestone write failed (org %s)", org_id)
 

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import Engine
 
 from tests import factories as f
+from tests import process_factories as pf
 from tests.api.milestone_requests import (
     COMPLETE,
     CREATE,
@@ -29,14 +30,16 @@ async def test_a_completion_recomputes_the_deals_health(store_engine: Engine) ->
     deal = f.opportunity(store_engine, rep, stage="Proposal")
     budget = milestone(store_engine, "Budget confirmed", weight=3)
     milestone(store_engine, "Proposal sent", stage="Proposal")
+    pf.alert(store_engine, pf.rule(store_engine, f.ORG_A), deal)  # an open HIGH alert
     target = {"opportunityId": deal.id, "milestoneId": budget.id}
     async with graphql_client(store_engine) as client:
         done = await payload(client, COMPLETE, {"input": target}, rep)
         assert done["errors"] == []
-        assert done["opportunity"]["health"] == {"score": 75}  # weight 3 of 4
+        assert done["opportunity"]["health"] == {"score": 65}  # weight 3 of 4, less 10
         shown = await client.data(DEAL, {"id": deal.id}, as_user=rep)
         assert shown["opportunity"]["health"]["breakdown"] == [
-            {"label": "Progress: 1 of 2 milestones (weight 3 of 4)", "points": 75}
+            {"label": "Progress: 1 of 2 milestones (weight 3 of 4)", "points": 75},
+            {"label": "HIGH alert: Close date in the past", "points": -10},
         ]
         assert (await payload(client, UNCOMPLETE, {"input": target}, rep))["errors"] == []
         shown = await client.data(DEAL, {"id": deal.id}, as_user=rep)
