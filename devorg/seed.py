@@ -9,7 +9,7 @@ Metadata
     The Organization row (`devorg.organization`): Brightwave Software, Enterprise Edition, time
     zone America/Los_Angeles, currency USD, locale en_US. Profiles "System Administrator",
     "Sales Manager", "Sales Rep"; one OpportunityStage row per
-    `catalog.STAGES`; the Tooling API's EntityDefinition for Opportunity and the three
+    `catalog.STAGES`; the Tooling API's EntityDefinition for Opportunity and the four
     ValidationRule rows of `devorg.validation.RULES` (created 30 days before `today`: the data
     predates the rules, which is why it can break them). One connected app "dealpulse".
 

@@ -1,4 +1,4 @@
-"""The org's validation rules on Opportunity: the three seeded ones, and how devorg runs them.
+"""The org's validation rules on Opportunity: the four seeded ones, and how devorg runs them.
 
 Each rule is its real Salesforce formula (what the Tooling API returns and what dealpulse
 imports). devorg evaluates the formulas of the rules stored in its ValidationRule table with
@@ -7,19 +7,31 @@ update; a rule fires only when its formula is true (blank or #Error! does not fi
 Salesforce. Dates are taken in the org's time zone (Organization.TimeZoneSidKey; UTC when the
 key is missing or unknown): TODAY() is the org's date, as it is the running user's on
 Salesforce, and as dealpulse evaluates the same rules, so both agree at midnight.
+
+PRIORVALUE. Real orgs have rules that only mean something while a record is saved, such as
+`Stage_Cannot_Move_Backwards`; dealpulse's engine rejects them (it evaluates current data, with
+no "before"), and its import skips them. devorg still enforces them, with a small honest
+implementation of PRIORVALUE(field) alone: each call in the formula (found through the parsed
+tree, so text inside string literals is never touched) is replaced by a reference to a
+stand-in field `PRIORVALUE__<field>` of the same type, which holds the field's stored value
+before the save; on insert it holds the new value, as Salesforce's PRIORVALUE returns the
+current value when a record is created. PRIORVALUE of a related field, ISCHANGED, ISNEW and
+ISCLONE stay unsupported: such a rule does not compile and is ignored (Salesforce would have
+refused to save an invalid rule; devorg seeds none).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from devorg import catalog
 from devorg.db import parse_sf_datetime
-from rules.formula import CompiledFormula, FormulaError, compile_formula
+from rules.formula import CompiledFormula, FormulaError, ast, compile_formula
+from rules.formula.parser import parse
 from rules.time_zones import org_time_zone
 
 
@@ -30,6 +42,16 @@ class ValidationRuleDef:
     formula: str
     message: str
     display_field: str | None
+
+
+def _stage_rank(expression: str) -> str:
+    """A CASE giving each stage its rank by SortOrder, the closed stages one rank together."""
+    last_open = max(order for _, order, closed, *_ in catalog.STAGES if not closed)
+    pairs = ", ".join(
+        f'"{name}", {last_open + 1 if closed else order}'
+        for name, order, closed, *_ in catalog.STAGES
+    )
+    return f"CASE({expression}, {pairs}, 0)"
 
 
 RULES: tuple[ValidationRuleDef, ...] = (
@@ -59,7 +81,16 @@ RULES: tuple[ValidationRuleDef, ...] = (
             'ISPICKVAL(StageName, "Negotiation/Review")), ISBLANK(Decision_Maker__c))'
         ),
         message="Name the decision maker before sending a proposal.",
-        display_field="Decision_Maker__c",
+        # Shown at the top of the page, as many real orgs' rules are: two fields are involved.
+        display_field=None,
+    ),
+    ValidationRuleDef(
+        name="Stage_Cannot_Move_Backwards",
+        description="A deal moves forward through the stages; it cannot go back to an earlier "
+        "one (a closed deal may change between won and lost).",
+        formula=f"{_stage_rank('StageName')} < {_stage_rank('PRIORVALUE(StageName)')}",
+        message="A deal cannot move back to an earlier stage.",
+        display_field="StageName",
     ),
 )
 
@@ -68,10 +99,54 @@ RULES: tuple[ValidationRuleDef, ...] = (
 _FIELD_TYPES = {f.name: f.type for f in catalog.OPPORTUNITY.fields}
 
 
+PRIOR_PREFIX = "PRIORVALUE__"
+
+
+@dataclass(frozen=True)
+class _RunnableRule:
+    compiled: CompiledFormula
+    # stand-in field -> the Opportunity field whose value before the save it holds
+    prior_fields: Mapping[str, str] = field(default_factory=dict)
+
+
+def _offset(text: str, line: int, column: int) -> int:
+    """The index in `text` of the 1-based (line, column) the formula parser reports."""
+    lines = text.split("\n")
+    return sum(len(earlier) + 1 for earlier in lines[: line - 1]) + column - 1
+
+
+def _without_prior_values(formula: str) -> tuple[str, dict[str, str]]:
+    """`formula` with each PRIORVALUE(field) replaced by its stand-in field (see the module
+    docstring); FormulaError when a PRIORVALUE call is not of an Opportunity field."""
+    spans: list[tuple[int, int, str]] = []
+    for node in ast.walk(parse(formula)):
+        if not (isinstance(node, ast.Call) and node.name.upper() == "PRIORVALUE"):
+            continue
+        argument = node.args[0] if len(node.args) == 1 else None
+        if not isinstance(argument, ast.FieldRef):
+            raise FormulaError("unsupported_function", "devorg runs PRIORVALUE(field) only")
+        fld = catalog.OPPORTUNITY.field(argument.name)
+        if fld is None:
+            raise FormulaError("unknown_field", f"no Opportunity field {argument.name}")
+        end = _offset(formula, argument.line, argument.column) + len(argument.name)
+        while end < len(formula) and formula[end].isspace():
+            end += 1
+        if formula[end : end + 1] != ")":  # e.g. a comment before ")": not worth supporting
+            raise FormulaError("unsupported_function", "devorg runs PRIORVALUE(field) only")
+        spans.append((_offset(formula, node.line, node.column), end + 1, fld.name))
+    prior_fields: dict[str, str] = {}
+    for start, end, name in sorted(spans, reverse=True):
+        formula = formula[:start] + PRIOR_PREFIX + name + formula[end:]
+        prior_fields[PRIOR_PREFIX + name] = name
+    return formula, prior_fields
+
+
 @lru_cache(maxsize=128)
-def _compiled(formula: str) -> CompiledFormula | None:
+def _compiled(formula: str) -> _RunnableRule | None:
     try:
-        return compile_formula(formula, fields=_FIELD_TYPES)
+        text, prior_fields = _without_prior_values(formula)
+        fields = {**_FIELD_TYPES, **{p: _FIELD_TYPES[f] for p, f in prior_fields.items()}}
+        return _RunnableRule(compile_formula(text, fields=fields), prior_fields)
     except FormulaError:
         return None  # Salesforce refuses to save such a rule; devorg ignores it
 
@@ -98,14 +173,20 @@ def failing_rules(
     now: datetime,
     *,
     time_zone: str | None = None,
+    before: Mapping[str, Any] | None = None,
 ) -> list[ValidationRuleDef]:
-    """The rules whose error condition formula is true for the stored row at `now`, dates taken
-    in `time_zone` (a TimeZoneSidKey)."""
+    """The rules whose error condition formula is true for the row being saved at `now`, dates
+    taken in `time_zone` (a TimeZoneSidKey); `before` is the stored row an update changes
+    (PRIORVALUE reads it), None on insert."""
     record = _formula_record(row)
+    prior = record if before is None else _formula_record(before)
     zone = org_time_zone(time_zone)
     failing = []
     for rule in rules:
-        compiled = _compiled(rule.formula)
-        if compiled is not None and compiled.evaluate(record, now=now, tz=zone) is True:
+        runnable = _compiled(rule.formula)
+        if runnable is None:
+            continue
+        values = {**record, **{p: prior.get(f) for p, f in runnable.prior_fields.items()}}
+        if runnable.compiled.evaluate(values, now=now, tz=zone) is True:
             failing.append(rule)
     return failing

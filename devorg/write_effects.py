@@ -243,14 +243,21 @@ def active_rules(db: OrgDatabase) -> list[validation.ValidationRuleDef]:
     return [validation.ValidationRuleDef(*row) for row in rows]
 
 
-def run_validation_rules(db: OrgDatabase, sobj: SObject, row: Mapping[str, Any]) -> None:
+def run_validation_rules(
+    db: OrgDatabase,
+    sobj: SObject,
+    row: Mapping[str, Any],
+    before: Mapping[str, Any] | None = None,
+) -> None:
     """The org's active validation rules on the merged record, in the org's time zone (its
-    TimeZoneSidKey: TODAY() is the date there, as for Salesforce's running user); all failures
-    are reported."""
+    TimeZoneSidKey: TODAY() is the date there, as for Salesforce's running user); `before` is
+    the stored row of an update (PRIORVALUE reads it). All failures are reported."""
     if sobj.name != "Opportunity":
         return
     zone = time_zone_key(db)
-    failing = validation.failing_rules(active_rules(db), row, utcnow(), time_zone=zone)
+    failing = validation.failing_rules(
+        active_rules(db), row, utcnow(), time_zone=zone, before=before
+    )
     if failing:
         raise WriteError(
             *(

@@ -150,7 +150,7 @@ class Writer:
             self._derive(sobj, before, row, checked, now, new=False)
             check_required(sobj, row, set(checked))
             stamp_audit(sobj, row, self.user_id, now, new=False)
-            run_validation_rules(self.db, sobj, row)
+            run_validation_rules(self.db, sobj, row, before)
             self.db.update(sobj, record_id, {k: v for k, v in row.items() if before.get(k) != v})
             self._after_save(sobj, before, row, now)
 

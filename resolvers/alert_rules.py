@@ -29,6 +29,7 @@ from rules.definitions import (
 )
 from rules.process import AlertKind, Severity
 from services.alert_preview import RulePreview, preview_rule, rule_context
+from services.evaluation import evaluate_org
 from store import alert_rules
 from store.process_models import AlertRule
 
@@ -114,10 +115,17 @@ async def _problems(context: RequestContext, org_id: str, draft: RuleDraft) -> l
 
 
 async def _evaluate(context: RequestContext, org_id: str, rule_id: str) -> None:
-    """The rule's alerts brought up to date now. The save stands whatever happens here: a
-    rule that fails to evaluate records its error in its health, and the next pass retries."""
-    # i8-eval: context.evaluate(org_id, rule_ids=[rule_id]) once the entry point exists.
-    del context, org_id, rule_id
+    """The rule's alerts brought up to date now, over every open opportunity. The save stands
+    whatever happens here (a rule that fails to evaluate records its error in its health; a
+    pass that fails is logged and the next clock tick evaluates the rule again)."""
+    # TODO(i8-eval): through the org's pass lock (OrgRefresher.evaluate) once the request
+    # context exposes it; evaluate_org writes its transitions in one transaction meanwhile.
+    try:
+        await run_in_threadpool(
+            lambda: evaluate_org(context.engine, org_id, rule_ids=[rule_id], now=context.now)
+        )
+    except Exception:
+        logger.exception("evaluation of rule %s after its save failed", rule_id)
 
 
 async def _reread(context: RequestContext, org_id: str, rule_id: str) -> AlertRule | None:

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from strawberry.dataloader import DataLoader
 
+from rules.process import AlertKind, AlertStatus
 from store import alert_rules, alerts, milestones, queries
 from store.alert_rules import NO_ALERTS, RuleHealthFigures
 from store.models import (
@@ -27,6 +28,7 @@ from store.models import (
     UserRole,
 )
 from store.process_models import (
+    Alert,
     AlertRule,
     AlertRuleVersion,
     Milestone,
@@ -60,6 +62,33 @@ def _empty() -> list[Any]:
 
 
 @dataclass(frozen=True)
+class AlertsKey:
+    """An opportunity's alerts of some kinds (None: both) and statuses."""
+
+    opportunity_id: str
+    kinds: frozenset[AlertKind] | None
+    statuses: frozenset[AlertStatus]
+
+
+def _alerts_loader(engine: Engine, org_id: str) -> DataLoader[AlertsKey, list[Alert]]:
+    """One query per distinct (kinds, statuses) asked for in the request, not per row."""
+
+    def fetch(keys: list[AlertsKey]) -> Mapping[AlertsKey, list[Alert]]:
+        groups: dict[tuple[Any, Any], list[AlertsKey]] = {}
+        for key in keys:
+            groups.setdefault((key.kinds, key.statuses), []).append(key)
+        found: dict[AlertsKey, list[Alert]] = {}
+        for (kinds, statuses), members in groups.items():
+            rows = alerts.alerts_by_opportunity(
+                engine, org_id, [key.opportunity_id for key in members], kinds, statuses
+            )
+            found.update({key: rows.get(key.opportunity_id, []) for key in members})
+        return found
+
+    return _loader(fetch, _empty)
+
+
+@dataclass(frozen=True)
 class Loaders:
     opportunities: DataLoader[str, Opportunity | None]
     accounts: DataLoader[str, Account | None]
@@ -71,6 +100,7 @@ class Loaders:
     facts: DataLoader[str, DerivedFacts | None]
     catalogs: DataLoader[str, dict[str, Any] | None]
     # The alert API's (resolvers.alerts).
+    alerts: DataLoader[AlertsKey, list[Alert]]
     alert_rules: DataLoader[str, AlertRule | None]
     rule_versions: DataLoader[tuple[str, int], AlertRuleVersion | None]
     rule_health: DataLoader[str, RuleHealthFigures]
@@ -100,6 +130,7 @@ def make_loaders(engine: Engine, visibility: Visibility) -> Loaders:
         history=_loader(by_org(queries.history_by_opportunity), _empty),
         facts=_loader(by_org(queries.facts_by_opportunity), _none),
         catalogs=_loader(lambda keys: queries.field_catalogs(engine, org, keys), _none),
+        alerts=_alerts_loader(engine, org),
         alert_rules=_loader(by_org(alert_rules.rules_by_ids), _none),
         rule_versions=_loader(lambda keys: alert_rules.versions_by_keys(engine, org, keys), _none),
         rule_health=_loader(by_org(alert_rules.rule_health), lambda: NO_ALERTS),

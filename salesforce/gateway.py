@@ -36,11 +36,9 @@ from urllib.parse import urlencode
 
 import requests
 from simple_salesforce.api import Salesforce, SFType
-from simple_salesforce.exceptions import (
-    SalesforceError,
-    SalesforceExpiredSession,
-)
+from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
 
+from rules.validation_import import ValidationRuleRecord
 from salesforce.devorg_transport import DevorgSession
 from salesforce.errors import (
     ApiLimitExceeded,
@@ -52,6 +50,7 @@ from salesforce.errors import (
 )
 from salesforce.login import OrgConnection, session_for
 from salesforce.soql import check_name, stages_query
+from salesforce.validation_rules import read_validation_rules
 
 # Salesforce's Composite resource takes at most five query subrequests per call.
 MAX_COMPOSITE_QUERIES = 5
@@ -341,6 +340,18 @@ class Gateway:
                 lambda sf: cast(SFType, getattr(sf, sobject)).describe(), idempotent=True
             )
         return self._describes[sobject]
+
+    def tooling_query_all(self, soql: str) -> list[Any]:
+        """Every record of a Tooling API query (each page one API call, retried alone)."""
+        first = self._call(
+            lambda sf: sf.toolingexecute("query/", params={"q": soql}), idempotent=True
+        )
+        return [record for page in self.pages_from(first) for record in page]
+
+    def validation_rules(self, sobject: str = "Opportunity") -> list[ValidationRuleRecord]:
+        """The sObject's active validation rules with their formulas: one Tooling API query
+        for the list, then one per rule (Salesforce serves `Metadata` one rule at a time)."""
+        return read_validation_rules(self.tooling_query_all, check_name(sobject))
 
     def prime_describe(self, sobject: str, describe: dict[str, Any]) -> None:
         """Seed the cache with a describe persisted earlier (no API call)."""

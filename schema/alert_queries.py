@@ -9,14 +9,18 @@ import strawberry
 from strawberry import Parent
 
 from auth.permissions import IsAuthenticated
+from resolvers import alert_listing
 from resolvers import alert_rules as rules
 from resolvers import alerts as resolve
+from schema.alert_connection import AlertConnection, AlertFilterInput
 from schema.alert_inputs import PreviewAlertRuleInput
 from schema.alerts import AlertRule
+from schema.connection import After, PageSize
 from schema.mutations.alert_rules import AlertRuleError, rule_errors
 from schema.permissions import query
 from schema.types import Info, Opportunity
 from services.alert_preview import PreviewMatch
+from store.alerts import AlertFilter
 
 AUTHENTICATED = IsAuthenticated()
 
@@ -54,6 +58,18 @@ class AlertQueries:
     async def alert_rules(self, info: Info, include_retired: bool = False) -> list[AlertRule]:
         found = await resolve.alert_rules_of_org(info.context, include_retired)
         return cast("list[AlertRule]", found)
+
+    @query("Alerts of the opportunities the caller may see, one page at a time.", AUTHENTICATED)
+    async def alerts(
+        self,
+        info: Info,
+        filter: AlertFilterInput | None = None,
+        first: PageSize = None,
+        after: After = None,
+    ) -> AlertConnection:
+        where = filter.to_domain() if filter else AlertFilter()
+        page = await alert_listing.list_alerts(info.context, where, first, after)
+        return cast("AlertConnection", page)
 
     @query("What a rule's condition would fire on now (nothing is saved).", AUTHENTICATED)
     async def preview_alert_rule(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Annotated, cast
 
 import strawberry
 from strawberry import Parent
@@ -10,6 +10,14 @@ from strawberry import Parent
 from resolvers import opportunities as resolve
 from resolvers.opportunities import Page
 from schema.types import Info, Opportunity, described
+
+# The paging arguments of every connection field.
+PageSize = Annotated[
+    int | None, strawberry.argument(description="Page size; the server bounds it.")
+]
+After = Annotated[
+    str | None, strawberry.argument(description="The endCursor of the previous page.")
+]
 
 
 @strawberry.type

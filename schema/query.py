@@ -3,7 +3,7 @@ then sees is its visibility's (auth.visibility), applied by the repositories."""
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from typing import cast
 
 import strawberry
 
@@ -11,7 +11,7 @@ from auth.permissions import IsAuthenticated
 from resolvers import opportunities as resolve
 from resolvers import status
 from schema.alert_queries import AlertQueries
-from schema.connection import OpportunityConnection
+from schema.connection import After, OpportunityConnection, PageSize
 from schema.inputs import OpportunityFilterInput, OpportunityOrderInput
 from schema.milestones import MilestoneQueries
 from schema.permissions import query
@@ -42,12 +42,8 @@ class Query(AlertQueries, MilestoneQueries):
         info: Info,
         filter: OpportunityFilterInput | None = None,
         order_by: OpportunityOrderInput | None = None,
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size; the server bounds it.")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="The endCursor of the previous page.")
-        ] = None,
+        first: PageSize = None,
+        after: After = None,
     ) -> OpportunityConnection:
         page = await resolve.list_opportunities(
             info.context,

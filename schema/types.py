@@ -17,14 +17,17 @@ from strawberry import Parent
 from strawberry.scalars import JSON
 from strawberry.types.field import StrawberryField
 
+from resolvers import alert_listing
 from resolvers import milestones as resolve_milestones
 from resolvers import opportunities as resolve
 from resolvers.context import RequestContext
 from resolvers.fields import field_value
+from schema.enums import AlertKind, AlertStatus
 from schema.facts import opportunity_fact_fields
 from store import models
 
 if TYPE_CHECKING:
+    from schema.alerts import Alert
     from schema.milestones import Health, OpportunityMilestone
 
 Info = strawberry.Info[RequestContext, None]
@@ -133,6 +136,17 @@ class Opportunity:
         self, info: Info, parent: Parent[models.Opportunity]
     ) -> list[StageHistoryEntry]:
         return cast("list[StageHistoryEntry]", await resolve.history(info.context, parent))
+
+    @described("Its alerts, newest first; by default of every status (PENDING is never shown).")
+    async def alerts(
+        self,
+        info: Info,
+        parent: Parent[models.Opportunity],
+        kind: list[AlertKind] | None = None,
+        status: list[AlertStatus] | None = None,
+    ) -> list[Annotated[Alert, strawberry.lazy("schema.alerts")]]:
+        found = await alert_listing.opportunity_alerts(info.context, parent, kind, status)
+        return cast("list[Alert]", found)
 
     @described("Any mirrored field by API name (case-insensitive).")
     async def field(self, info: Info, parent: Parent[models.Opportunity], name: str) -> FieldValue:

@@ -8,8 +8,10 @@ from typing import Any
 from sqlalchemy import Engine
 
 from store import alert_rules
+from store.models import SfUser
 from store.process_models import AlertRule
 from tests import factories as f
+from tests.graphql_client import GraphQLClient
 
 DESCRIBE_FIELDS: list[dict[str, Any]] = [
     {"name": "Id", "label": "Opportunity ID", "type": "id", "updateable": False},
@@ -34,6 +36,16 @@ RETIRE = f"""mutation($id: ID!) {{ retireAlertRule(id: $id) {{
   alertRule {{ {RULE} }} {ERRORS} }} }}"""
 PREVIEW = f"""query($input: PreviewAlertRuleInput!) {{ previewAlertRule(input: $input) {{
   matchCount amount sample {{ opportunity {{ id name }} message }} {ERRORS} }} }}"""
+
+
+async def payload_of(
+    client: GraphQLClient, query: str, variables: dict[str, Any], user: SfUser
+) -> dict[str, Any]:
+    """The payload of the one mutation (or preview) `query` runs, as `user`."""
+    data = await client.data(query, variables, as_user=user)
+    [payload] = data.values()
+    assert isinstance(payload, dict)
+    return payload
 
 
 def org_with_describe(engine: Engine, org_id: str = f.ORG_A) -> f.Team:

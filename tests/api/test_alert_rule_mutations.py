@@ -17,6 +17,7 @@ from tests.api.alert_api import (
     RETIRE,
     UPDATE,
     org_with_describe,
+    payload_of,
     rule_input,
     stored_rules,
 )
@@ -31,21 +32,12 @@ async def client(store_engine: Engine) -> AsyncIterator[GraphQLClient]:
         yield client
 
 
-async def _payload(
-    client: GraphQLClient, query: str, variables: dict[str, Any], user: f.SfUser
-) -> dict[str, Any]:
-    data = await client.data(query, variables, as_user=user)
-    [payload] = data.values()
-    assert isinstance(payload, dict)
-    return payload
-
-
 async def test_an_admin_creates_a_rule_at_version_1(
     store_engine: Engine, client: GraphQLClient
 ) -> None:
     team = org_with_describe(store_engine)
     variables = {"input": rule_input(recommendation="Ask the buyer", holdSeconds=3600)}
-    payload = await _payload(client, CREATE, variables, team.admin)
+    payload = await payload_of(client, CREATE, variables, team.admin)
     assert payload["errors"] == []
     rule = payload["alertRule"]
     assert rule["id"].startswith("rule_")
@@ -66,7 +58,7 @@ async def test_only_admins_create_rules(
 ) -> None:
     team = org_with_describe(store_engine)
     user = {"rep": team.reps[0], "manager": team.managers[0], "vp": team.vp}[who]
-    payload = await _payload(client, CREATE, {"input": rule_input()}, user)
+    payload = await payload_of(client, CREATE, {"input": rule_input()}, user)
     assert payload["alertRule"] is None
     [error] = payload["errors"]
     assert (error["code"], error["field"]) == ("FORBIDDEN", None)
@@ -101,7 +93,7 @@ async def test_bad_input_is_a_typed_error_and_saves_nothing(
     position: tuple[int, int] | None,
 ) -> None:
     team = org_with_describe(store_engine)
-    payload = await _payload(client, CREATE, {"input": rule_input(**values)}, team.admin)
+    payload = await payload_of(client, CREATE, {"input": rule_input(**values)}, team.admin)
     assert payload["alertRule"] is None
     [error] = payload["errors"]
     assert (error["__typename"], error["code"], error["field"]) == ("AlertRuleError", code, field)
@@ -116,7 +108,7 @@ async def test_every_problem_is_reported_at_once(
 ) -> None:
     team = org_with_describe(store_engine)
     bad = rule_input(name="", condition="Amount", fixFields=["Nope__c"], holdSeconds=-5)
-    payload = await _payload(client, CREATE, {"input": bad}, team.admin)
+    payload = await payload_of(client, CREATE, {"input": bad}, team.admin)
     codes = [(e["field"], e["code"]) for e in payload["errors"]]
     assert codes == [
         ("input.name", "REQUIRED"),
@@ -127,7 +119,7 @@ async def test_every_problem_is_reported_at_once(
 
 
 async def _created(client: GraphQLClient, team: f.Team, **values: Any) -> dict[str, Any]:
-    payload = await _payload(client, CREATE, {"input": rule_input(**values)}, team.admin)
+    payload = await payload_of(client, CREATE, {"input": rule_input(**values)}, team.admin)
     assert payload["errors"] == []
     rule: dict[str, Any] = payload["alertRule"]
     return rule
@@ -139,13 +131,13 @@ async def test_an_edit_is_a_new_version_under_the_same_id(
     team = org_with_describe(store_engine)
     rule = await _created(client, team)
     variables = {"id": rule["id"], "input": {"severity": "CRITICAL", "recommendation": "Call"}}
-    payload = await _payload(client, UPDATE, variables, team.admin)
+    payload = await payload_of(client, UPDATE, variables, team.admin)
     assert payload["errors"] == []
     edited = payload["alertRule"]
     assert (edited["id"], edited["version"]) == (rule["id"], 2)
     assert (edited["severity"], edited["recommendation"]) == ("CRITICAL", "Call")
     assert edited["condition"] == rule["condition"]  # what was left out is kept
-    cleared = await _payload(
+    cleared = await payload_of(
         client, UPDATE, {"id": rule["id"], "input": {"recommendation": None}}, team.admin
     )
     assert (cleared["alertRule"]["recommendation"], cleared["alertRule"]["version"]) == (None, 3)
@@ -161,9 +153,9 @@ async def test_an_edit_that_changes_nothing_adds_no_version(
     team = org_with_describe(store_engine)
     rule = await _created(client, team)
     same = {"id": rule["id"], "input": {"severity": "HIGH", "fixFields": ["CloseDate"]}}
-    payload = await _payload(client, UPDATE, same, team.admin)
+    payload = await payload_of(client, UPDATE, same, team.admin)
     assert (payload["errors"], payload["alertRule"]["version"]) == ([], 1)
-    paused = await _payload(
+    paused = await payload_of(
         client, UPDATE, {"id": rule["id"], "input": {"active": False}}, team.admin
     )
     assert (paused["alertRule"]["active"], paused["alertRule"]["version"]) == (False, 1)
@@ -173,7 +165,7 @@ async def test_a_bad_edit_changes_nothing(store_engine: Engine, client: GraphQLC
     team = org_with_describe(store_engine)
     rule = await _created(client, team)
     bad = {"id": rule["id"], "input": {"condition": "Amount >", "name": "Renamed"}}
-    payload = await _payload(client, UPDATE, bad, team.admin)
+    payload = await payload_of(client, UPDATE, bad, team.admin)
     assert payload["alertRule"] is None
     assert [e["code"] for e in payload["errors"]] == ["INVALID_FORMULA"]
     [stored] = stored_rules(store_engine)
@@ -185,7 +177,7 @@ async def test_retiring_keeps_the_rule_and_forbids_edits(
 ) -> None:
     team = org_with_describe(store_engine)
     rule = await _created(client, team)
-    retired = await _payload(client, RETIRE, {"id": rule["id"]}, team.admin)
+    retired = await payload_of(client, RETIRE, {"id": rule["id"]}, team.admin)
     assert retired["errors"] == []
     assert retired["alertRule"]["active"] is False
     assert retired["alertRule"]["retiredAt"] is not None
@@ -193,7 +185,7 @@ async def test_retiring_keeps_the_rule_and_forbids_edits(
         (RETIRE, {"id": rule["id"]}),
         (UPDATE, {"id": rule["id"], "input": {"name": "Again"}}),
     ]:
-        payload = await _payload(client, query, variables, team.admin)
+        payload = await payload_of(client, query, variables, team.admin)
         assert payload["alertRule"] is None
         assert [(e["code"], e["field"]) for e in payload["errors"]] == [("RETIRED", "id")]
     [stored] = stored_rules(store_engine)
@@ -216,7 +208,7 @@ async def test_ids_of_other_orgs_and_malformed_ids(
         variables: dict[str, Any] = {"id": rule_id}
         if query == UPDATE:
             variables["input"] = {"name": "Mine now"}
-        payload = await _payload(client, query, variables, team.admin)
+        payload = await payload_of(client, query, variables, team.admin)
         assert payload["alertRule"] is None
         assert [(e["code"], e["field"]) for e in payload["errors"]] == [(code, "id")]
     [stored] = stored_rules(store_engine, f.ORG_B)
@@ -230,7 +222,7 @@ async def test_a_rep_may_not_edit_or_retire(store_engine: Engine, client: GraphQ
         (RETIRE, {"id": rule["id"]}),
         (UPDATE, {"id": rule["id"], "input": {"name": "Mine"}}),
     ]:
-        payload = await _payload(client, query, variables, team.reps[0])
+        payload = await payload_of(client, query, variables, team.reps[0])
         assert [e["code"] for e in payload["errors"]] == ["FORBIDDEN"]
     [stored] = stored_rules(store_engine)
     assert (stored.name, stored.active, stored.version) == ("Close date in the past", True, 1)

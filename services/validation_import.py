@@ -1,0 +1,191 @@
+"""Import the org's Opportunity validation rules as FIX_REQUIRED alert rules, then evaluate them.
+
+Each active validation rule (salesforce: one Tooling API query for the list, one per rule for
+its formula) is converted by `rules.validation_import.imported_rule` and reported as:
+
+- IMPORTED: first seen; a new rule of origin VALIDATION_RULE, severity HIGH, whose `source_id`
+  is the validation rule's id and `source_digest` the digest of what was imported;
+- UPDATED: the validation rule changed in Salesforce since (its digest differs): the imported
+  parts (name, condition, message, fix fields) are written as a new version; what an admin set
+  in dealpulse (severity, recommendation, hold time, active) is kept;
+- UNCHANGED: same digest, nothing written (an admin's edits in dealpulse stay as they are);
+- SKIPPED: it cannot run continuously, with the reason. A rule imported earlier whose
+  validation rule became unimportable is kept as it was (the reason says so), and so is a
+  retired one whose validation rule changed: retiring it was an admin's decision.
+
+Re-running is idempotent: a second import reports every rule UNCHANGED or SKIPPED and writes
+nothing. The imported and updated rules are then evaluated over every open opportunity
+(by default `services.evaluation.evaluate_org`; the API passes the org refresher's entry point,
+which holds the org's pass lock; a caller that evaluates everything next can skip it).
+
+The formula catalog and the Opportunity describe are the ones the mirror stored at its last
+sync (what evaluation compiles against), or the gateway's describe before the first sync.
+Blocking: async callers run it in a worker thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any, Protocol
+
+from sqlalchemy import Engine
+
+from rules.catalog import RELATIONSHIPS, rule_catalog
+from rules.process import RuleOrigin
+from rules.validation_import import ImportDraft, Skip, ValidationRuleRecord, imported_rule
+from services.evaluation import EvaluationReport, evaluate_org
+from store.alert_rules import create_rule, list_rules, update_rule
+from store.mirror import Mirror
+from store.process_models import AlertRule
+
+OPPORTUNITY = "Opportunity"
+
+
+class ImportOutcome(Enum):
+    IMPORTED = "IMPORTED"
+    UPDATED = "UPDATED"
+    UNCHANGED = "UNCHANGED"
+    SKIPPED = "SKIPPED"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    name: str  # the validation rule's API name, as Salesforce admins know it
+    outcome: ImportOutcome
+    reason: str | None = None  # why it was skipped
+    rule_id: str | None = None  # the dealpulse rule it is (or was earlier) imported as
+
+
+class ValidationRuleReader(Protocol):
+    """What the import needs of the org's Salesforce gateway (salesforce.gateway.Gateway)."""
+
+    def validation_rules(self, sobject: str = OPPORTUNITY) -> list[ValidationRuleRecord]: ...
+
+    def describe(self, sobject: str, *, refresh: bool = False) -> dict[str, Any]: ...
+
+
+class Evaluate(Protocol):
+    """An evaluation entry point of an org (services.orgs.OrgRefresher's, under the org's pass
+    lock, or evaluate_org bound to an engine)."""
+
+    def __call__(
+        self, org_id: str, *, rule_ids: Collection[str] | None = None, now: datetime | None = None
+    ) -> EvaluationReport: ...
+
+
+def _catalog(
+    engine: Engine, org_id: str, gateway: ValidationRuleReader
+) -> tuple[dict[str, str], Mapping[str, Any]]:
+    mirror = Mirror(engine, org_id)
+    describe = mirror.load_catalog(OPPORTUNITY) or gateway.describe(OPPORTUNITY)
+    related = {
+        sobject: found
+        for sobject in dict.fromkeys(RELATIONSHIPS.values())
+        if (found := mirror.load_catalog(sobject)) is not None
+    }
+    return rule_catalog(describe, related), describe
+
+
+# The parts of a rule that come from Salesforce (a re-import writes them)...
+IMPORTED_FIELDS = ("name", "condition", "message", "fix_fields")
+# ...and those set once, at the first import (an admin may change them in dealpulse).
+INITIAL_FIELDS = ("kind", "severity", "recommendation", "hold_seconds")
+
+
+def _imported_values(converted: ImportDraft) -> dict[str, Any]:
+    values = {name: getattr(converted.draft, name) for name in IMPORTED_FIELDS}
+    return {**values, "source_digest": converted.digest}
+
+
+def _new_rule_values(converted: ImportDraft) -> dict[str, Any]:
+    return {
+        **_imported_values(converted),
+        **{name: getattr(converted.draft, name) for name in INITIAL_FIELDS},
+        "origin": RuleOrigin.VALIDATION_RULE,
+        "source_id": converted.source_id,
+    }
+
+
+def _skipped(record: ValidationRuleRecord, reason: str, existing: AlertRule | None) -> ImportResult:
+    if existing is not None:
+        reason += f"; the rule imported from it earlier ({existing.name!r}) is kept as it was"
+    return ImportResult(
+        record.name, ImportOutcome.SKIPPED, reason, existing.id if existing else None
+    )
+
+
+def _import_one(
+    engine: Engine,
+    org_id: str,
+    record: ValidationRuleRecord,
+    converted: ImportDraft | Skip,
+    existing: AlertRule | None,
+    author_id: str | None,
+    now: datetime,
+) -> ImportResult:
+    if isinstance(converted, Skip):
+        return _skipped(record, converted.reason, existing)
+    if existing is None:
+        rule = create_rule(engine, org_id, _new_rule_values(converted), author_id, now)
+        return ImportResult(record.name, ImportOutcome.IMPORTED, rule_id=rule.id)
+    if existing.source_digest == converted.digest:
+        return ImportResult(record.name, ImportOutcome.UNCHANGED, rule_id=existing.id)
+    values = _imported_values(converted)
+    updated = None
+    if existing.retired_at is None:
+        updated = update_rule(engine, org_id, existing.id, values, author_id, now)
+    if updated is None:  # retired in dealpulse (now or meanwhile): an admin's decision
+        reason = "it changed in Salesforce, but the rule imported from it was retired in dealpulse"
+        return ImportResult(record.name, ImportOutcome.SKIPPED, reason, existing.id)
+    return ImportResult(record.name, ImportOutcome.UPDATED, rule_id=updated.id)
+
+
+def import_validation_rules(
+    engine: Engine,
+    gateway: ValidationRuleReader,
+    org_id: str,
+    author_id: str | None,
+    now: datetime,
+    *,
+    evaluate: Evaluate | None = None,
+    then_evaluate: bool = True,
+) -> list[ImportResult]:
+    """Import the org's active Opportunity validation rules (see the module docstring), one
+    result per rule in the order Salesforce lists them (by name); then, unless
+    `then_evaluate` is false, evaluate the imported and updated rules with `evaluate` (None:
+    services.evaluation.evaluate_org on `engine`)."""
+    records = gateway.validation_rules(OPPORTUNITY)
+    catalog, describe = _catalog(engine, org_id, gateway)
+    imported = {
+        rule.source_id: rule
+        for rule in list_rules(engine, org_id, include_retired=True)
+        if rule.source_id is not None
+    }
+    results = []
+    for record in records:
+        converted = imported_rule(record, catalog, describe)
+        existing = imported.get(record.id)
+        results.append(_import_one(engine, org_id, record, converted, existing, author_id, now))
+    changed = [
+        r.rule_id
+        for r in results
+        if r.rule_id and r.outcome in (ImportOutcome.IMPORTED, ImportOutcome.UPDATED)
+    ]
+    if changed and then_evaluate:
+        if evaluate is None:
+            evaluate_org(engine, org_id, rule_ids=changed, now=now)
+        else:
+            evaluate(org_id, rule_ids=changed, now=now)
+    return results
+
+
+__all__ = [
+    "Evaluate",
+    "ImportOutcome",
+    "ImportResult",
+    "ValidationRuleReader",
+    "import_validation_rules",
+]
