@@ -17,6 +17,7 @@ from strawberry.schema.base import BaseSchema
 from api.graphql_view import GraphQLView
 from api.settings import Settings
 from auth.dev_tokens import MIN_KEY_LENGTH
+from resolvers.context import Gateways
 from schema.schema import SchemaLimits, build_schema
 from services.evaluation import Evaluate
 from services.freshness import Freshness, SyncOrg
@@ -43,6 +44,7 @@ def create_app(
     engine: Engine | None = None,
     sync_org: SyncOrg | None = None,
     evaluate: Evaluate | None = None,
+    gateways: Gateways | None = None,
     scheduler: Scheduler | None = None,
     schema: BaseSchema | None = None,
 ) -> Starlette:
@@ -50,7 +52,9 @@ def create_app(
     `sync_org(org_id)` runs one incremental sync of an org (blocking; run in a thread), and
     without it the API serves the mirror as it is. `evaluate` is the evaluation pass a
     write runs (OrgRefresher.evaluate: give the one whose pass locks the sync passes hold;
-    default: an OrgRefresher of the app's own). `scheduler` runs its jobs while the app
+    default: an OrgRefresher of the app's own); `gateways(org_id)` the org's Salesforce
+    gateway for the mutations that read Salesforce (OrgRefresher.gateway; default likewise).
+    `scheduler` runs its jobs while the app
     lives. `schema` defaults to build_schema with the settings' limits."""
     if len(settings.secret_key.get_secret_value()) < MIN_KEY_LENGTH:
         # Refuse to start rather than answer every request "unauthenticated".
@@ -73,11 +77,14 @@ def create_app(
                 max_tokens=settings.max_tokens,
             )
         )
-    if evaluate is None:
-        evaluate = OrgRefresher(database, settings).evaluate  # makes no Salesforce connection
+    if evaluate is None or gateways is None:
+        own = OrgRefresher(database, settings)  # connects to an org only when asked to
+        evaluate = evaluate or own.evaluate
+        gateways = gateways or own.gateway
     graphql = GraphQLView(
-        schema, settings=settings, engine=database, freshness=freshness, evaluator=evaluate
-    )
+        schema, settings=settings, engine=database, freshness=freshness, evaluator=evaluate,
+        gateways=gateways,
+    )  # fmt: skip
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})

@@ -126,6 +126,19 @@ def sync(org: OrgOption = None) -> None:
 
 
 @app.command()
+def evaluate(
+    org: OrgOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per org.")] = False,
+) -> None:
+    """Run one evaluation pass (every active rule and formula milestone over every open
+    opportunity) of every connected org."""
+    from api import cli_evaluate
+
+    if not cli_evaluate.evaluate_orgs(load_settings(), org, as_json, console):
+        raise typer.Exit(code=1)
+
+
+@app.command()
 def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: PortOption = 8000,

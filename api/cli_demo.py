@@ -1,10 +1,14 @@
-"""`dealpulse demo`: a devorg (seeded once), mirrored, behind the GraphQL API, with tokens."""
+"""`dealpulse demo`: a devorg (seeded once), mirrored, with the ready-made sales process
+(services.demo_process: milestones, rules, the org's validation rules imported, a first
+evaluation finished), behind the GraphQL API, with tokens."""
 
 from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -13,17 +17,57 @@ from rich.progress import Progress
 from api import cli_devorg, cli_sync
 from api.settings import STATE_DIR, Settings
 from auth.dev_tokens import issue_dev_token
+from services.demo_process import DemoProcessReport, set_up_demo_process
+from services.orgs import OrgRefresher
+from services.validation_import import ImportOutcome
+from store.engine import make_engine
 
 DEVORG_DB = STATE_DIR / "devorg.sqlite3"
 DEVORG_JSON = STATE_DIR / "devorg.json"
 DEMO_JSON = STATE_DIR / "demo.json"
 ROLES = ("rep", "manager", "admin")
 
+# The rep's deals that need work first: health, and the open alerts with what to fix.
 EXAMPLE_QUERY = (
-    "{ me { accessLevel user { name } } opportunities(first: 5, orderBy: {field: CLOSE_DATE,"
-    " direction: ASC}) { totalCount edges { node { name amount closeDate stage { name }"
-    " daysInStage nextMeetingDate account { name } } } } }"
+    "{ me { user { name } } opportunities(first: 5, orderBy: {field: CLOSE_DATE, direction:"
+    " ASC}) { totalCount edges { node { name amount closeDate stage { name }"
+    " health { score progress penalty breakdown { label points } }"
+    " alerts(status: [OPEN]) { rule { name } kind severity message recommendation"
+    " fixFields { name } openedAt } } } } }"
 )
+
+
+def set_up_process(
+    settings: Settings, org_id: str, admin_id: str, console: Console
+) -> DemoProcessReport:
+    """The ready-made process of the synced demo org, evaluated once (see demo_process)."""
+    engine = make_engine(settings.database_url)
+    refresher = OrgRefresher(engine, settings)
+    try:
+        report = set_up_demo_process(
+            engine, refresher.gateway(org_id), org_id, admin_id, datetime.now(UTC)
+        )
+    finally:
+        refresher.close()
+        engine.dispose()
+    imported = Counter(r.outcome for r in report.imports)
+    console.print(
+        f"Sales process: {len(report.milestones_created)} milestones and "
+        f"{len(report.rules_created)} rules created; validation rules: "
+        f"{imported[ImportOutcome.IMPORTED]} imported, {imported[ImportOutcome.UPDATED]} updated,"
+        f" {imported[ImportOutcome.UNCHANGED]} unchanged, {imported[ImportOutcome.SKIPPED]} "
+        "skipped"
+    )
+    for result in report.imports:
+        if result.outcome is ImportOutcome.SKIPPED:
+            console.print(f"  skipped {result.name}: {result.reason}", markup=False)
+    evaluation = report.evaluation
+    console.print(
+        f"First evaluation: {evaluation.rules_evaluated} rules over "
+        f"{evaluation.opportunities_evaluated} open deals, {evaluation.alerts_open} open alerts "
+        f"({evaluation.seconds:.2f} s)"
+    )
+    return report
 
 
 def write_demo_json(graphql_url: str, devorg_url: str, tokens: dict[str, str]) -> Path:
@@ -53,6 +97,7 @@ def run(
         if not cli_sync.sync_orgs(settings, org_id, progress_bar()):
             raise SystemExit("the first sync of the devorg failed")
         users = json.loads(DEVORG_JSON.read_text())["users"]
+        set_up_process(settings, org_id, users["admin"]["user_id"], console)
         tokens = {role: issue_dev_token(settings, org_id, users[role]["user_id"]) for role in ROLES}
         graphql_url = f"http://127.0.0.1:{port}/graphql"
         path = write_demo_json(graphql_url, devorg_url, tokens)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import uvicorn
+from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, TaskID
+from sqlalchemy import Engine
 
 from api.app import create_app
 from api.settings import Settings
@@ -18,6 +22,7 @@ from store import queries
 from store.engine import make_engine
 from store.migrate import upgrade
 from store.mirror import Mirror
+from store.models import Org
 
 
 def connect_org(settings: Settings, *, org_id: str, name: str, **connection: object) -> None:
@@ -48,16 +53,33 @@ def connect_devorg(settings: Settings, devorg_json: Path) -> str:
     return str(config["org_id"])
 
 
-def sync_orgs(settings: Settings, only: str | None, bar: Progress) -> bool:
-    """One full incremental pass per org with a progress bar; False if any failed."""
+@contextmanager
+def refresher_of(settings: Settings) -> Iterator[tuple[Engine, OrgRefresher]]:
+    """The database (migrated first) and an OrgRefresher on it, closed afterwards."""
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     refresher = OrgRefresher(engine, settings)
-    ok = True
     try:
-        orgs = [o for o in queries.all_orgs(engine) if only is None or o.id == only]
+        yield engine, refresher
+    finally:
+        refresher.close()
+        engine.dispose()
+
+
+def connected_orgs(engine: Engine, only: str | None, console: Console) -> list[Org]:
+    """The connected orgs (or the one asked for); says what to do when there is none."""
+    orgs = [o for o in queries.all_orgs(engine) if only is None or o.id == only]
+    if not orgs:
+        console.print("no org connected: run 'dealpulse connect' first")
+    return orgs
+
+
+def sync_orgs(settings: Settings, only: str | None, bar: Progress) -> bool:
+    """One full incremental pass per org with a progress bar; False if any failed."""
+    ok = True
+    with refresher_of(settings) as (engine, refresher):
+        orgs = connected_orgs(engine, only, bar.console)
         if not orgs:
-            bar.console.print("no org connected: run 'dealpulse connect' first")
             return False
         with bar:
             for org in orgs:
@@ -79,9 +101,6 @@ def sync_orgs(settings: Settings, only: str | None, bar: Progress) -> bool:
                     f"{org.id}: {counts or 'no changes'}; {result.sync.api_calls} API calls; "
                     f"facts refreshed for {result.facts_refreshed} opportunities"
                 )
-    finally:
-        refresher.close()
-        engine.dispose()
     return ok
 
 
@@ -100,6 +119,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
         engine=engine,
         sync_org=refresher.hot,
         evaluate=refresher.evaluate,
+        gateways=refresher.gateway,
         scheduler=Scheduler(jobs),
     )
     try:

@@ -34,7 +34,7 @@ from strawberry.types import ExecutionResult
 from api.settings import Settings
 from auth.dev_tokens import DevPrincipal, bearer_token, verify_dev_token
 from auth.errors import AuthenticationError
-from resolvers.context import Limits, RequestContext
+from resolvers.context import Gateways, Limits, RequestContext
 from services.evaluation import Evaluate
 from services.freshness import Freshness
 
@@ -81,12 +81,14 @@ class GraphQLView(GraphQL[RequestContext, None]):
         engine: Engine,
         freshness: Freshness,
         evaluator: Evaluate | None = None,
+        gateways: Gateways | None = None,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
         self.settings = settings
         self.engine = engine
         self.freshness = freshness
         self.evaluator = evaluator
+        self.gateways = gateways
         self.limits = Limits(
             max_page_size=settings.max_page_size,
             default_page_size=min(DEFAULT_PAGE_SIZE, settings.max_page_size),
@@ -136,6 +138,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
             credentials=credentials,
             request_id=request.state.sub_response.headers["x-request-id"],
             evaluator=self.evaluator,
+            gateways=self.gateways,
         )
 
     async def execute_single(  # type: ignore[override]

@@ -25,11 +25,9 @@ from rules.definitions import (
     Problem,
     RuleDraft,
     check_rule,
-    compiled_rule,
 )
 from rules.process import AlertKind, Severity
 from services.alert_preview import RulePreview, preview_rule, rule_context
-from services.evaluation import evaluate_org
 from store import alert_rules
 from store.process_models import AlertRule
 
@@ -114,18 +112,15 @@ async def _problems(context: RequestContext, org_id: str, draft: RuleDraft) -> l
     return input_problems(check_rule(draft, found.catalog, found.opportunity_describe))
 
 
-async def _evaluate(context: RequestContext, org_id: str, rule_id: str) -> None:
-    """The rule's alerts brought up to date now, over every open opportunity. The save stands
-    whatever happens here (a rule that fails to evaluate records its error in its health; a
-    pass that fails is logged and the next clock tick evaluates the rule again)."""
-    # TODO(i8-eval): through the org's pass lock (OrgRefresher.evaluate) once the request
-    # context exposes it; evaluate_org writes its transitions in one transaction meanwhile.
+async def evaluate_rules(context: RequestContext, rule_ids: list[str]) -> None:
+    """The rules' alerts brought up to date now, over every open opportunity (under the org's
+    pass lock). The save stands whatever happens here: a rule that fails to evaluate records
+    its error in its health, and a pass that fails is logged; the evaluation clock evaluates
+    the rules again within its interval."""
     try:
-        await run_in_threadpool(
-            lambda: evaluate_org(context.engine, org_id, rule_ids=[rule_id], now=context.now)
-        )
+        await context.evaluate(rule_ids=rule_ids)
     except Exception:
-        logger.exception("evaluation of rule %s after its save failed", rule_id)
+        logger.exception("evaluation of rules %s after their save failed", rule_ids)
 
 
 async def _reread(context: RequestContext, org_id: str, rule_id: str) -> AlertRule | None:
@@ -143,7 +138,7 @@ async def create_alert_rule(context: RequestContext, draft: RuleDraft, active: b
         alert_rules.create_rule, context.engine, org_id, stored_values(draft, active),
         principal.user_id, context.now,
     )  # fmt: skip
-    await _evaluate(context, org_id, row.id)
+    await evaluate_rules(context, [row.id])
     return SaveOutcome(await _reread(context, org_id, row.id) or row, [])
 
 
@@ -179,7 +174,7 @@ async def update_alert_rule(
     )  # fmt: skip
     if row is None:  # retired meanwhile
         raise RuleRetired("id: this alert rule is retired and can no longer change", field="id")
-    await _evaluate(context, org_id, row.id)
+    await evaluate_rules(context, [row.id])
     return SaveOutcome(await _reread(context, org_id, row.id) or row, [])
 
 
@@ -193,7 +188,7 @@ async def retire_alert_rule(context: RequestContext, rule_id: str) -> SaveOutcom
     )  # fmt: skip
     if row is None:
         raise RuleRetired("id: this alert rule is already retired", field="id")
-    await _evaluate(context, org_id, row.id)
+    await evaluate_rules(context, [row.id])
     return SaveOutcome(await _reread(context, org_id, row.id) or row, [])
 
 
@@ -213,11 +208,10 @@ async def preview_alert_rule(
     problems = input_problems(p for p in checked if p.field in fields)
     if problems:
         return PreviewOutcome(None, problems)
-    compiled, template = compiled_rule(draft, found.catalog)
     preview = await run_in_threadpool(
         lambda: preview_rule(
-            context.engine, principal.visibility, found.catalog, compiled,
-            None if message is None else template, now=context.now, zone=principal.zone,
+            context.engine, principal.visibility, found.catalog, condition, message,
+            now=context.now, zone=principal.zone,
         )
     )  # fmt: skip
     return PreviewOutcome(preview, [])

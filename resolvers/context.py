@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -17,6 +17,10 @@ from auth.principals import Principal, resolve_principal
 from resolvers.loaders import Loaders, make_loaders
 from services.evaluation import Evaluate, EvaluationReport
 from services.freshness import Freshness
+from services.validation_import import ValidationRuleReader
+
+# An org's Salesforce gateway by org id (services.orgs.OrgRefresher.gateway).
+Gateways = Callable[[str], ValidationRuleReader]
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,9 @@ class RequestContext:
     request_id: str
     # The org's evaluation pass (OrgRefresher.evaluate); None: writes are not evaluated.
     evaluator: Evaluate | None = None
+    # The org's Salesforce gateway (OrgRefresher.gateway), for the mutations that read the
+    # org (importValidationRules); None: the app reaches no org.
+    gateways: Gateways | None = None
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     _ready: asyncio.Task[Session] | None = None
 

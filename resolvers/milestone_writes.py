@@ -29,8 +29,8 @@ from resolvers.milestones import OpportunityMilestoneView, opportunity_milestone
 from resolvers.opportunities import OPPORTUNITY_PREFIX
 from rules.definitions import MilestoneDraft, MilestoneErrorCode, Problem, check_milestone
 from rules.process import MilestoneCompletionMode
-from services.alert_preview import rule_context
-from store import milestones, queries
+from services.org_catalog import org_catalog
+from store import milestones
 from store.models import Opportunity
 from store.process_models import Milestone, MilestoneCompletion
 
@@ -100,10 +100,8 @@ def milestone_id(value: str, argument: str) -> str:
 async def _problems(
     context: RequestContext, org_id: str, draft: MilestoneDraft
 ) -> list[Problem[MilestoneErrorCode]]:
-    found = await run_in_threadpool(rule_context, context.engine, org_id)
-    stages = await run_in_threadpool(queries.stages, context.engine, org_id)
-    names = {stage.api_name for stage in stages}
-    return check_milestone(draft, found.catalog, names)
+    found = await run_in_threadpool(org_catalog, context.engine, org_id)
+    return check_milestone(draft, found.catalog, found.stage_names)
 
 
 async def _evaluate(

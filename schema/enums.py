@@ -17,6 +17,7 @@ from rules.process import (
     RuleOrigin,
     Severity,
 )
+from services.validation_import import ImportOutcome
 from store.queries import SortDirection, SortField
 
 strawberry.enum(
@@ -37,6 +38,7 @@ strawberry.enum(
 )
 strawberry.enum(Resolution, description="Why a resolved alert was resolved.")
 strawberry.enum(AlertRuleErrorCode, description="Why an alert rule was not saved or previewed.")
+strawberry.enum(ImportOutcome, description="What an import did with a validation rule.")
 
 # The milestone vocabulary of rules.process (stored by these names, shown by them).
 strawberry.enum(
@@ -52,6 +54,7 @@ __all__ = [
     "AlertRuleErrorCode",
     "AlertStatus",
     "CompletionHow",
+    "ImportOutcome",
     "MilestoneCompletionMode",
     "MilestoneErrorCode",
     "Resolution",

@@ -7,9 +7,10 @@ from __future__ import annotations
 import strawberry
 
 from schema.mutations.alert_rules import AlertRuleMutations
+from schema.mutations.import_validation_rules import ImportValidationRulesMutation
 from schema.mutations.milestones import MilestoneMutations
 
 
 @strawberry.type
-class Mutation(AlertRuleMutations, MilestoneMutations):
+class Mutation(AlertRuleMutations, ImportValidationRulesMutation, MilestoneMutations):
     pass

@@ -1,9 +1,10 @@
 """What a rule would do now, before it is saved: `previewAlertRule`.
 
-A preview evaluates one condition over the open opportunities the caller can see, on the
-bulk path (the evaluation pass's), with TODAY() and the day-count facts in the org's time
-zone, and renders the message of a sample of the matches. Nothing is written. Blocking:
-async callers use `run_in_threadpool`.
+A preview evaluates one condition over the open opportunities the caller can see with the
+evaluation pass's own code (services.evaluation_formulas: the bulk path, TODAY() and the
+day-count facts in the org's time zone, messages put together from their merge fields' bulk
+values), so its counts and messages are what saving the rule would open now. Nothing is
+written. Blocking: async callers use `run_in_threadpool`.
 """
 
 from __future__ import annotations
@@ -17,16 +18,17 @@ from typing import Any
 from sqlalchemy import Engine
 
 from rules.catalog import RELATIONSHIPS, rule_catalog
-from rules.evaluation_records import EvaluationSource, evaluation_frame, evaluation_record
+from rules.evaluation_records import EvaluationSource, evaluation_frame
 from rules.fact_registry import Moment
-from rules.formula import CompiledFormula
-from rules.formula.bulk import evaluate_bulk_many
-from rules.formula.templates import CompiledTemplate
+from rules.process import AlertKind, Severity
+from services.evaluation_formulas import Unevaluable, evaluate_formulas
 from store import queries
 from store.evaluation import load_evaluation_sources
+from store.evaluation_state import RuleState
 from store.queries import Visibility
 
 OPPORTUNITY = "Opportunity"
+PREVIEW = "preview"  # the id the previewed rule has in its pass
 SAMPLE_SIZE = 10
 NO_AMOUNT = Decimal("0.00")
 
@@ -81,29 +83,35 @@ def preview_rule(
     engine: Engine,
     visibility: Visibility,
     catalog: Mapping[str, str],
-    condition: CompiledFormula,
-    template: CompiledTemplate | None,
+    condition: str,
+    message: str | None,
     *,
     now: datetime,
     zone: tzinfo,
 ) -> RulePreview:
-    """Where `condition` (compiled against `catalog`, the org's) holds now among the open
-    opportunities `visibility` may see."""
+    """Where `condition` holds now among the open opportunities `visibility` may see, with
+    `message` rendered for a sample. Both must compile against `catalog`, the org's
+    (rules.definitions.check_rule found no problem with them)."""
     sources = _visible(load_evaluation_sources(engine, visibility.org_id), visibility)
-    moment = Moment(now, zone)
-    frame = evaluation_frame(sources, catalog, moment)
-    [result] = evaluate_bulk_many([condition], frame, now, tz=zone)
-    matches = [source for source, value in zip(sources, result.values, strict=True) if value]
-    total = sum((_amount(source) or NO_AMOUNT for source in matches), NO_AMOUNT)
-    largest_first = sorted(matches, key=lambda s: (-(_amount(s) or NO_AMOUNT), s.opportunity_id))
+    frame = evaluation_frame(sources, catalog, Moment(now, zone))
+    rule = RuleState(
+        id=PREVIEW, version=1, condition_version=1, name=PREVIEW, kind=AlertKind.INFORMATIVE,
+        severity=Severity.LOW, condition=condition, message=message or "", hold_seconds=0,
+    )  # fmt: skip
+    outcome = evaluate_formulas([rule], {}, catalog, frame, now, zone).rules[PREVIEW]
+    if isinstance(outcome, Unevaluable):  # it compiled: the engine failed on it
+        raise RuntimeError(f"preview of a valid condition failed: {outcome}")
+    rows = outcome.condition.true_rows()
+    total = sum((_amount(sources[row]) or NO_AMOUNT for row in rows), NO_AMOUNT)
+    largest_first = sorted(
+        rows, key=lambda row: (-(_amount(sources[row]) or NO_AMOUNT), sources[row].opportunity_id)
+    )
     sample = [
         PreviewMatch(
-            opportunity_id=source.opportunity_id,
-            amount=_amount(source),
-            message=None
-            if template is None
-            else template.render(evaluation_record(source, moment), now),
+            opportunity_id=sources[row].opportunity_id,
+            amount=_amount(sources[row]),
+            message=None if message is None else outcome.render(row),
         )
-        for source in largest_first[:SAMPLE_SIZE]
+        for row in largest_first[:SAMPLE_SIZE]
     ]
-    return RulePreview(match_count=len(matches), amount=total, sample=sample)
+    return RulePreview(match_count=len(rows), amount=total, sample=sample)

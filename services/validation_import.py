@@ -25,7 +25,7 @@ Blocking: async callers run it in a worker thread.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -33,15 +33,12 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine
 
-from rules.catalog import RELATIONSHIPS, rule_catalog
 from rules.process import RuleOrigin
 from rules.validation_import import ImportDraft, Skip, ValidationRuleRecord, imported_rule
 from services.evaluation import EvaluationReport, evaluate_org
+from services.org_catalog import OPPORTUNITY, org_catalog
 from store.alert_rules import create_rule, list_rules, update_rule
-from store.mirror import Mirror
 from store.process_models import AlertRule
-
-OPPORTUNITY = "Opportunity"
 
 
 class ImportOutcome(Enum):
@@ -74,19 +71,6 @@ class Evaluate(Protocol):
     def __call__(
         self, org_id: str, *, rule_ids: Collection[str] | None = None, now: datetime | None = None
     ) -> EvaluationReport: ...
-
-
-def _catalog(
-    engine: Engine, org_id: str, gateway: ValidationRuleReader
-) -> tuple[dict[str, str], Mapping[str, Any]]:
-    mirror = Mirror(engine, org_id)
-    describe = mirror.load_catalog(OPPORTUNITY) or gateway.describe(OPPORTUNITY)
-    related = {
-        sobject: found
-        for sobject in dict.fromkeys(RELATIONSHIPS.values())
-        if (found := mirror.load_catalog(sobject)) is not None
-    }
-    return rule_catalog(describe, related), describe
 
 
 # The parts of a rule that come from Salesforce (a re-import writes them)...
@@ -158,7 +142,10 @@ def import_validation_rules(
     `then_evaluate` is false, evaluate the imported and updated rules with `evaluate` (None:
     services.evaluation.evaluate_org on `engine`)."""
     records = gateway.validation_rules(OPPORTUNITY)
-    catalog, describe = _catalog(engine, org_id, gateway)
+    known = org_catalog(engine, org_id)
+    if known.opportunity_describe is None:  # not synced yet
+        known = org_catalog(engine, org_id, describe=gateway.describe(OPPORTUNITY))
+    catalog, describe = known.catalog, known.opportunity_describe or {}
     imported = {
         rule.source_id: rule
         for rule in list_rules(engine, org_id, include_retired=True)

@@ -11,7 +11,15 @@ import pytest
 from sqlalchemy import Engine
 
 from tests import factories as f
-from tests.api.alert_api import CREATE, RETIRE, UPDATE, org_with_describe, payload_of, rule_input
+from tests.api.alert_api import (
+    CREATE,
+    PREVIEW,
+    RETIRE,
+    UPDATE,
+    org_with_describe,
+    payload_of,
+    rule_input,
+)
 from tests.graphql_client import GraphQLClient, graphql_client
 
 pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
@@ -92,3 +100,19 @@ async def test_a_rule_created_inactive_opens_nothing(
     assert await _alerts(client, late, team.reps[0]) == []
     await _saved(client, UPDATE, {"id": rule["id"], "input": {"active": True}}, team.admin)
     assert [a["status"] for a in await _alerts(client, late, team.reps[0])] == ["OPEN"]
+
+
+async def test_a_preview_shows_what_saving_opens(
+    store_engine: Engine, client: GraphQLClient
+) -> None:
+    team = org_with_describe(store_engine)
+    fields = {"CloseDate": "2020-01-15", "Name": "Late"}
+    late = f.opportunity(store_engine, team.reps[0], name="Late", fields=fields)
+    message = "{!Name}: {!Amount} due {!CloseDate}, {!TODAY() - CloseDate} days ago"
+    variables = {"input": {"condition": "CloseDate < TODAY()", "message": message}}
+    preview = await payload_of(client, PREVIEW, variables, team.admin)
+    [sample] = preview["sample"]
+    await _saved(client, CREATE, {"input": rule_input(message=message)}, team.admin)
+    [opened] = await _alerts(client, late, team.reps[0])
+    assert sample["message"] == opened["message"]
+    assert opened["message"].startswith("Late: 1,000.00 due 2020-01-15, ")
