@@ -93,7 +93,7 @@ def stored_values(draft: MilestoneDraft) -> dict[str, Any]:
     }
 
 
-def milestone_id(value: str, argument: str) -> str:
+def parse_milestone_id(value: str, argument: str) -> str:
     return opaque_id(value, prefix=MILESTONE_PREFIX, argument=argument)
 
 
@@ -151,7 +151,7 @@ async def update_milestone(
     """`changes`: the MilestoneDraft fields the input sets (the others keep their values)."""
     principal = await context.principal()
     org_id = principal.org_id
-    current = await _live_milestone(context, org_id, milestone_id(raw_id, "id"), "id")
+    current = await _live_milestone(context, org_id, parse_milestone_id(raw_id, "id"), "id")
     if changes.get("completion") is MilestoneCompletionMode.MANUAL and "formula" not in changes:
         changes = {**changes, "formula": None}  # a milestone turned manual drops its formula
     draft = replace(draft_of(current), **changes)
@@ -171,7 +171,7 @@ async def update_milestone(
 async def retire_milestone(context: RequestContext, raw_id: str) -> SaveOutcome:
     principal = await context.principal()
     org_id = principal.org_id
-    current = await _live_milestone(context, org_id, milestone_id(raw_id, "id"), "id")
+    current = await _live_milestone(context, org_id, parse_milestone_id(raw_id, "id"), "id")
     row = await run_in_threadpool(
         milestones.retire_milestone, context.engine, org_id, current.id, context.now
     )
@@ -184,7 +184,7 @@ async def reorder_milestones(context: RequestContext, raw_ids: Sequence[str]) ->
     them exactly once."""
     principal = await context.principal()
     org_id = principal.org_id
-    ids = [milestone_id(raw, "ids") for raw in raw_ids]
+    ids = [parse_milestone_id(raw, "ids") for raw in raw_ids]
     known = await run_in_threadpool(milestones.milestones_by_ids, context.engine, org_id, ids)
     unknown = [i for i in ids if i not in known]
     if unknown:
@@ -216,7 +216,7 @@ async def _visible_opportunity(context: RequestContext, raw_id: str) -> Opportun
 
 async def _manual_milestone(context: RequestContext, org_id: str, raw_id: str) -> Milestone:
     argument = "input.milestoneId"
-    row = await _live_milestone(context, org_id, milestone_id(raw_id, argument), argument)
+    row = await _live_milestone(context, org_id, parse_milestone_id(raw_id, argument), argument)
     if row.completion != MilestoneCompletionMode.MANUAL.name:
         raise Refused(
             MilestoneErrorCode.NOT_MANUAL,
