@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.dataloader import DataLoader
 
 from rules.process import AlertKind, AlertStatus
-from store import alert_rules, alerts, queries
+from store import alert_rules, alerts, milestones, queries
 from store.alert_rules import NO_ALERTS, RuleHealthFigures
 from store.models import (
     Account,
@@ -27,7 +27,14 @@ from store.models import (
     SfUser,
     UserRole,
 )
-from store.process_models import Alert, AlertRule, AlertRuleVersion
+from store.process_models import (
+    Alert,
+    AlertRule,
+    AlertRuleVersion,
+    Milestone,
+    MilestoneCompletion,
+    OpportunityHealth,
+)
 from store.queries import Visibility
 
 K = TypeVar("K")
@@ -97,6 +104,10 @@ class Loaders:
     alert_rules: DataLoader[str, AlertRule | None]
     rule_versions: DataLoader[tuple[str, int], AlertRuleVersion | None]
     rule_health: DataLoader[str, RuleHealthFigures]
+    # The org's milestones, by `include_retired` (one key in practice: one query a request).
+    milestones: DataLoader[bool, list[Milestone]]
+    completions: DataLoader[str, list[MilestoneCompletion]]  # current ones, by opportunity
+    health: DataLoader[str, OpportunityHealth | None]
 
 
 def make_loaders(engine: Engine, visibility: Visibility) -> Loaders:
@@ -123,6 +134,15 @@ def make_loaders(engine: Engine, visibility: Visibility) -> Loaders:
         alert_rules=_loader(by_org(alert_rules.rules_by_ids), _none),
         rule_versions=_loader(lambda keys: alert_rules.versions_by_keys(engine, org, keys), _none),
         rule_health=_loader(by_org(alert_rules.rule_health), lambda: NO_ALERTS),
+        milestones=_loader(
+            lambda keys: {
+                retired: milestones.list_milestones(engine, org, include_retired=retired)
+                for retired in keys
+            },
+            _empty,
+        ),
+        completions=_loader(by_org(milestones.completions_by_opportunity), _empty),
+        health=_loader(by_org(alerts.health_by_opportunity), _none),
     )
 
 

@@ -7,8 +7,16 @@ from __future__ import annotations
 import strawberry
 
 from auth.visibility import AccessLevel
-from rules.definitions import AlertRuleErrorCode
-from rules.process import AlertKind, AlertStatus, Resolution, RuleOrigin, Severity
+from rules.definitions import AlertRuleErrorCode, MilestoneErrorCode
+from rules.process import (
+    AlertKind,
+    AlertStatus,
+    CompletionHow,
+    MilestoneCompletionMode,
+    Resolution,
+    RuleOrigin,
+    Severity,
+)
 from services.validation_import import ImportOutcome
 from store.queries import SortDirection, SortField
 
@@ -32,12 +40,23 @@ strawberry.enum(Resolution, description="Why a resolved alert was resolved.")
 strawberry.enum(AlertRuleErrorCode, description="Why an alert rule was not saved or previewed.")
 strawberry.enum(ImportOutcome, description="What an import did with a validation rule.")
 
+# The milestone vocabulary of rules.process (stored by these names, shown by them).
+strawberry.enum(
+    MilestoneCompletionMode,
+    description="MANUAL: a rep completes it; FORMULA: its checkbox formula does, on evaluation.",
+)
+strawberry.enum(CompletionHow, description="How a completion was made.")
+strawberry.enum(MilestoneErrorCode, description="Why a milestone mutation changed nothing.")
+
 __all__ = [
     "AccessLevel",
     "AlertKind",
     "AlertRuleErrorCode",
     "AlertStatus",
+    "CompletionHow",
     "ImportOutcome",
+    "MilestoneCompletionMode",
+    "MilestoneErrorCode",
     "Resolution",
     "RuleOrigin",
     "Severity",

@@ -8,8 +8,9 @@ import strawberry
 
 from schema.mutations.alert_rules import AlertRuleMutations
 from schema.mutations.import_validation_rules import ImportValidationRulesMutation
+from schema.mutations.milestones import MilestoneMutations
 
 
 @strawberry.type
-class Mutation(AlertRuleMutations, ImportValidationRulesMutation):
+class Mutation(AlertRuleMutations, ImportValidationRulesMutation, MilestoneMutations):
     pass

@@ -13,6 +13,7 @@ from resolvers import status
 from schema.alert_queries import AlertQueries
 from schema.connection import After, OpportunityConnection, PageSize
 from schema.inputs import OpportunityFilterInput, OpportunityOrderInput
+from schema.milestones import MilestoneQueries
 from schema.permissions import query
 from schema.status import Me, SyncStatus
 from schema.types import Info, Opportunity, Stage
@@ -22,7 +23,7 @@ AUTHENTICATED = IsAuthenticated()
 
 
 @strawberry.type
-class Query(AlertQueries):
+class Query(AlertQueries, MilestoneQueries):
     @query("The caller.", AUTHENTICATED)
     async def me(self, info: Info) -> Me:
         return cast("Me", await status.me(info.context))

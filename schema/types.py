@@ -18,6 +18,7 @@ from strawberry.scalars import JSON
 from strawberry.types.field import StrawberryField
 
 from resolvers import alert_listing
+from resolvers import milestones as resolve_milestones
 from resolvers import opportunities as resolve
 from resolvers.context import RequestContext
 from resolvers.fields import field_value
@@ -27,8 +28,11 @@ from store import models
 
 if TYPE_CHECKING:
     from schema.alerts import Alert
+    from schema.milestones import Health, OpportunityMilestone
 
 Info = strawberry.Info[RequestContext, None]
+# The sales process's types live in their own modules, which import this one.
+MILESTONES = strawberry.lazy("schema.milestones")
 
 
 def described(text: str) -> Callable[[Callable[..., Any]], StrawberryField]:
@@ -147,6 +151,22 @@ class Opportunity:
     @described("Any mirrored field by API name (case-insensitive).")
     async def field(self, info: Info, parent: Parent[models.Opportunity], name: str) -> FieldValue:
         return cast("FieldValue", await field_value(info.context, parent, name))
+
+    @described("Every active milestone of the org, in order, as it stands on this deal.")
+    async def milestones(
+        self, info: Info, parent: Parent[models.Opportunity]
+    ) -> list[Annotated[OpportunityMilestone, MILESTONES]]:
+        views = await resolve_milestones.opportunity_milestones(info.context, parent)
+        return cast("list[OpportunityMilestone]", views)
+
+    @described(
+        "Its health as the last evaluation stored it (a closed deal: as it was when it "
+        "closed); null before its first evaluation."
+    )
+    async def health(
+        self, info: Info, parent: Parent[models.Opportunity]
+    ) -> Annotated[Health, MILESTONES] | None:
+        return cast("Health | None", await resolve_milestones.health(info.context, parent))
 
     @described("When the org's mirror this answer comes from was synced.")
     async def synced_at(self, info: Info) -> datetime | None:

@@ -12,19 +12,24 @@ from strawberry.permission import PermissionExtension
 
 from auth.permissions import IsAdmin, IsAuthenticated
 from schema.errors import Error
-from schema.permissions import mutation
+from schema.permissions import PayloadErrors, mutation
 from schema.query import Query
 from schema.schema import build_schema
 from tests.api.conventions_schema import RequiresRulesScope
 
 
-def test_every_root_field_of_the_api_declares_its_permissions() -> None:
-    definition = build_schema().get_type_by_name("Query")
+@pytest.mark.parametrize("root", ["Query", "Mutation"])
+def test_every_root_field_of_the_api_declares_its_permissions(root: str) -> None:
+    definition = build_schema().get_type_by_name(root)
     assert definition is not None
     for field in definition.fields:  # type: ignore[union-attr]
         extensions = [e for e in field.extensions if isinstance(e, PermissionExtension)]
-        assert extensions, f"Query.{field.name} declares no permission"
-        assert any(isinstance(p, IsAuthenticated) for e in extensions for p in e.permissions)
+        assert extensions, f"{root}.{field.name} declares no permission"
+        # An admin mutation needs a principal too: IsAdmin asks for it.
+        granted = {type(p) for e in extensions for p in e.permissions}
+        assert granted & {IsAuthenticated, IsAdmin}, f"{root}.{field.name}"
+        if root == "Mutation":  # refusals answered in the payload
+            assert any(isinstance(e, PayloadErrors) for e in extensions), field.name
 
 
 class GoodCode(Enum):
