@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -44,7 +44,7 @@ from sqlmodel import SQLModel, col
 
 from rules.catalog import FACT_FIELDS
 from rules.evaluation_columns import bulk_column
-from rules.evaluation_records import ColumnRecords, fact_columns
+from rules.evaluation_records import ColumnRecords, fact_columns, fact_inputs
 from rules.fact_registry import STORED_FACTS, Moment
 from rules.formula.bulk_frame import BulkFrame, raw_value
 from rules.formula.checker import Catalog
@@ -90,15 +90,18 @@ class _Plan:
     facts: list[str]
     related: list[str]
     whole_document: bool = False
+    # what the facts are computed from: stored fact keys, and the CreatedDate
+    fact_keys: list[str] = field(default_factory=list)
+    created: bool = False
 
     def columns(self, dialect: Dialect) -> list[tuple[str, Any]]:
         chosen: list[tuple[str, Any]] = [("id", col(Opportunity.id)),
                                          ("amount", col(Opportunity.amount))]  # fmt: skip
         if self.fields:
             chosen += [("fields", self._fields(dialect)), ("has_amount", _has_amount(dialect))]
-        if self.facts:
+        if self.created:
             chosen.append(("created_date", col(Opportunity.created_date)))
-            chosen += [(fact.key, fact_column(fact)) for fact in STORED_FACTS]
+        chosen += [(f.key, fact_column(f)) for f in STORED_FACTS if f.key in self.fact_keys]
         chosen += [(name, RELATED_COLUMNS[name]) for name in self.related]
         return chosen
 
@@ -129,7 +132,7 @@ def _table(model: type[SQLModel]) -> Any:
 def _query(plan: _Plan, dialect: Dialect, org_id: str, ids: Sequence[str] | None) -> Any:
     columns = plan.columns(dialect)
     query = select(*(column for _, column in columns)).select_from(Opportunity)
-    if plan.facts:
+    if plan.fact_keys:
         query = query.outerjoin(DerivedFacts, and_(
             col(DerivedFacts.org_id) == col(Opportunity.org_id),
             col(DerivedFacts.opportunity_id) == col(Opportunity.id),
@@ -262,15 +265,16 @@ def load_evaluation_frame(
     facts = [name for name in wanted if name in FACT_FIELDS]
     related = [name for name in wanted if name in RELATED_COLUMNS and name not in FACT_FIELDS]
     fields = [name for name in wanted if name not in FACT_FIELDS and name not in RELATED_COLUMNS]
-    plan = _Plan(fields, facts, related, whole_document=len(fields) > MAX_EXTRACTED)
+    fact_keys, created = fact_inputs(facts)
+    plan = _Plan(fields, facts, related, len(fields) > MAX_EXTRACTED, fact_keys, created)
     columns = _read(engine, plan, org_id, opportunity_ids)
     height = len(columns["id"])
     raw: dict[str, Sequence[Any]] = {}
     if fields:
         raw |= _field_columns(plan, columns)
     if facts:
-        stored = {fact.key: columns[fact.key] for fact in STORED_FACTS}
-        raw |= fact_columns(facts, stored, columns["created_date"], moment)
+        stored = {key: columns[key] for key in fact_keys}
+        raw |= fact_columns(facts, stored, columns.get("created_date"), moment, height)
     raw |= {name: columns[name] for name in related}
     lookup = Catalog(catalog)
     series: list[pl.Series] = []
