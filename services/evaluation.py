@@ -107,11 +107,7 @@ def _rule_error(outcome: RuleOutcome | Unevaluable) -> tuple[str | None, int]:
     """The rule health of a rule's outcome: its error (if any) and its #Error! row count."""
     if isinstance(outcome, Unevaluable):
         return str(outcome), 0
-    failed = outcome.condition.failed_rows
-    if not failed:
-        return None, 0
-    reasons = Counter(failed.values()).most_common(1)
-    return f"{len(failed)} records could not be evaluated: {reasons[0][0]}", len(failed)
+    return outcome.condition.summary, len(outcome.condition.failed_rows)
 
 
 def _observation(

@@ -39,6 +39,7 @@ class Outcome:
 
     values: Sequence[object]
     failed_rows: Mapping[int, str]
+    summary: str | None = None  # why rows failed, for rule health; None when none did
 
     def true_rows(self) -> list[int]:
         return [row for row, value in enumerate(self.values) if value is True]
@@ -86,8 +87,11 @@ def _template(text: str, catalog: Mapping[str, str]) -> CompiledTemplate:
 
 
 def _outcome(result: BulkResult) -> Outcome:
-    failed = {row: error.message for row, error in result.errors.items()}
-    return Outcome(result.values, failed)
+    failed = {**result.faults, **{row: error.message for row, error in result.errors.items()}}
+    # BulkResult's own wording ("12 records could not be evaluated: division by zero"), over
+    # the rows the record's values made unreadable too.
+    summary = BulkResult(values=[], faults=failed).fault_summary()
+    return Outcome(result.values, failed, summary)
 
 
 def _evaluate(
