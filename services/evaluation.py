@@ -24,14 +24,20 @@ from typing import Protocol
 from sqlalchemy import Engine
 
 from rules.catalog import rule_catalog
-from rules.evaluation_records import evaluation_frame
 from rules.fact_registry import Moment
+from rules.formula.bulk_frame import BulkFrame
 from rules.health import Health, PenaltyAlert, applicable_milestones, compute_health
 from rules.lifecycle import Change, Observation, Transition, alert_transitions
 from rules.process import AlertStatus, CompletionHow
 from rules.time_zones import local_date, org_time_zone
-from services.evaluation_formulas import Outcome, RuleOutcome, Unevaluable, evaluate_formulas
-from store.evaluation import load_evaluation_sources
+from services.evaluation_formulas import (
+    Outcome,
+    RuleOutcome,
+    Unevaluable,
+    compile_formulas,
+    evaluate_compiled,
+)
+from store.evaluation_frame import load_evaluation_frame
 from store.evaluation_state import (
     OPPORTUNITY,
     EvaluationState,
@@ -54,7 +60,8 @@ class EvaluationReport:
     rules_evaluated: int
     alerts_opened: int
     alerts_resolved: int
-    alerts_open: int  # OPEN alerts of the org after the pass
+    # OPEN alerts on the opportunities evaluated, after the pass (a full pass: of the org).
+    alerts_open: int
     milestones_completed: int
     milestones_uncompleted: int
     errors: dict[str, str] = field(default_factory=dict)  # rule (or milestone) id -> why
@@ -76,6 +83,15 @@ class Evaluate(Protocol):
     ) -> EvaluationReport: ...
 
 
+STAGE = "StageName"
+
+
+def _stage_names(frame: BulkFrame) -> list[str | None]:
+    if STAGE not in frame.frame.columns:
+        return [None] * frame.height
+    return [name or None for name in frame.frame.get_column(STAGE).to_list()]
+
+
 @dataclass(frozen=True)
 class _Frame:
     ids: list[str]
@@ -91,21 +107,26 @@ def _rule_error(outcome: RuleOutcome | Unevaluable) -> tuple[str | None, int]:
     """The rule health of a rule's outcome: its error (if any) and its #Error! row count."""
     if isinstance(outcome, Unevaluable):
         return str(outcome), 0
-    failed = outcome.condition.failed_rows
-    if not failed:
-        return None, 0
-    reasons = Counter(failed.values()).most_common(1)
-    return f"{len(failed)} records could not be evaluated: {reasons[0][0]}", len(failed)
+    return outcome.condition.summary, len(outcome.condition.failed_rows)
 
 
 def _observation(
-    rule: RuleState, outcome: RuleOutcome | Unevaluable, ids: list[str]
+    rule: RuleState,
+    outcome: RuleOutcome | Unevaluable,
+    ids: list[str],
+    alerted: Collection[str],
 ) -> Observation:
+    """What the lifecycle needs of a rule's outcome. Of the rows evaluated, only those firing
+    or with a live alert of the rule (`alerted`) can change anything: the others are left out
+    (a full pass would hand the lifecycle every opportunity once per rule)."""
     if isinstance(outcome, Unevaluable):
         return Observation(rule.spec, frozenset(), frozenset(), failed=True)
     failed = outcome.condition.failed_rows
-    evaluated = frozenset(oid for row, oid in enumerate(ids) if row not in failed)
     firing = frozenset(ids[row] for row in outcome.condition.true_rows())
+    rows = {oid: row for row, oid in enumerate(ids)} if failed else {}
+    evaluated = frozenset(
+        oid for oid in firing.union(alerted) if not failed or rows.get(oid) not in failed
+    )
     return Observation(rule.spec, evaluated, firing)
 
 
@@ -129,9 +150,12 @@ def _refreshed_messages(
     transitions: Sequence[Transition],
     outcomes: Mapping[str, RuleOutcome | Unevaluable],
     rows: Mapping[str, int],
+    records_changed: bool,
 ) -> dict[str, str]:
     """Live alerts no transition touched, whose rule fires on a row evaluated: their message
-    rendered anew where the record's values changed it."""
+    rendered anew where it changed. Without `records_changed` (a full pass on the clock:
+    changed records are evaluated by the sync pass that brought them) only the messages that
+    move with time (they read the clock or a fact) are rendered."""
     touched = {t.alert_id for t in transitions}
     messages = {}
     for stored in state.alerts:
@@ -139,6 +163,8 @@ def _refreshed_messages(
         outcome = outcomes.get(live.rule_id)
         row = rows.get(live.opportunity_id)
         if live.alert_id in touched or not isinstance(outcome, RuleOutcome) or row is None:
+            continue
+        if not (records_changed or outcome.moves_with_time):
             continue
         if outcome.condition.values[row] is True:
             message = outcome.render(row)
@@ -166,34 +192,45 @@ def _statuses_after(
 
 def _formula_completions(
     state: EvaluationState, outcomes: Mapping[str, Outcome | Unevaluable], ids: list[str]
-) -> tuple[list[tuple[str, str]], list[str], dict[str, set[str]]]:
+) -> tuple[list[tuple[str, str]], list[str], dict[str, frozenset[str]]]:
     """(milestone, opportunity) pairs completed by their formula now, the completion ids
-    un-completed, and each evaluated opportunity's completed milestone ids afterwards."""
+    un-completed, and each evaluated opportunity's completed milestone ids afterwards. A row
+    a formula could not be evaluated on keeps its completion as it is; a formula never undoes
+    a completion made by hand."""
+    rows = {opportunity_id: row for row, opportunity_id in enumerate(ids)}
+    done = {
+        oid: {c.milestone_id for c in state.completions.get(oid, ())} for oid in ids
+    }  # fmt: skip
     completed: list[tuple[str, str]] = []
     uncompleted: list[str] = []
-    done: dict[str, set[str]] = {}
-    for row, opportunity_id in enumerate(ids):
-        current = {c.milestone_id: c for c in state.completions.get(opportunity_id, ())}
-        mine = set(current)
-        for milestone_id, outcome in outcomes.items():
-            if isinstance(outcome, Unevaluable) or row in outcome.failed_rows:
-                continue  # unknown: the completion stays as it is
-            holds = outcome.values[row] is True
-            completion = current.get(milestone_id)
-            if holds and completion is None:
-                completed.append((milestone_id, opportunity_id))
-                mine.add(milestone_id)
-            elif not holds and completion is not None and completion.how is CompletionHow.FORMULA:
-                uncompleted.append(completion.id)
-                mine.discard(milestone_id)
-        done[opportunity_id] = mine
-    return completed, uncompleted, done
+    evaluated = {m: o for m, o in outcomes.items() if isinstance(o, Outcome)}
+    for milestone_id, outcome in evaluated.items():
+        for true_row in outcome.true_rows():
+            if milestone_id not in done[ids[true_row]]:
+                completed.append((milestone_id, ids[true_row]))
+                done[ids[true_row]].add(milestone_id)
+    for opportunity_id, completions in state.completions.items():
+        row = rows.get(opportunity_id)
+        if row is None:
+            continue
+        for completion in completions:
+            formula = evaluated.get(completion.milestone_id)
+            if (
+                formula is None
+                or completion.how is not CompletionHow.FORMULA
+                or row in formula.failed_rows
+                or formula.values[row] is True
+            ):
+                continue
+            uncompleted.append(completion.id)
+            done[opportunity_id].discard(completion.milestone_id)
+    return completed, uncompleted, {oid: frozenset(ms) for oid, ms in done.items()}
 
 
 def _health(
     state: EvaluationState,
     frame: _Frame,
-    done: Mapping[str, set[str]],
+    done: Mapping[str, frozenset[str]],
     statuses: Mapping[str, Mapping[str, AlertStatus]],
 ) -> dict[str, Health]:
     """The health of each evaluated opportunity that differs from the one stored. Deals in
@@ -205,17 +242,19 @@ def _health(
     }
     computed: dict[tuple[object, ...], tuple[Health, StoredHealth]] = {}
     changed = {}
+    nothing: frozenset[str] = frozenset()
     for opportunity_id, stage_name in zip(frame.ids, frame.stage_names, strict=True):
-        penalties = tuple(
-            PenaltyAlert(rules[rule_id].name, rules[rule_id].severity)
-            for rule_id, status in sorted(statuses.get(opportunity_id, {}).items())
-            if status in PENALISED and rule_id in rules
+        alerts = statuses.get(opportunity_id)
+        penalised = (
+            tuple(sorted(r for r, status in alerts.items() if status in PENALISED and r in rules))
+            if alerts
+            else ()
         )
-        milestones = applicable[stage_name]
-        completed = done.get(opportunity_id, set())
-        key = (stage_name, frozenset(m.id for m in milestones if m.id in completed), penalties)
+        completed = done.get(opportunity_id, nothing)
+        key = (stage_name, completed, penalised)
         if key not in computed:
-            health = compute_health(milestones, completed, penalties, state.weights)
+            penalties = [PenaltyAlert(rules[r].name, rules[r].severity) for r in penalised]
+            health = compute_health(applicable[stage_name], completed, penalties, state.weights)
             computed[key] = (health, stored_form(health))
         health, stored = computed[key]
         if state.health.get(opportunity_id) != stored:
@@ -240,15 +279,24 @@ def evaluate_org(
     state = load_evaluation_state(engine, org_id, ids_asked)
     tz = org_time_zone(state.time_zone)
     catalog = _catalog(state)
-    sources = load_evaluation_sources(engine, org_id, ids_asked)
-    frame = _Frame(
-        [s.opportunity_id for s in sources], [s.fields.get("StageName") for s in sources]
-    )
-    bulk = evaluation_frame(sources, catalog, Moment(now, tz))
     chosen = [r for r in state.rules if rule_ids is None or r.id in set(rule_ids)]
-    formulas = evaluate_formulas(chosen, state.formulas, catalog, bulk, now, tz)
+    compiled = compile_formulas(chosen, state.formulas, catalog)
+    # Only what the formulas read, and the stage (which milestones apply).
+    references = compiled.references | ({STAGE} if STAGE in catalog else set())
+    loaded = load_evaluation_frame(
+        engine, org_id, catalog, Moment(now, tz), references=references,
+        opportunity_ids=ids_asked,
+    )  # fmt: skip
+    frame = _Frame(loaded.ids, _stage_names(loaded.frame))
+    formulas = evaluate_compiled(compiled, loaded.frame, now, tz)
     rows = {opportunity_id: row for row, opportunity_id in enumerate(frame.ids)}
-    observations = [_observation(r, formulas.rules[r.id], frame.ids) for r in chosen]
+    alerted: dict[str, set[str]] = {}
+    for stored in state.alerts:
+        if stored.live.opportunity_id in rows:
+            alerted.setdefault(stored.live.rule_id, set()).add(stored.live.opportunity_id)
+    observations = [
+        _observation(r, formulas.rules[r.id], frame.ids, alerted.get(r.id, set())) for r in chosen
+    ]
     active = {rule.id for rule in state.rules}
     transitions = alert_transitions(
         [stored.live for stored in state.alerts],
@@ -261,19 +309,26 @@ def evaluate_org(
     completed, uncompleted, done = _formula_completions(state, formulas.milestones, frame.ids)
     rule_health = [RuleHealthUpdate(r.id, *_rule_error(formulas.rules[r.id])) for r in chosen]
     full = opportunity_ids is None and rule_ids is None
+    statuses = _statuses_after(state, transitions)
     writes = EvaluationWrites(
         now=now,
         alerts=_changes(transitions, formulas.rules, rows),
-        messages=_refreshed_messages(state, transitions, formulas.rules, rows),
+        messages=_refreshed_messages(
+            state, transitions, formulas.rules, rows, records_changed=opportunity_ids is not None
+        ),
         completed=completed,
         uncompleted=uncompleted,
-        health=_health(state, frame, done, _statuses_after(state, transitions)),
+        health=_health(state, frame, done, statuses),
         frozen_ids=state.closed_ids,
         deleted_ids=state.deleted_ids,
         rule_health=rule_health,
         local_date=local_date(now, tz) if full else None,
     )
-    alerts_open = save_evaluation(engine, org_id, writes)
+    save_evaluation(engine, org_id, writes)
+    alerts_open = sum(
+        1 for oid in frame.ids for status in statuses.get(oid, {}).values()
+        if status is AlertStatus.OPEN
+    )  # fmt: skip
     errors = {r.rule_id: r.error for r in rule_health if r.error is not None}
     errors |= {m: str(o) for m, o in formulas.milestones.items() if isinstance(o, Unevaluable)}
     kinds = Counter(t.change for t in transitions)

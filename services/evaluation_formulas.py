@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from rules.catalog import FACT_FIELDS
 from rules.formula import compile_formula
 from rules.formula.bulk import BulkResult, evaluate_bulk_many
 from rules.formula.bulk_frame import BulkFrame
@@ -38,6 +39,7 @@ class Outcome:
 
     values: Sequence[object]
     failed_rows: Mapping[int, str]
+    summary: str | None = None  # why rows failed, for rule health; None when none did
 
     def true_rows(self) -> list[int]:
         return [row for row, value in enumerate(self.values) if value is True]
@@ -48,6 +50,9 @@ class RuleOutcome:
     condition: Outcome
     message: Sequence[str | Outcome]  # the template's text, its merge fields' outcomes
     types: Sequence[FormulaType | None]  # the result type of each merge field (None: text)
+    # Its merge fields read the clock or a fact (days in stage...): the message may change
+    # with no record change.
+    moves_with_time: bool = False
 
     def render(self, row: int) -> str:
         out: list[str] = []
@@ -82,8 +87,11 @@ def _template(text: str, catalog: Mapping[str, str]) -> CompiledTemplate:
 
 
 def _outcome(result: BulkResult) -> Outcome:
-    failed = {row: error.message for row, error in result.errors.items()}
-    return Outcome(result.values, failed)
+    failed = {**result.faults, **{row: error.message for row, error in result.errors.items()}}
+    # BulkResult's own wording ("12 records could not be evaluated: division by zero"), over
+    # the rows the record's values made unreadable too.
+    summary = BulkResult(values=[], faults=failed).fault_summary()
+    return Outcome(result.values, failed, summary)
 
 
 def _evaluate(
@@ -112,30 +120,37 @@ class PassFormulas:
     milestones: dict[str, Outcome | Unevaluable]  # by milestone id
 
 
-def evaluate_formulas(
-    rules: Sequence[RuleState],
-    milestones: Mapping[str, str],
-    catalog: Mapping[str, str],
-    frame: BulkFrame,
-    now: datetime,
-    tz: tzinfo,
-) -> PassFormulas:
-    """Compile `rules` (conditions and messages) and `milestones` (id -> formula) against
-    `catalog` and evaluate them all over `frame` at `now` in the org's zone `tz`."""
+@dataclass(frozen=True)
+class CompiledPass:
+    """The pass's formulas compiled, in the order `evaluate_compiled` evaluates them, and
+    what did not compile."""
+
+    formulas: list[CompiledFormula]
+    rules: dict[str, tuple[int, CompiledTemplate]]  # rule id -> (its condition's index, message)
+    milestones: dict[str, int]  # milestone id -> its formula's index
+    failed: PassFormulas  # the rules and milestones that did not compile, and why
+
+    @property
+    def references(self) -> frozenset[str]:
+        """Every field the formulas read (the catalog's spelling): what the frame needs."""
+        return frozenset().union(*(formula.references for formula in self.formulas))
+
+
+def compile_formulas(
+    rules: Sequence[RuleState], milestones: Mapping[str, str], catalog: Mapping[str, str]
+) -> CompiledPass:
+    """Compile `rules` (conditions and messages) and `milestones` (id -> formula) against the
+    org's `catalog`."""
     formulas: list[CompiledFormula] = []
-    # owner -> (first formula index, templates' parts) for what compiled
     compiled_rules: dict[str, tuple[int, CompiledTemplate]] = {}
     compiled_milestones: dict[str, int] = {}
-    rule_results: dict[str, RuleOutcome | Unevaluable] = {}
-    milestone_results: dict[str, Outcome | Unevaluable] = {}
+    failed = PassFormulas({}, {})
     for rule in rules:
         try:
-            condition, template = (
-                _checkbox(rule.condition, catalog),
-                _template(rule.message, catalog),
-            )
+            condition = _checkbox(rule.condition, catalog)
+            template = _template(rule.message, catalog)
         except Unevaluable as why:
-            rule_results[rule.id] = why
+            failed.rules[rule.id] = why
             continue
         compiled_rules[rule.id] = (len(formulas), template)
         formulas.append(condition)
@@ -144,16 +159,38 @@ def evaluate_formulas(
         try:
             compiled = _checkbox(text, catalog)
         except Unevaluable as why:
-            milestone_results[milestone_id] = why
+            failed.milestones[milestone_id] = why
             continue
         compiled_milestones[milestone_id] = len(formulas)
         formulas.append(compiled)
-    outcomes = _evaluate(formulas, frame, now, tz) if formulas else []
-    for rule_id, (first, template) in compiled_rules.items():
+    return CompiledPass(formulas, compiled_rules, compiled_milestones, failed)
+
+
+def evaluate_compiled(
+    compiled: CompiledPass, frame: BulkFrame, now: datetime, tz: tzinfo
+) -> PassFormulas:
+    """Every formula of `compiled` over `frame` (which has a column for each of its
+    references) at `now`, in the org's zone `tz`."""
+    outcomes = _evaluate(compiled.formulas, frame, now, tz) if compiled.formulas else []
+    rule_results = dict(compiled.failed.rules)
+    milestone_results = dict(compiled.failed.milestones)
+    for rule_id, (first, template) in compiled.rules.items():
         rule_results[rule_id] = _rule_outcome(template, outcomes, first)
-    for milestone_id, index in compiled_milestones.items():
+    for milestone_id, index in compiled.milestones.items():
         milestone_results[milestone_id] = outcomes[index]
     return PassFormulas(rule_results, milestone_results)
+
+
+def evaluate_formulas(
+    rules: Sequence[RuleState],
+    milestones: Mapping[str, str],
+    catalog: Mapping[str, str],
+    frame: BulkFrame,
+    now: datetime,
+    tz: tzinfo,
+) -> PassFormulas:
+    """`compile_formulas` then `evaluate_compiled`, over a frame built for `catalog`."""
+    return evaluate_compiled(compile_formulas(rules, milestones, catalog), frame, now, tz)
 
 
 def _rule_outcome(
@@ -176,4 +213,6 @@ def _rule_outcome(
             return Unevaluable(f"the message could not be rendered: {outcome}")
         parts.append(outcome)
         types.append(part.result_type)
-    return RuleOutcome(condition, parts, types)
+    formulas = [part for part in template.parts if not isinstance(part, str)]
+    moves = any(f.uses_now or f.references & FACT_FIELDS.keys() for f in formulas)
+    return RuleOutcome(condition, parts, types, moves)

@@ -186,12 +186,13 @@ def _alerts(session: Session, scope: OrgScope, ids: Collection[str] | None) -> l
         query = select(*_ALERT_COLUMNS).where(scope.owns(Alert), col(Alert.status) != _RESOLVED)
         if chunk is not None:
             query = query.where(col(Alert.opportunity_id).in_(chunk))
+        # No ORDER BY: SQLite would walk the primary key for it instead of the opportunity index.
         for alert_id, rule_id, version, opp_id, status, since, until, message in session.execute(
-            query.order_by(col(Alert.id))
+            query
         ):
             live = LiveAlert(alert_id, rule_id, version, opp_id, statuses[status], since, until)
             found.append(StoredAlert(live, message))
-    return found
+    return sorted(found, key=lambda stored: stored.live.alert_id)
 
 
 def _stored_health(

@@ -14,6 +14,12 @@ tests hold both to it, in several time zones). How:
   a fault mask, *gated* by the rows where it is evaluated at all (IF/CASE branches,
   BLANKVALUE's substitute, AND/OR after a decisive argument), and rows in the mask come out
   blank.
+- Which rows were #Error! is kept (`BulkResult.faults`, row -> message, e.g. "division by
+  zero"), so a rule's health can say how many records could not be evaluated and why. Rows
+  the bulk path faults are grouped by the first fault mask they are in, in compile order,
+  which is the interpreter's order of evaluation; the interpreter re-runs one row per group
+  with errors="raise" for the group's message (the rows of a group share it, so a message
+  that quotes a value quotes the first row's). Rows the interpreter evaluates give their own.
 - Rows the bulk path cannot decide exactly go to the interpreter ("fallback" mask): a value
   unfit for the frame, an intermediate number of 10^15 or more (decimal overflow guard), and
   inexact numbers whose rounding could change the answer. Quotients (and SQRT/EXP/LN/LOG)
@@ -27,6 +33,7 @@ tests hold both to it, in several time zones). How:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -53,14 +60,33 @@ __all__ = [
 ]
 
 
+# The message of a faulting row the interpreter did not confirm (the two paths disagree).
+UNEXPLAINED_FAULT = "the formula could not be evaluated"
+
+
 @dataclass(frozen=True)
 class BulkResult:
-    """One value per row (as `evaluate` returns it), and the rows where the interpreter
-    raised FormulaError (bad_record_value: a data problem, not a formula result)."""
+    """One value per row (as `evaluate` returns it), the rows where the interpreter raised
+    FormulaError (bad_record_value: a data problem, not a formula result), and the rows whose
+    value is #Error! (blank in `values`) with the fault's message."""
 
     values: list[Value]
     errors: dict[int, FormulaError] = field(default_factory=dict)
     fallback_rows: int = 0  # how many rows the interpreter evaluated
+    faults: dict[int, str] = field(default_factory=dict)
+
+    def fault_summary(self) -> str | None:
+        """A line for rule health, such as "12 records could not be evaluated: division by
+        zero" (the most frequent message, and how many others there were); None when no row
+        faulted."""
+        if not self.faults:
+            return None
+        counts = Counter(self.faults.values()).most_common()
+        count = len(self.faults)
+        noun = "record" if count == 1 else "records"
+        others = len(counts) - 1
+        also = f" (and {others} other reason{'s' if others > 1 else ''})" if others else ""
+        return f"{count} {noun} could not be evaluated: {counts[0][0]}{also}"
 
 
 @dataclass(frozen=True)
@@ -74,6 +100,7 @@ class BulkPlan:
     fault: pl.Expr | None = None
     fallback: pl.Expr | None = None
     reason: str = ""
+    fault_masks: tuple[pl.Expr, ...] = ()  # the parts of `fault`, in compile order
 
 
 def plan_bulk(
@@ -91,7 +118,15 @@ def plan_bulk(
         rows = frame.unfit.get(name)
         if rows:
             fallback = fallback | pl.int_range(pl.len()).is_in(sorted(rows))
-    return BulkPlan(compiled, True, value, fault, fallback)
+    return BulkPlan(compiled, True, value, fault, fallback, fault_masks=tuple(compiler.faults))
+
+
+def _fault_message(error: FormulaError) -> str:
+    """The fault alone: "division by zero" of "#Error!: division by zero at 1:7"."""
+    message = error.message.removeprefix("#Error!: ")
+    if error.line:
+        message = message.removesuffix(f" at {error.line}:{error.column}")
+    return message
 
 
 def _as_frame(
@@ -110,22 +145,48 @@ def _as_frame(
     )
 
 
+@dataclass
+class _Interpreted:
+    values: dict[int, Value] = field(default_factory=dict)
+    errors: dict[int, FormulaError] = field(default_factory=dict)
+    faults: dict[int, str] = field(default_factory=dict)
+
+
 def _interpret(
     compiled: CompiledFormula,
     frame: BulkFrame,
     rows: Sequence[int],
     now: datetime | None,
     zone: tzinfo,
-) -> tuple[dict[int, Value], dict[int, FormulaError]]:
-    values: dict[int, Value] = {}
-    errors: dict[int, FormulaError] = {}
+) -> _Interpreted:
+    done = _Interpreted()
     for row in rows:
         try:
-            values[row] = compiled.evaluate(frame.records[row], now, tz=zone)
+            done.values[row] = compiled.evaluate(frame.records[row], now, tz=zone, errors="raise")
         except FormulaError as error:
-            values[row] = None
-            errors[row] = error
-    return values, errors
+            done.values[row] = None
+            if error.code is ErrorCode.EVALUATION:
+                done.faults[row] = _fault_message(error)
+            else:
+                done.errors[row] = error
+    return done
+
+
+def _bulk_faults(
+    compiled: CompiledFormula,
+    frame: BulkFrame,
+    groups: pl.DataFrame,
+    now: datetime | None,
+    zone: tzinfo,
+) -> dict[int, str]:
+    """The message of every row the bulk path faulted (`groups`: one row per fault mask,
+    with its rows), from the interpreter on the group's first row."""
+    faults: dict[int, str] = {}
+    for rows in groups.get_column("rows").to_list():
+        probe = _interpret(compiled, frame, rows[:1], now, zone)
+        message = probe.faults.get(rows[0], UNEXPLAINED_FAULT)
+        faults.update(dict.fromkeys(rows, message))
+    return faults
 
 
 def _to_results(series: pl.Series, result_type: FormulaType) -> list[Value]:
@@ -137,14 +198,38 @@ def _to_results(series: pl.Series, result_type: FormulaType) -> list[Value]:
     return values
 
 
+def _first_fault(plan: BulkPlan) -> pl.Expr:
+    """The index of the first fault mask a row is in, null where none (or the interpreter
+    decides the row)."""
+    assert plan.fallback is not None
+    positions = [
+        pl.when(mask).then(pl.lit(position, dtype=pl.UInt32))
+        for position, mask in enumerate(plan.fault_masks)
+    ]
+    return pl.when(plan.fallback).then(None).otherwise(pl.coalesce(positions))
+
+
 def _columns(plan: BulkPlan, index: int) -> list[pl.Expr]:
     assert plan.value is not None
     assert plan.fault is not None
     assert plan.fallback is not None
-    return [
+    columns = [
         pl.when(plan.fault).then(None).otherwise(plan.value).alias(f"v{index}"),
         plan.fallback.alias(f"f{index}"),
     ]
+    if plan.fault_masks:
+        columns.append(_first_fault(plan).alias(f"x{index}"))
+    return columns
+
+
+def _fault_groups(table: pl.DataFrame, plan: BulkPlan, index: int) -> pl.DataFrame | None:
+    """The rows the bulk path faulted, grouped by their first fault mask (None: none did)."""
+    if not plan.fault_masks:
+        return None
+    marks = table.select("_row", pl.col(f"x{index}").alias("mask")).drop_nulls("mask")
+    if marks.is_empty():
+        return None
+    return marks.group_by("mask").agg(pl.col("_row").alias("rows")).sort("mask")
 
 
 def evaluate_bulk_many(
@@ -165,22 +250,27 @@ def evaluate_bulk_many(
     # the row index makes formulas without fields (constants, TODAY()) one value per row
     row_index = pl.int_range(pl.len()).alias("_row")
     exprs = [expr for i, plan in native for expr in _columns(plan, i)]
-    table = base.select([row_index, *exprs])
+    # lazily: the optimiser computes the subexpressions the value, fault and fallback columns
+    # share once (eagerly, each column recomputed its masks: twice as slow)
+    table = base.lazy().select([row_index, *exprs]).collect()
     results: list[BulkResult] = []
     everything = range(frame.height)
     for index, plan in enumerate(plans):
         compiled = plan.compiled
         if not plan.native:
-            patched, errors = _interpret(compiled, frame, everything, now, zone)
-            values = [patched[row] for row in everything]
-            results.append(BulkResult(values, errors, frame.height))
+            done = _interpret(compiled, frame, everything, now, zone)
+            values = [done.values[row] for row in everything]
+            results.append(BulkResult(values, done.errors, frame.height, done.faults))
             continue
         values = _to_results(table.get_column(f"v{index}"), compiled.result_type)
         rows = table.get_column(f"f{index}").arg_true().to_list()
-        patched, errors = _interpret(compiled, frame, rows, now, zone)
-        for row, value in patched.items():
+        done = _interpret(compiled, frame, rows, now, zone)
+        for row, value in done.values.items():
             values[row] = value
-        results.append(BulkResult(values, errors, len(rows)))
+        groups = _fault_groups(table, plan, index)
+        faults = _bulk_faults(compiled, frame, groups, now, zone) if groups is not None else {}
+        faults.update(done.faults)
+        results.append(BulkResult(values, done.errors, len(rows), dict(sorted(faults.items()))))
     return results
 
 

@@ -236,7 +236,7 @@ def _round_digits(c: Compiler, node: ast.Call) -> Col:
 def _mod(c: Compiler, node: ast.Call) -> Col:
     a, b = c.numbers(*(c.exact(c.as_number(col)) for col in _args(c, node)))
     zero = (b.expr == dec(0, 0)).fill_null(False)
-    c.fault(zero)
+    c.fault(zero & a.expr.is_not_null())  # MOD of a blank is blank, not #Error!
     b = c.neutralised(b, zero, 1)
     floor_mod = a.expr % b.expr
     flip = (floor_mod != dec(0, 0)) & ((a.expr < dec(0, 0)) != (b.expr < dec(0, 0)))

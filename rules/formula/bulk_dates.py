@@ -93,10 +93,15 @@ def _date(c: Compiler, node: ast.Call) -> Col:
     safe_month = pl.when(ok).then(month).otherwise(1)
     last = pl.date(safe_year, safe_month, 1).dt.month_end().dt.day()
     ok = ok & (day <= last).fill_null(True)
-    c.fault(~ok)
+    # DATE of a blank part is blank, not #Error!, even when another part is out of range
+    blank: pl.Expr = pl.lit(False)  # (any_horizontal of literals does not broadcast)
+    for col in parts:
+        blank = blank | col.expr.is_null()
+    c.fault(~ok & ~blank)
     safe_day = pl.when(ok).then(day).otherwise(1)
     safe_month = pl.when(ok).then(month).otherwise(1)
-    return Col(pl.date(safe_year, safe_month, safe_day), T.DATE)
+    made = pl.date(safe_year, safe_month, safe_day)
+    return Col(pl.when(blank).then(None).otherwise(made), T.DATE)
 
 
 def _part(c: Compiler, node: ast.Call) -> Col:

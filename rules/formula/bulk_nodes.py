@@ -233,7 +233,7 @@ class Compiler:
     def divide(self, left: Col, right: Col, kind: FormulaType) -> Col:
         a, b = self.exact(self.as_number(left)), self.exact(self.as_number(right))
         zero = (b.expr == dec(0, 0)).fill_null(False)
-        self.fault(zero)
+        self.fault(zero & a.expr.is_not_null())  # a blank dividend is blank, not #Error!
         b = self.neutralised(b, zero, 1)
         over = ((a.expr.cast(pl.Float64) / b.expr.cast(pl.Float64)).abs() >= HALF_LIMIT).fill_null(
             False

@@ -93,19 +93,20 @@ def _shift(c: Compiler, moment: Col, days: Col, sign: int) -> Col:
     number = c.exact(c.as_number(days))
     if moment.type is T.NULL or moment.type is T.TIME:
         raise Unsupported("time arithmetic")
+    dated = moment.expr.is_not_null()  # a blank date or datetime shifted is blank, not #Error!
     if moment.type is T.DATE:
         whole = number.expr.cast(pl.Int64) * sign  # Decimal -> Int64 truncates toward zero
         far = (whole.abs() > MAX_SHIFT_DAYS).fill_null(False)
-        c.fault(far)
+        c.fault(far & dated)
         whole = pl.when(far).then(0).otherwise(whole)
         moved = moment.expr + pl.duration(days=whole)
     else:
         far = (number.expr.cast(pl.Float64).abs() >= 1.2e7).fill_null(False)
-        c.fault(far)
+        c.fault(far & dated)
         number = c.neutralised(number, far)
         millis = (number.expr * dec(86_400_000 * sign, 0)).round(0, mode="half_away_from_zero")
         whole = millis.cast(pl.Int64)
-        c.fault(whole.abs() > MAX_SHIFT_MILLIS)
+        c.fault((whole.abs() > MAX_SHIFT_MILLIS) & dated)
         moved = moment.expr + pl.duration(milliseconds=whole)
     year = moved.dt.year()
     c.fault((year < 1) | (year > 9999))

@@ -204,7 +204,6 @@ def test_a_rule_that_cannot_be_evaluated_keeps_its_alerts_and_says_why(
         assert "NextStep" in stored.last_error
 
 
-@pytest.mark.skip(reason="needs BulkResult.faults from i8-rules")
 def test_division_by_zero_rows_keep_their_alerts_and_are_counted(
     store_engine: Engine, team: f.Team
 ) -> None:
@@ -217,8 +216,17 @@ def test_division_by_zero_rows_keep_their_alerts_and_are_counted(
         stored = session.get(AlertRule, (f.ORG_A, rule.id))
         assert stored is not None
         assert stored.error_count == 1
-        assert stored.last_error == "1 records could not be evaluated: division by zero"
+        assert stored.last_error == "1 record could not be evaluated: division by zero"
     assert report.errors == {rule.id: stored.last_error}
+    # The deal that fired now faults too: its alert stands (nothing is known of it).
+    set_amount(store_engine, fine, Decimal("0.00"))
+    evaluate_org(store_engine, f.ORG_A, now=NOW + timedelta(minutes=5))
+    [alert] = rows.alerts(store_engine)
+    assert (alert.opportunity_id, alert.status) == (fine.id, "OPEN")
+    with Session(store_engine) as session:
+        stored = session.get(AlertRule, (f.ORG_A, rule.id))
+        assert stored is not None
+        assert stored.last_error == "2 records could not be evaluated: division by zero"
 
 
 def test_closed_and_deleted_deals_resolve_their_alerts_and_freeze_their_health(
