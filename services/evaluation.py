@@ -27,7 +27,7 @@ from rules.catalog import rule_catalog
 from rules.fact_registry import Moment
 from rules.formula.bulk_frame import BulkFrame
 from rules.health import Health, PenaltyAlert, applicable_milestones, compute_health
-from rules.lifecycle import Change, Observation, Transition, alert_transitions
+from rules.lifecycle import Change, Transition
 from rules.process import AlertStatus, CompletionHow
 from rules.time_zones import local_date, org_time_zone
 from services.evaluation_formulas import (
@@ -37,11 +37,11 @@ from services.evaluation_formulas import (
     compile_formulas,
     evaluate_compiled,
 )
+from services.evaluation_lifecycle import lifecycle_transitions
 from store.evaluation_frame import load_evaluation_frame
 from store.evaluation_state import (
     OPPORTUNITY,
     EvaluationState,
-    RuleState,
     StoredHealth,
     load_evaluation_state,
     stored_form,
@@ -110,26 +110,6 @@ def _rule_error(outcome: RuleOutcome | Unevaluable) -> tuple[str | None, int]:
     return outcome.condition.summary, len(outcome.condition.failed_rows)
 
 
-def _observation(
-    rule: RuleState,
-    outcome: RuleOutcome | Unevaluable,
-    ids: list[str],
-    alerted: Collection[str],
-) -> Observation:
-    """What the lifecycle needs of a rule's outcome. Of the rows evaluated, only those firing
-    or with a live alert of the rule (`alerted`) can change anything: the others are left out
-    (a full pass would hand the lifecycle every opportunity once per rule)."""
-    if isinstance(outcome, Unevaluable):
-        return Observation(rule.spec, frozenset(), frozenset(), failed=True)
-    failed = outcome.condition.failed_rows
-    firing = frozenset(ids[row] for row in outcome.condition.true_rows())
-    rows = {oid: row for row, oid in enumerate(ids)} if failed else {}
-    evaluated = frozenset(
-        oid for oid in firing.union(alerted) if not failed or rows.get(oid) not in failed
-    )
-    return Observation(rule.spec, evaluated, firing)
-
-
 def _changes(
     transitions: Sequence[Transition],
     outcomes: Mapping[str, RuleOutcome | Unevaluable],
@@ -150,12 +130,15 @@ def _refreshed_messages(
     transitions: Sequence[Transition],
     outcomes: Mapping[str, RuleOutcome | Unevaluable],
     rows: Mapping[str, int],
+    *,
     records_changed: bool,
+    new_day: bool,
 ) -> dict[str, str]:
     """Live alerts no transition touched, whose rule fires on a row evaluated: their message
     rendered anew where it changed. Without `records_changed` (a full pass on the clock:
     changed records are evaluated by the sync pass that brought them) only the messages that
-    move with time (they read the clock or a fact) are rendered."""
+    move with time (they read the clock or a fact, which count days), once the org's day has
+    changed since its last full pass."""
     touched = {t.alert_id for t in transitions}
     messages = {}
     for stored in state.alerts:
@@ -164,7 +147,7 @@ def _refreshed_messages(
         row = rows.get(live.opportunity_id)
         if live.alert_id in touched or not isinstance(outcome, RuleOutcome) or row is None:
             continue
-        if not (records_changed or outcome.moves_with_time):
+        if not (records_changed or (new_day and outcome.moves_with_time)):
             continue
         if outcome.condition.values[row] is True:
             message = outcome.render(row)
@@ -194,21 +177,25 @@ def _formula_completions(
     state: EvaluationState, outcomes: Mapping[str, Outcome | Unevaluable], ids: list[str]
 ) -> tuple[list[tuple[str, str]], list[str], dict[str, frozenset[str]]]:
     """(milestone, opportunity) pairs completed by their formula now, the completion ids
-    un-completed, and each evaluated opportunity's completed milestone ids afterwards. A row
+    un-completed, and the completed milestone ids of each evaluated opportunity that has any,
+    afterwards. A row
     a formula could not be evaluated on keeps its completion as it is; a formula never undoes
     a completion made by hand."""
     rows = {opportunity_id: row for row, opportunity_id in enumerate(ids)}
     done = {
-        oid: {c.milestone_id for c in state.completions.get(oid, ())} for oid in ids
+        oid: {c.milestone_id for c in completions}
+        for oid, completions in state.completions.items()
+        if oid in rows
     }  # fmt: skip
     completed: list[tuple[str, str]] = []
     uncompleted: list[str] = []
     evaluated = {m: o for m, o in outcomes.items() if isinstance(o, Outcome)}
     for milestone_id, outcome in evaluated.items():
         for true_row in outcome.true_rows():
-            if milestone_id not in done[ids[true_row]]:
+            mine = done.setdefault(ids[true_row], set())
+            if milestone_id not in mine:
                 completed.append((milestone_id, ids[true_row]))
-                done[ids[true_row]].add(milestone_id)
+                mine.add(milestone_id)
     for opportunity_id, completions in state.completions.items():
         row = rows.get(opportunity_id)
         if row is None:
@@ -227,19 +214,34 @@ def _formula_completions(
     return completed, uncompleted, {oid: frozenset(ms) for oid, ms in done.items()}
 
 
+def combined_health(progress: Health, alerts: Health) -> Health:
+    """`compute_health(applicable, completed, alerts)` from `compute_health(applicable,
+    completed, [])` and `compute_health([], (), alerts)`, as rules.health defines the score:
+    the progress points less the alerts' penalty, the progress part then the alerts' parts.
+    Many deals share their progress, or their alerts, but not both."""
+    part = progress.breakdown[0]
+    return Health(
+        score=max(0, part.points - alerts.penalty),
+        progress=progress.progress,
+        penalty=alerts.penalty,
+        breakdown=(part, *alerts.breakdown[1:]),
+    )
+
+
 def _health(
     state: EvaluationState,
     frame: _Frame,
     done: Mapping[str, frozenset[str]],
     statuses: Mapping[str, Mapping[str, AlertStatus]],
 ) -> dict[str, Health]:
-    """The health of each evaluated opportunity that differs from the one stored. Deals in
-    the same stage with the same milestones done and the same alerts share one computation."""
+    """The health of each evaluated opportunity that differs from the one stored."""
     rules = {rule.id: rule for rule in state.rules}
     applicable = {
         stage: applicable_milestones(state.milestones, stage, state.stages)
         for stage in set(frame.stage_names)
     }
+    progress: dict[tuple[str | None, frozenset[str]], Health] = {}
+    penalties: dict[tuple[str, ...], Health] = {}
     computed: dict[tuple[object, ...], tuple[Health, StoredHealth]] = {}
     changed = {}
     nothing: frozenset[str] = frozenset()
@@ -253,8 +255,16 @@ def _health(
         completed = done.get(opportunity_id, nothing)
         key = (stage_name, completed, penalised)
         if key not in computed:
-            penalties = [PenaltyAlert(rules[r].name, rules[r].severity) for r in penalised]
-            health = compute_health(applicable[stage_name], completed, penalties, state.weights)
+            made = progress.get((stage_name, completed))
+            if made is None:
+                made = compute_health(applicable[stage_name], completed, (), state.weights)
+                progress[(stage_name, completed)] = made
+            taken = penalties.get(penalised)
+            if taken is None:
+                alerting = [PenaltyAlert(rules[r].name, rules[r].severity) for r in penalised]
+                taken = compute_health((), (), alerting, state.weights)
+                penalties[penalised] = taken
+            health = combined_health(made, taken)
             computed[key] = (health, stored_form(health))
         health, stored = computed[key]
         if state.health.get(opportunity_id) != stored:
@@ -290,22 +300,7 @@ def evaluate_org(
     frame = _Frame(loaded.ids, _stage_names(loaded.frame))
     formulas = evaluate_compiled(compiled, loaded.frame, now, tz)
     rows = {opportunity_id: row for row, opportunity_id in enumerate(frame.ids)}
-    alerted: dict[str, set[str]] = {}
-    for stored in state.alerts:
-        if stored.live.opportunity_id in rows:
-            alerted.setdefault(stored.live.rule_id, set()).add(stored.live.opportunity_id)
-    observations = [
-        _observation(r, formulas.rules[r.id], frame.ids, alerted.get(r.id, set())) for r in chosen
-    ]
-    active = {rule.id for rule in state.rules}
-    transitions = alert_transitions(
-        [stored.live for stored in state.alerts],
-        observations,
-        now,
-        closed_ids=state.closed_ids,
-        deleted_ids=state.deleted_ids,
-        retired_rule_ids={s.live.rule_id for s in state.alerts} - active,
-    )
+    transitions = lifecycle_transitions(state, chosen, formulas.rules, frame.ids, now)
     completed, uncompleted, done = _formula_completions(state, formulas.milestones, frame.ids)
     rule_health = [RuleHealthUpdate(r.id, *_rule_error(formulas.rules[r.id])) for r in chosen]
     full = opportunity_ids is None and rule_ids is None
@@ -314,7 +309,12 @@ def evaluate_org(
         now=now,
         alerts=_changes(transitions, formulas.rules, rows),
         messages=_refreshed_messages(
-            state, transitions, formulas.rules, rows, records_changed=opportunity_ids is not None
+            state,
+            transitions,
+            formulas.rules,
+            rows,
+            records_changed=opportunity_ids is not None,
+            new_day=state.last_local_date != local_date(now, tz),
         ),
         completed=completed,
         uncompleted=uncompleted,

@@ -108,6 +108,7 @@ class EvaluationState:
     completions: dict[str, list[CurrentCompletion]]  # by opportunity id
     health: dict[str, StoredHealth]  # the stored health not frozen, by opportunity id
     weights: dict[Severity, int]
+    last_local_date: date | None  # the org's date at its last full pass (None before one)
     # Of the opportunities concerned (all the org's alerts and health rows when no ids are
     # given), those closed, and those deleted (or never mirrored).
     closed_ids: frozenset[str]
@@ -341,6 +342,11 @@ def load_evaluation_state(
             health=_stored_health(session, scope, opportunity_ids),
             completions=_completions(session, scope, opportunity_ids),
             weights=severity_weights(settings.severity_weights if settings else {}),
+            last_local_date=(
+                date.fromisoformat(settings.last_local_date)
+                if settings is not None and settings.last_local_date
+                else None
+            ),
             closed_ids=closed,
             deleted_ids=deleted,
         )
