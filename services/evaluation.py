@@ -156,21 +156,38 @@ def _refreshed_messages(
     return messages
 
 
-def _statuses_after(
-    state: EvaluationState, transitions: Sequence[Transition]
-) -> dict[str, dict[str, AlertStatus]]:
-    """Opportunity id -> rule id -> the status of its live alert after the transitions."""
-    after: dict[str, dict[str, AlertStatus]] = {}
+@dataclass(frozen=True)
+class _AlertsAfter:
+    """Of the opportunities evaluated, after the transitions: the rules whose alert takes
+    points off each one's health, and how many alerts are OPEN."""
+
+    penalised: dict[str, tuple[str, ...]]  # opportunity id -> rule ids, sorted
+    open_alerts: int
+
+
+def _alerts_after(
+    state: EvaluationState, transitions: Sequence[Transition], rows: Mapping[str, int]
+) -> _AlertsAfter:
+    by_alert = {t.alert_id: t for t in transitions if t.alert_id is not None}
+    penalised: dict[str, set[str]] = {}
+    open_alerts = 0
     for stored in state.alerts:
         live = stored.live
-        after.setdefault(live.opportunity_id, {})[live.rule_id] = live.status
-    for t in transitions:
-        mine = after.setdefault(t.opportunity_id, {})
-        if t.change in (Change.RESOLVE, Change.DROP):
-            mine.pop(t.rule_id, None)
-        else:
-            mine[t.rule_id] = t.status
-    return after
+        if live.opportunity_id not in rows:
+            continue
+        moved = by_alert.get(live.alert_id)
+        if moved is not None and moved.change in (Change.RESOLVE, Change.DROP):
+            continue
+        status = live.status if moved is None else moved.status
+        open_alerts += status is AlertStatus.OPEN
+        if status in PENALISED:
+            penalised.setdefault(live.opportunity_id, set()).add(live.rule_id)
+    for t in transitions:  # the new rows
+        if t.alert_id is None and t.opportunity_id in rows:
+            open_alerts += t.status is AlertStatus.OPEN
+            if t.status in PENALISED:
+                penalised.setdefault(t.opportunity_id, set()).add(t.rule_id)
+    return _AlertsAfter({oid: tuple(sorted(r)) for oid, r in penalised.items()}, open_alerts)
 
 
 def _formula_completions(
@@ -232,7 +249,7 @@ def _health(
     state: EvaluationState,
     frame: _Frame,
     done: Mapping[str, frozenset[str]],
-    statuses: Mapping[str, Mapping[str, AlertStatus]],
+    penalised_by: Mapping[str, tuple[str, ...]],
 ) -> dict[str, Health]:
     """The health of each evaluated opportunity that differs from the one stored."""
     rules = {rule.id: rule for rule in state.rules}
@@ -246,12 +263,7 @@ def _health(
     changed = {}
     nothing: frozenset[str] = frozenset()
     for opportunity_id, stage_name in zip(frame.ids, frame.stage_names, strict=True):
-        alerts = statuses.get(opportunity_id)
-        penalised = (
-            tuple(sorted(r for r, status in alerts.items() if status in PENALISED and r in rules))
-            if alerts
-            else ()
-        )
+        penalised = tuple(r for r in penalised_by.get(opportunity_id, ()) if r in rules)
         completed = done.get(opportunity_id, nothing)
         key = (stage_name, completed, penalised)
         if key not in computed:
@@ -304,7 +316,7 @@ def evaluate_org(
     completed, uncompleted, done = _formula_completions(state, formulas.milestones, frame.ids)
     rule_health = [RuleHealthUpdate(r.id, *_rule_error(formulas.rules[r.id])) for r in chosen]
     full = opportunity_ids is None and rule_ids is None
-    statuses = _statuses_after(state, transitions)
+    after = _alerts_after(state, transitions, rows)
     writes = EvaluationWrites(
         now=now,
         alerts=_changes(transitions, formulas.rules, rows),
@@ -318,17 +330,14 @@ def evaluate_org(
         ),
         completed=completed,
         uncompleted=uncompleted,
-        health=_health(state, frame, done, statuses),
+        health=_health(state, frame, done, after.penalised),
         frozen_ids=state.closed_ids,
         deleted_ids=state.deleted_ids,
         rule_health=rule_health,
         local_date=local_date(now, tz) if full else None,
     )
     save_evaluation(engine, org_id, writes)
-    alerts_open = sum(
-        1 for oid in frame.ids for status in statuses.get(oid, {}).values()
-        if status is AlertStatus.OPEN
-    )  # fmt: skip
+    alerts_open = after.open_alerts
     errors = {r.rule_id: r.error for r in rule_health if r.error is not None}
     errors |= {m: str(o) for m, o in formulas.milestones.items() if isinstance(o, Unevaluable)}
     kinds = Counter(t.change for t in transitions)
