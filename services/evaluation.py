@@ -2,11 +2,24 @@
 an org (all of them, or those a sync or a write touched), then the alert transitions, the
 formula completions, health and rule health, stored in one transaction.
 
-Rules and milestones are evaluated in bulk (rules.formula.bulk over one evaluation frame),
-dates in the org's time zone. The lifecycle is rules.lifecycle's pure `alert_transitions`;
-health is rules.health's. A rule that cannot be evaluated (its formula no longer compiles
-against the org's catalog, or evaluating it raised) records its error and keeps its alerts;
-rows of a rule that evaluate to #Error! keep theirs too, and are counted in its health.
+Rules and milestones are evaluated in bulk (rules.formula.bulk over one frame of the fields
+they read, store.evaluation_frame), dates in the org's time zone; a pass over a few deals (a
+write's) runs the interpreter instead, which gives the same values for less. The lifecycle
+is rules.lifecycle's pure `alert_transitions`; health is rules.health's. A rule that cannot
+be evaluated (its formula no longer compiles against the org's catalog, or evaluating it
+raised) records its error and keeps its alerts; rows of a rule that evaluate to #Error! keep
+theirs too, and are counted in its health ("12 records could not be evaluated: division by
+zero"). A formula milestone is completed wherever its formula holds (whether it applies in
+the deal's stage or not: health counts only the applicable ones) and un-completed where it
+no longer does; a completion made by hand is never undone.
+
+Who runs it (services.passes, services.orgs): every sync pass, on the opportunities it
+changed, closed or deleted (on all of them after a full load or a change of the org's zone);
+the clock tick and the evaluation clock (every DEALPULSE_EVALUATION_INTERVAL_SECONDS and just
+after the org's midnight), on all of them; a write dealpulse makes, on what it touched
+(RequestContext.evaluate). A steady pass writes little: health only where it changed, alert
+messages only where they changed (on the clock, the ones that read the clock or a fact, once
+a day; on a sync, those of the records it brought).
 
 Blocking: async callers run it in a worker thread; `services.orgs.OrgRefresher.evaluate`
 runs it under the org's pass lock (two passes of an org must not interleave their writes).
