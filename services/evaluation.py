@@ -56,6 +56,7 @@ from store.evaluation_state import (
     OPPORTUNITY,
     EvaluationState,
     StoredHealth,
+    alert_messages,
     load_evaluation_state,
     stored_form,
 )
@@ -139,34 +140,43 @@ def _changes(
 
 
 def _refreshed_messages(
+    engine: Engine,
+    org_id: str,
     state: EvaluationState,
     transitions: Sequence[Transition],
     outcomes: Mapping[str, RuleOutcome | Unevaluable],
     rows: Mapping[str, int],
+    opportunity_ids: Collection[str] | None,
     *,
-    records_changed: bool,
     new_day: bool,
 ) -> dict[str, str]:
     """Live alerts no transition touched, whose rule fires on a row evaluated: their message
-    rendered anew where it changed. Without `records_changed` (a full pass on the clock:
-    changed records are evaluated by the sync pass that brought them) only the messages that
-    move with time (they read the clock or a fact, which count days), once the org's day has
+    rendered anew where it changed. On a pass over every opportunity (the clock's: changed
+    records are evaluated by the sync pass that brought them), only the messages that move
+    with time (they read the clock or a fact, which count days), once the org's day has
     changed since its last full pass."""
+    rerendered = {
+        rule_id
+        for rule_id, outcome in outcomes.items()
+        if isinstance(outcome, RuleOutcome)
+        and (opportunity_ids is not None or (new_day and outcome.moves_with_time))
+    }
+    if not rerendered:
+        return {}
     touched = {t.alert_id for t in transitions}
-    messages = {}
-    for stored in state.alerts:
-        live = stored.live
-        outcome = outcomes.get(live.rule_id)
+    rendered = {}
+    for live in state.alerts:
         row = rows.get(live.opportunity_id)
-        if live.alert_id in touched or not isinstance(outcome, RuleOutcome) or row is None:
+        if live.rule_id not in rerendered or live.alert_id in touched or row is None:
             continue
-        if not (records_changed or (new_day and outcome.moves_with_time)):
-            continue
+        outcome = outcomes[live.rule_id]
+        assert isinstance(outcome, RuleOutcome)
         if outcome.condition.values[row] is True:
-            message = outcome.render(row)
-            if message != stored.message:
-                messages[live.alert_id] = message
-    return messages
+            rendered[live.alert_id] = outcome.render(row)
+    if not rendered:
+        return {}
+    stored = alert_messages(engine, org_id, rule_ids=rerendered, opportunity_ids=opportunity_ids)
+    return {alert_id: text for alert_id, text in rendered.items() if stored.get(alert_id) != text}
 
 
 @dataclass(frozen=True)
@@ -184,8 +194,7 @@ def _alerts_after(
     by_alert = {t.alert_id: t for t in transitions if t.alert_id is not None}
     penalised: dict[str, set[str]] = {}
     open_alerts = 0
-    for stored in state.alerts:
-        live = stored.live
+    for live in state.alerts:
         if live.opportunity_id not in rows:
             continue
         moved = by_alert.get(live.alert_id)
@@ -334,11 +343,13 @@ def evaluate_org(
         now=now,
         alerts=_changes(transitions, formulas.rules, rows),
         messages=_refreshed_messages(
+            engine,
+            org_id,
             state,
             transitions,
             formulas.rules,
             rows,
-            records_changed=opportunity_ids is not None,
+            ids_asked,
             new_day=state.last_local_date != local_date(now, tz),
         ),
         completed=completed,

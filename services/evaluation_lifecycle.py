@@ -36,13 +36,12 @@ def lifecycle_transitions(
     """The transitions of the pass: `chosen` rules evaluated (`outcomes`) over the rows `ids`
     (the opportunities evaluated, in frame order), the org's `state` before it."""
     active = {rule.id for rule in state.rules}
-    retired = {stored.live.rule_id for stored in state.alerts} - active
+    retired = {alert.rule_id for alert in state.alerts} - active
     ended = state.closed_ids | state.deleted_ids
     rows = {opportunity_id: row for row, opportunity_id in enumerate(ids)}
     live: list[LiveAlert] = []
     by_rule: dict[str, list[LiveAlert]] = {}
-    for stored in state.alerts:
-        alert = stored.live
+    for alert in state.alerts:
         if alert.opportunity_id in ended or alert.rule_id in retired:
             live.append(alert)
         elif alert.opportunity_id in rows:
