@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from typing import Literal
 
 from rules.formula import ast
@@ -108,25 +107,9 @@ class CompiledFormula:
 
 def compile_formula(text: str, fields: Mapping[str, str]) -> CompiledFormula:
     """Parse, type-check and compile `text` against the field catalog `fields`
-    (name -> Salesforce field type). FormulaError on any problem.
-
-    Compiled formulas are immutable, so the same text over the same catalog is compiled once
-    and shared: every evaluation pass compiles all of an org's rules again, which cost more
-    than evaluating them over one opportunity (bench/README.md)."""
+    (name -> Salesforce field type). FormulaError on any problem."""
     if not isinstance(fields, Mapping):
         raise FormulaError(ErrorCode.BAD_FIELD_TYPE, "fields must map names to field types")
-    try:
-        return _compile_once(text, tuple(fields.items()))
-    except TypeError:  # unhashable: compiled afresh (and refused there, as the case may be)
-        return _compile(text, fields)
-
-
-@lru_cache(maxsize=4096)
-def _compile_once(text: str, fields: tuple[tuple[str, str], ...]) -> CompiledFormula:
-    return _compile(text, dict(fields))
-
-
-def _compile(text: str, fields: Mapping[str, str]) -> CompiledFormula:
     catalog = Catalog(fields)
     tree = check(parse(text), catalog)
     field_types: dict[str, FormulaType] = {}
