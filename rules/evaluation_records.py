@@ -20,6 +20,7 @@ from rules.fact_registry import (
     EXPOSED_FACTS,
     LAST_ACTIVITY_DATE,
     STAGE_ENTERED_AT,
+    STORED_FACTS,
     Fact,
     Moment,
     ReadInputs,
@@ -100,15 +101,48 @@ class _StoredRow(Mapping[str, Any]):
         return len(self._columns)
 
 
+# The read-time facts computed over whole columns, each with the stored fact it counts the
+# days from (None: from the opportunity's CreatedDate).
+_DAY_COUNTS: dict[str, Fact | None] = {
+    DAYS_IN_STAGE.name: STAGE_ENTERED_AT,
+    AGE_IN_DAYS.name: None,
+    DAYS_SINCE_LAST_ACTIVITY.name: LAST_ACTIVITY_DATE,
+}
+
+
+def fact_inputs(names: Collection[str]) -> tuple[list[str], bool]:
+    """What the facts `names` are computed from: the keys of the stored facts they need, and
+    whether they need the opportunity's CreatedDate."""
+    keys: set[str] = set()
+    created = False
+    for fact in EXPOSED_FACTS:
+        if fact.name not in names:
+            continue
+        if not isinstance(fact.computed, ReadTime):
+            keys.add(fact.key)
+        elif fact.name in _DAY_COUNTS:
+            counted_from = _DAY_COUNTS[fact.name]
+            if counted_from is None:
+                created = True
+            else:
+                keys.add(counted_from.key)
+        else:  # a read-time fact computed from anything: all of it
+            return [f.key for f in STORED_FACTS], True
+    return [f.key for f in STORED_FACTS if f.key in keys], created
+
+
 def fact_columns(
     names: Collection[str],
     stored: Mapping[str, Sequence[Any]],
-    created_dates: Sequence[datetime | None],
+    created_dates: Sequence[datetime | None] | None,
     moment: Moment,
+    height: int,
 ) -> dict[str, list[Any]]:
     """The values of the facts `names` (formula names of EXPOSED_FACTS), row by row, as
-    `fact_values` gives them: `stored` holds a column per stored fact key (None where the
-    opportunity has no facts row: fact_values reads a missing key as blank, too)."""
+    `fact_values` gives them, from the columns `fact_inputs` asks for: `stored`, a column per
+    stored fact key (None where the opportunity has no facts row: fact_values reads a missing
+    key as blank, too), and `created_dates` (None where not asked for)."""
+    created = [None] * height if created_dates is None else created_dates
     columns: dict[str, list[Any]] = {}
     for fact in EXPOSED_FACTS:
         if fact.name not in names:
@@ -117,12 +151,12 @@ def fact_columns(
             columns[fact.name] = list(stored[fact.key])
             continue
         try:
-            columns[fact.name] = _day_count(fact, stored, created_dates, moment)
+            columns[fact.name] = _day_count(fact, stored, created, moment)
         except (KeyError, OverflowError):  # another fact, or a date beyond year 9999 locally
             compute = fact.computed.compute
             columns[fact.name] = [
-                compute(ReadInputs(_StoredRow(stored, row), created, moment))
-                for row, created in enumerate(created_dates)
+                compute(ReadInputs(_StoredRow(stored, row), created_date, moment))
+                for row, created_date in enumerate(created)
             ]
     return columns
 
@@ -137,15 +171,13 @@ def _day_count(
     (local dates in the org's zone) without a call per row. KeyError for another fact;
     OverflowError where a local date leaves years 1-9999 (the caller then computes the facts
     one by one, as `rules.facts` handles that corner)."""
+    counted_from = _DAY_COUNTS[fact.name]
     zone = moment.tz
     today = moment.now.astimezone(zone).date()
     if fact is DAYS_SINCE_LAST_ACTIVITY:
         activity = stored[LAST_ACTIVITY_DATE.key]
         return [None if day is None else (today - day).days for day in activity]
-    since = {DAYS_IN_STAGE.name: stored.get(STAGE_ENTERED_AT.key), AGE_IN_DAYS.name: created_dates}
-    moments = since[fact.name]
-    if moments is None:
-        raise KeyError(fact.name)
+    moments = created_dates if counted_from is None else stored[counted_from.key]
     return [
         None if at is None else max(0, (today - at.astimezone(zone).date()).days) for at in moments
     ]

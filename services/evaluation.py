@@ -2,11 +2,24 @@
 an org (all of them, or those a sync or a write touched), then the alert transitions, the
 formula completions, health and rule health, stored in one transaction.
 
-Rules and milestones are evaluated in bulk (rules.formula.bulk over one evaluation frame),
-dates in the org's time zone. The lifecycle is rules.lifecycle's pure `alert_transitions`;
-health is rules.health's. A rule that cannot be evaluated (its formula no longer compiles
-against the org's catalog, or evaluating it raised) records its error and keeps its alerts;
-rows of a rule that evaluate to #Error! keep theirs too, and are counted in its health.
+Rules and milestones are evaluated in bulk (rules.formula.bulk over one frame of the fields
+they read, store.evaluation_frame), dates in the org's time zone; a pass over a few deals (a
+write's) runs the interpreter instead, which gives the same values for less. The lifecycle
+is rules.lifecycle's pure `alert_transitions`; health is rules.health's. A rule that cannot
+be evaluated (its formula no longer compiles against the org's catalog, or evaluating it
+raised) records its error and keeps its alerts; rows of a rule that evaluate to #Error! keep
+theirs too, and are counted in its health ("12 records could not be evaluated: division by
+zero"). A formula milestone is completed wherever its formula holds (whether it applies in
+the deal's stage or not: health counts only the applicable ones) and un-completed where it
+no longer does; a completion made by hand is never undone.
+
+Who runs it (services.passes, services.orgs): every sync pass, on the opportunities it
+changed, closed or deleted (on all of them after a full load or a change of the org's zone);
+the clock tick and the evaluation clock (every DEALPULSE_EVALUATION_INTERVAL_SECONDS and just
+after the org's midnight), on all of them; a write dealpulse makes, on what it touched
+(RequestContext.evaluate). A steady pass writes little: health only where it changed, alert
+messages only where they changed (on the clock, the ones that read the clock or a fact, once
+a day; on a sync, those of the records it brought).
 
 Blocking: async callers run it in a worker thread; `services.orgs.OrgRefresher.evaluate`
 runs it under the org's pass lock (two passes of an org must not interleave their writes).
@@ -24,19 +37,26 @@ from typing import Protocol
 from sqlalchemy import Engine
 
 from rules.catalog import rule_catalog
-from rules.evaluation_records import evaluation_frame
 from rules.fact_registry import Moment
+from rules.formula.bulk_frame import BulkFrame
 from rules.health import Health, PenaltyAlert, applicable_milestones, compute_health
-from rules.lifecycle import Change, Observation, Transition, alert_transitions
+from rules.lifecycle import Change, Transition
 from rules.process import AlertStatus, CompletionHow
 from rules.time_zones import local_date, org_time_zone
-from services.evaluation_formulas import Outcome, RuleOutcome, Unevaluable, evaluate_formulas
-from store.evaluation import load_evaluation_sources
+from services.evaluation_formulas import (
+    Outcome,
+    RuleOutcome,
+    Unevaluable,
+    compile_formulas,
+    evaluate_compiled,
+)
+from services.evaluation_lifecycle import lifecycle_transitions
+from store.evaluation_frame import load_evaluation_frame
 from store.evaluation_state import (
     OPPORTUNITY,
     EvaluationState,
-    RuleState,
     StoredHealth,
+    alert_messages,
     load_evaluation_state,
     stored_form,
 )
@@ -54,7 +74,8 @@ class EvaluationReport:
     rules_evaluated: int
     alerts_opened: int
     alerts_resolved: int
-    alerts_open: int  # OPEN alerts of the org after the pass
+    # OPEN alerts on the opportunities evaluated, after the pass (a full pass: of the org).
+    alerts_open: int
     milestones_completed: int
     milestones_uncompleted: int
     errors: dict[str, str] = field(default_factory=dict)  # rule (or milestone) id -> why
@@ -76,6 +97,15 @@ class Evaluate(Protocol):
     ) -> EvaluationReport: ...
 
 
+STAGE = "StageName"
+
+
+def _stage_names(frame: BulkFrame) -> list[str | None]:
+    if STAGE not in frame.frame.columns:
+        return [None] * frame.height
+    return [name or None for name in frame.frame.get_column(STAGE).to_list()]
+
+
 @dataclass(frozen=True)
 class _Frame:
     ids: list[str]
@@ -91,22 +121,7 @@ def _rule_error(outcome: RuleOutcome | Unevaluable) -> tuple[str | None, int]:
     """The rule health of a rule's outcome: its error (if any) and its #Error! row count."""
     if isinstance(outcome, Unevaluable):
         return str(outcome), 0
-    failed = outcome.condition.failed_rows
-    if not failed:
-        return None, 0
-    reasons = Counter(failed.values()).most_common(1)
-    return f"{len(failed)} records could not be evaluated: {reasons[0][0]}", len(failed)
-
-
-def _observation(
-    rule: RuleState, outcome: RuleOutcome | Unevaluable, ids: list[str]
-) -> Observation:
-    if isinstance(outcome, Unevaluable):
-        return Observation(rule.spec, frozenset(), frozenset(), failed=True)
-    failed = outcome.condition.failed_rows
-    evaluated = frozenset(oid for row, oid in enumerate(ids) if row not in failed)
-    firing = frozenset(ids[row] for row in outcome.condition.true_rows())
-    return Observation(rule.spec, evaluated, firing)
+    return outcome.condition.summary, len(outcome.condition.failed_rows)
 
 
 def _changes(
@@ -125,97 +140,165 @@ def _changes(
 
 
 def _refreshed_messages(
+    engine: Engine,
+    org_id: str,
     state: EvaluationState,
     transitions: Sequence[Transition],
     outcomes: Mapping[str, RuleOutcome | Unevaluable],
     rows: Mapping[str, int],
+    opportunity_ids: Collection[str] | None,
+    *,
+    new_day: bool,
 ) -> dict[str, str]:
     """Live alerts no transition touched, whose rule fires on a row evaluated: their message
-    rendered anew where the record's values changed it."""
+    rendered anew where it changed. On a pass over every opportunity (the clock's: changed
+    records are evaluated by the sync pass that brought them), only the messages that move
+    with time (they read the clock or a fact, which count days), once the org's day has
+    changed since its last full pass."""
+    rerendered = {
+        rule_id
+        for rule_id, outcome in outcomes.items()
+        if isinstance(outcome, RuleOutcome)
+        and (opportunity_ids is not None or (new_day and outcome.moves_with_time))
+    }
+    if not rerendered:
+        return {}
     touched = {t.alert_id for t in transitions}
-    messages = {}
-    for stored in state.alerts:
-        live = stored.live
-        outcome = outcomes.get(live.rule_id)
+    rendered = {}
+    for live in state.alerts:
         row = rows.get(live.opportunity_id)
-        if live.alert_id in touched or not isinstance(outcome, RuleOutcome) or row is None:
+        if live.rule_id not in rerendered or live.alert_id in touched or row is None:
             continue
+        outcome = outcomes[live.rule_id]
+        assert isinstance(outcome, RuleOutcome)
         if outcome.condition.values[row] is True:
-            message = outcome.render(row)
-            if message != stored.message:
-                messages[live.alert_id] = message
-    return messages
+            rendered[live.alert_id] = outcome.render(row)
+    if not rendered:
+        return {}
+    stored = alert_messages(engine, org_id, rule_ids=rerendered, opportunity_ids=opportunity_ids)
+    return {alert_id: text for alert_id, text in rendered.items() if stored.get(alert_id) != text}
 
 
-def _statuses_after(
-    state: EvaluationState, transitions: Sequence[Transition]
-) -> dict[str, dict[str, AlertStatus]]:
-    """Opportunity id -> rule id -> the status of its live alert after the transitions."""
-    after: dict[str, dict[str, AlertStatus]] = {}
-    for stored in state.alerts:
-        live = stored.live
-        after.setdefault(live.opportunity_id, {})[live.rule_id] = live.status
-    for t in transitions:
-        mine = after.setdefault(t.opportunity_id, {})
-        if t.change in (Change.RESOLVE, Change.DROP):
-            mine.pop(t.rule_id, None)
-        else:
-            mine[t.rule_id] = t.status
-    return after
+@dataclass(frozen=True)
+class _AlertsAfter:
+    """Of the opportunities evaluated, after the transitions: the rules whose alert takes
+    points off each one's health, and how many alerts are OPEN."""
+
+    penalised: dict[str, tuple[str, ...]]  # opportunity id -> rule ids, sorted
+    open_alerts: int
+
+
+def _alerts_after(
+    state: EvaluationState, transitions: Sequence[Transition], rows: Mapping[str, int]
+) -> _AlertsAfter:
+    by_alert = {t.alert_id: t for t in transitions if t.alert_id is not None}
+    penalised: dict[str, set[str]] = {}
+    open_alerts = 0
+    for live in state.alerts:
+        if live.opportunity_id not in rows:
+            continue
+        moved = by_alert.get(live.alert_id)
+        if moved is not None and moved.change in (Change.RESOLVE, Change.DROP):
+            continue
+        status = live.status if moved is None else moved.status
+        open_alerts += status is AlertStatus.OPEN
+        if status in PENALISED:
+            penalised.setdefault(live.opportunity_id, set()).add(live.rule_id)
+    for t in transitions:  # the new rows
+        if t.alert_id is None and t.opportunity_id in rows:
+            open_alerts += t.status is AlertStatus.OPEN
+            if t.status in PENALISED:
+                penalised.setdefault(t.opportunity_id, set()).add(t.rule_id)
+    return _AlertsAfter({oid: tuple(sorted(r)) for oid, r in penalised.items()}, open_alerts)
 
 
 def _formula_completions(
     state: EvaluationState, outcomes: Mapping[str, Outcome | Unevaluable], ids: list[str]
-) -> tuple[list[tuple[str, str]], list[str], dict[str, set[str]]]:
+) -> tuple[list[tuple[str, str]], list[str], dict[str, frozenset[str]]]:
     """(milestone, opportunity) pairs completed by their formula now, the completion ids
-    un-completed, and each evaluated opportunity's completed milestone ids afterwards."""
+    un-completed, and the completed milestone ids of each evaluated opportunity that has any,
+    afterwards. A row
+    a formula could not be evaluated on keeps its completion as it is; a formula never undoes
+    a completion made by hand."""
+    rows = {opportunity_id: row for row, opportunity_id in enumerate(ids)}
+    done = {
+        oid: {c.milestone_id for c in completions}
+        for oid, completions in state.completions.items()
+        if oid in rows
+    }  # fmt: skip
     completed: list[tuple[str, str]] = []
     uncompleted: list[str] = []
-    done: dict[str, set[str]] = {}
-    for row, opportunity_id in enumerate(ids):
-        current = {c.milestone_id: c for c in state.completions.get(opportunity_id, ())}
-        mine = set(current)
-        for milestone_id, outcome in outcomes.items():
-            if isinstance(outcome, Unevaluable) or row in outcome.failed_rows:
-                continue  # unknown: the completion stays as it is
-            holds = outcome.values[row] is True
-            completion = current.get(milestone_id)
-            if holds and completion is None:
-                completed.append((milestone_id, opportunity_id))
+    evaluated = {m: o for m, o in outcomes.items() if isinstance(o, Outcome)}
+    for milestone_id, outcome in evaluated.items():
+        for true_row in outcome.true_rows():
+            mine = done.setdefault(ids[true_row], set())
+            if milestone_id not in mine:
+                completed.append((milestone_id, ids[true_row]))
                 mine.add(milestone_id)
-            elif not holds and completion is not None and completion.how is CompletionHow.FORMULA:
-                uncompleted.append(completion.id)
-                mine.discard(milestone_id)
-        done[opportunity_id] = mine
-    return completed, uncompleted, done
+    for opportunity_id, completions in state.completions.items():
+        row = rows.get(opportunity_id)
+        if row is None:
+            continue
+        for completion in completions:
+            formula = evaluated.get(completion.milestone_id)
+            if (
+                formula is None
+                or completion.how is not CompletionHow.FORMULA
+                or row in formula.failed_rows
+                or formula.values[row] is True
+            ):
+                continue
+            uncompleted.append(completion.id)
+            done[opportunity_id].discard(completion.milestone_id)
+    return completed, uncompleted, {oid: frozenset(ms) for oid, ms in done.items()}
+
+
+def combined_health(progress: Health, alerts: Health) -> Health:
+    """`compute_health(applicable, completed, alerts)` from `compute_health(applicable,
+    completed, [])` and `compute_health([], (), alerts)`, as rules.health defines the score:
+    the progress points less the alerts' penalty, the progress part then the alerts' parts.
+    Many deals share their progress, or their alerts, but not both."""
+    part = progress.breakdown[0]
+    return Health(
+        score=max(0, part.points - alerts.penalty),
+        progress=progress.progress,
+        penalty=alerts.penalty,
+        breakdown=(part, *alerts.breakdown[1:]),
+    )
 
 
 def _health(
     state: EvaluationState,
     frame: _Frame,
-    done: Mapping[str, set[str]],
-    statuses: Mapping[str, Mapping[str, AlertStatus]],
+    done: Mapping[str, frozenset[str]],
+    penalised_by: Mapping[str, tuple[str, ...]],
 ) -> dict[str, Health]:
-    """The health of each evaluated opportunity that differs from the one stored. Deals in
-    the same stage with the same milestones done and the same alerts share one computation."""
+    """The health of each evaluated opportunity that differs from the one stored."""
     rules = {rule.id: rule for rule in state.rules}
     applicable = {
         stage: applicable_milestones(state.milestones, stage, state.stages)
         for stage in set(frame.stage_names)
     }
+    progress: dict[tuple[str | None, frozenset[str]], Health] = {}
+    penalties: dict[tuple[str, ...], Health] = {}
     computed: dict[tuple[object, ...], tuple[Health, StoredHealth]] = {}
     changed = {}
+    nothing: frozenset[str] = frozenset()
     for opportunity_id, stage_name in zip(frame.ids, frame.stage_names, strict=True):
-        penalties = tuple(
-            PenaltyAlert(rules[rule_id].name, rules[rule_id].severity)
-            for rule_id, status in sorted(statuses.get(opportunity_id, {}).items())
-            if status in PENALISED and rule_id in rules
-        )
-        milestones = applicable[stage_name]
-        completed = done.get(opportunity_id, set())
-        key = (stage_name, frozenset(m.id for m in milestones if m.id in completed), penalties)
+        penalised = tuple(r for r in penalised_by.get(opportunity_id, ()) if r in rules)
+        completed = done.get(opportunity_id, nothing)
+        key = (stage_name, completed, penalised)
         if key not in computed:
-            health = compute_health(milestones, completed, penalties, state.weights)
+            made = progress.get((stage_name, completed))
+            if made is None:
+                made = compute_health(applicable[stage_name], completed, (), state.weights)
+                progress[(stage_name, completed)] = made
+            taken = penalties.get(penalised)
+            if taken is None:
+                alerting = [PenaltyAlert(rules[r].name, rules[r].severity) for r in penalised]
+                taken = compute_health((), (), alerting, state.weights)
+                penalties[penalised] = taken
+            health = combined_health(made, taken)
             computed[key] = (health, stored_form(health))
         health, stored = computed[key]
         if state.health.get(opportunity_id) != stored:
@@ -240,40 +323,45 @@ def evaluate_org(
     state = load_evaluation_state(engine, org_id, ids_asked)
     tz = org_time_zone(state.time_zone)
     catalog = _catalog(state)
-    sources = load_evaluation_sources(engine, org_id, ids_asked)
-    frame = _Frame(
-        [s.opportunity_id for s in sources], [s.fields.get("StageName") for s in sources]
-    )
-    bulk = evaluation_frame(sources, catalog, Moment(now, tz))
     chosen = [r for r in state.rules if rule_ids is None or r.id in set(rule_ids)]
-    formulas = evaluate_formulas(chosen, state.formulas, catalog, bulk, now, tz)
+    compiled = compile_formulas(chosen, state.formulas, catalog)
+    # Only what the formulas read, and the stage (which milestones apply).
+    references = compiled.references | ({STAGE} if STAGE in catalog else set())
+    loaded = load_evaluation_frame(
+        engine, org_id, catalog, Moment(now, tz), references=references,
+        opportunity_ids=ids_asked,
+    )  # fmt: skip
+    frame = _Frame(loaded.ids, _stage_names(loaded.frame))
+    formulas = evaluate_compiled(compiled, loaded.frame, now, tz)
     rows = {opportunity_id: row for row, opportunity_id in enumerate(frame.ids)}
-    observations = [_observation(r, formulas.rules[r.id], frame.ids) for r in chosen]
-    active = {rule.id for rule in state.rules}
-    transitions = alert_transitions(
-        [stored.live for stored in state.alerts],
-        observations,
-        now,
-        closed_ids=state.closed_ids,
-        deleted_ids=state.deleted_ids,
-        retired_rule_ids={s.live.rule_id for s in state.alerts} - active,
-    )
+    transitions = lifecycle_transitions(state, chosen, formulas.rules, frame.ids, now)
     completed, uncompleted, done = _formula_completions(state, formulas.milestones, frame.ids)
     rule_health = [RuleHealthUpdate(r.id, *_rule_error(formulas.rules[r.id])) for r in chosen]
     full = opportunity_ids is None and rule_ids is None
+    after = _alerts_after(state, transitions, rows)
     writes = EvaluationWrites(
         now=now,
         alerts=_changes(transitions, formulas.rules, rows),
-        messages=_refreshed_messages(state, transitions, formulas.rules, rows),
+        messages=_refreshed_messages(
+            engine,
+            org_id,
+            state,
+            transitions,
+            formulas.rules,
+            rows,
+            ids_asked,
+            new_day=state.last_local_date != local_date(now, tz),
+        ),
         completed=completed,
         uncompleted=uncompleted,
-        health=_health(state, frame, done, _statuses_after(state, transitions)),
+        health=_health(state, frame, done, after.penalised),
         frozen_ids=state.closed_ids,
         deleted_ids=state.deleted_ids,
         rule_health=rule_health,
         local_date=local_date(now, tz) if full else None,
     )
-    alerts_open = save_evaluation(engine, org_id, writes)
+    save_evaluation(engine, org_id, writes)
+    alerts_open = after.open_alerts
     errors = {r.rule_id: r.error for r in rule_health if r.error is not None}
     errors |= {m: str(o) for m, o in formulas.milestones.items() if isinstance(o, Unevaluable)}
     kinds = Counter(t.change for t in transitions)

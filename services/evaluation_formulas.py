@@ -13,17 +13,22 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from functools import lru_cache
+from typing import TypeVar
 
+from rules.catalog import FACT_FIELDS
 from rules.formula import compile_formula
 from rules.formula.bulk import BulkResult, evaluate_bulk_many
 from rules.formula.bulk_frame import BulkFrame
 from rules.formula.compiler import CompiledFormula
-from rules.formula.errors import FormulaError
+from rules.formula.errors import ErrorCode, FormulaError
 from rules.formula.templates import CompiledTemplate, compile_template, format_for_people
 from rules.formula.types import FormulaType
 from store.evaluation_state import RuleState
 
 logger = logging.getLogger(__name__)
+# Up to this many rows (a write's re-evaluation), formulas run in the interpreter.
+INTERPRETED_ROWS = 32
 ERROR_TEXT = "#Error!"
 
 
@@ -38,6 +43,7 @@ class Outcome:
 
     values: Sequence[object]
     failed_rows: Mapping[int, str]
+    summary: str | None = None  # why rows failed, for rule health; None when none did
 
     def true_rows(self) -> list[int]:
         return [row for row, value in enumerate(self.values) if value is True]
@@ -48,6 +54,9 @@ class RuleOutcome:
     condition: Outcome
     message: Sequence[str | Outcome]  # the template's text, its merge fields' outcomes
     types: Sequence[FormulaType | None]  # the result type of each merge field (None: text)
+    # Its merge fields read the clock or a fact (days in stage...): the message may change
+    # with no record change.
+    moves_with_time: bool = False
 
     def render(self, row: int) -> str:
         out: list[str] = []
@@ -62,37 +71,94 @@ class RuleOutcome:
         return "".join(out)
 
 
-def _checkbox(text: str, catalog: Mapping[str, str]) -> CompiledFormula:
+Catalog = tuple[tuple[str, str], ...]  # a field catalog in hashable form
+
+
+def catalog_key(catalog: Mapping[str, str]) -> Catalog:
+    return tuple(sorted(catalog.items()))
+
+
+@lru_cache(maxsize=4096)
+def _compiled(
+    kind: str, text: str, catalog: Catalog
+) -> CompiledFormula | CompiledTemplate | Unevaluable:
+    """A formula or message compiled once per catalog (compiled values are immutable): an
+    evaluation of one opportunity must not re-parse every rule of the org."""
+    fields = dict(catalog)
     try:
-        compiled = compile_formula(text, catalog)
+        if kind == "template":
+            return compile_template(text, fields)
+        compiled = compile_formula(text, fields)
     except FormulaError as error:
-        raise Unevaluable(f"the formula no longer compiles: {error.message}") from None
+        what = "message" if kind == "template" else "formula"
+        return Unevaluable(f"the {what} no longer compiles: {error.message}")
     if compiled.result_type is not FormulaType.CHECKBOX:
-        raise Unevaluable(
+        return Unevaluable(
             f"the formula returns {compiled.result_type.value.lower()}, not a checkbox"
         )
     return compiled
 
 
-def _template(text: str, catalog: Mapping[str, str]) -> CompiledTemplate:
-    try:
-        return compile_template(text, catalog)
-    except FormulaError as error:
-        raise Unevaluable(f"the message no longer compiles: {error.message}") from None
+Compiled = TypeVar("Compiled", CompiledFormula, CompiledTemplate)
 
 
-def _outcome(result: BulkResult) -> Outcome:
-    failed = {row: error.message for row, error in result.errors.items()}
-    return Outcome(result.values, failed)
+def _ready(kind: str, expected: type[Compiled], text: str, catalog: Catalog) -> Compiled:
+    """The compiled formula or template; Unevaluable (raised) when it does not compile."""
+    compiled = _compiled(kind, text, catalog)
+    if isinstance(compiled, Unevaluable):
+        raise compiled
+    assert isinstance(compiled, expected)
+    return compiled
+
+
+def _outcome(values: Sequence[object], failed: Mapping[int, str]) -> Outcome:
+    # BulkResult's own wording ("12 records could not be evaluated: division by zero"), over
+    # the rows the record's values made unreadable too.
+    summary = BulkResult(values=[], faults=dict(failed)).fault_summary()
+    return Outcome(values, failed, summary)
+
+
+def _bulk_outcome(result: BulkResult) -> Outcome:
+    errors = {row: error.message for row, error in result.errors.items()}
+    return _outcome(result.values, {**result.faults, **errors})
+
+
+def _fault(error: FormulaError) -> str:
+    """What a row's #Error! says, worded as BulkResult.faults words it ("division by zero")."""
+    if error.code is not ErrorCode.EVALUATION:
+        return error.message
+    message = error.message.removeprefix("#Error!: ")
+    return message.removesuffix(f" at {error.line}:{error.column}") if error.line else message
+
+
+def _interpreted(
+    formulas: Sequence[CompiledFormula], frame: BulkFrame, now: datetime, tz: tzinfo
+) -> list[Outcome | Unevaluable]:
+    """Every formula record by record: for a few rows, the interpreter costs less than
+    planning the bulk expressions (and gives the same values: the bulk path is held to it)."""
+    outcomes: list[Outcome | Unevaluable] = []
+    for formula in formulas:
+        values: list[object] = []
+        failed: dict[int, str] = {}
+        for row in range(frame.height):
+            try:
+                values.append(formula.evaluate(frame.records[row], now, tz=tz, errors="raise"))
+            except FormulaError as error:
+                values.append(None)
+                failed[row] = _fault(error)
+        outcomes.append(_outcome(values, failed))
+    return outcomes
 
 
 def _evaluate(
     formulas: Sequence[CompiledFormula], frame: BulkFrame, now: datetime, tz: tzinfo
 ) -> list[Outcome | Unevaluable]:
-    """Every formula over `frame` in one go; if that raises, one by one, so one formula's
-    failure is its own."""
+    """Every formula over `frame` in one go (the interpreter's for a few rows); if that
+    raises, one by one, so one formula's failure is its own."""
+    if frame.height <= INTERPRETED_ROWS:
+        return _interpreted(formulas, frame, now, tz)
     try:
-        return [_outcome(r) for r in evaluate_bulk_many(formulas, frame, now, tz=tz)]
+        return [_bulk_outcome(r) for r in evaluate_bulk_many(formulas, frame, now, tz=tz)]
     except Exception:  # a bug in one formula's bulk plan must not stop the others
         logger.exception("bulk evaluation of %d formulas failed; one by one", len(formulas))
     outcomes: list[Outcome | Unevaluable] = []
@@ -102,7 +168,7 @@ def _evaluate(
         except Exception as error:
             outcomes.append(Unevaluable(f"evaluation failed: {type(error).__name__}"))
         else:
-            outcomes.append(_outcome(result))
+            outcomes.append(_bulk_outcome(result))
     return outcomes
 
 
@@ -110,6 +176,68 @@ def _evaluate(
 class PassFormulas:
     rules: dict[str, RuleOutcome | Unevaluable]  # by rule id
     milestones: dict[str, Outcome | Unevaluable]  # by milestone id
+
+
+@dataclass(frozen=True)
+class CompiledPass:
+    """The pass's formulas compiled, in the order `evaluate_compiled` evaluates them, and
+    what did not compile."""
+
+    formulas: list[CompiledFormula]
+    rules: dict[str, tuple[int, CompiledTemplate]]  # rule id -> (its condition's index, message)
+    milestones: dict[str, int]  # milestone id -> its formula's index
+    failed: PassFormulas  # the rules and milestones that did not compile, and why
+
+    @property
+    def references(self) -> frozenset[str]:
+        """Every field the formulas read (the catalog's spelling): what the frame needs."""
+        return frozenset().union(*(formula.references for formula in self.formulas))
+
+
+def compile_formulas(
+    rules: Sequence[RuleState], milestones: Mapping[str, str], catalog: Mapping[str, str]
+) -> CompiledPass:
+    """Compile `rules` (conditions and messages) and `milestones` (id -> formula) against the
+    org's `catalog`."""
+    formulas: list[CompiledFormula] = []
+    compiled_rules: dict[str, tuple[int, CompiledTemplate]] = {}
+    compiled_milestones: dict[str, int] = {}
+    failed = PassFormulas({}, {})
+    key = catalog_key(catalog)
+    for rule in rules:
+        try:
+            condition = _ready("checkbox", CompiledFormula, rule.condition, key)
+            template = _ready("template", CompiledTemplate, rule.message, key)
+        except Unevaluable as why:
+            failed.rules[rule.id] = why
+            continue
+        compiled_rules[rule.id] = (len(formulas), template)
+        formulas.append(condition)
+        formulas += [part for part in template.parts if not isinstance(part, str)]
+    for milestone_id, text in milestones.items():
+        try:
+            compiled = _ready("checkbox", CompiledFormula, text, key)
+        except Unevaluable as why:
+            failed.milestones[milestone_id] = why
+            continue
+        compiled_milestones[milestone_id] = len(formulas)
+        formulas.append(compiled)
+    return CompiledPass(formulas, compiled_rules, compiled_milestones, failed)
+
+
+def evaluate_compiled(
+    compiled: CompiledPass, frame: BulkFrame, now: datetime, tz: tzinfo
+) -> PassFormulas:
+    """Every formula of `compiled` over `frame` (which has a column for each of its
+    references) at `now`, in the org's zone `tz`."""
+    outcomes = _evaluate(compiled.formulas, frame, now, tz) if compiled.formulas else []
+    rule_results = dict(compiled.failed.rules)
+    milestone_results = dict(compiled.failed.milestones)
+    for rule_id, (first, template) in compiled.rules.items():
+        rule_results[rule_id] = _rule_outcome(template, outcomes, first)
+    for milestone_id, index in compiled.milestones.items():
+        milestone_results[milestone_id] = outcomes[index]
+    return PassFormulas(rule_results, milestone_results)
 
 
 def evaluate_formulas(
@@ -120,40 +248,8 @@ def evaluate_formulas(
     now: datetime,
     tz: tzinfo,
 ) -> PassFormulas:
-    """Compile `rules` (conditions and messages) and `milestones` (id -> formula) against
-    `catalog` and evaluate them all over `frame` at `now` in the org's zone `tz`."""
-    formulas: list[CompiledFormula] = []
-    # owner -> (first formula index, templates' parts) for what compiled
-    compiled_rules: dict[str, tuple[int, CompiledTemplate]] = {}
-    compiled_milestones: dict[str, int] = {}
-    rule_results: dict[str, RuleOutcome | Unevaluable] = {}
-    milestone_results: dict[str, Outcome | Unevaluable] = {}
-    for rule in rules:
-        try:
-            condition, template = (
-                _checkbox(rule.condition, catalog),
-                _template(rule.message, catalog),
-            )
-        except Unevaluable as why:
-            rule_results[rule.id] = why
-            continue
-        compiled_rules[rule.id] = (len(formulas), template)
-        formulas.append(condition)
-        formulas += [part for part in template.parts if not isinstance(part, str)]
-    for milestone_id, text in milestones.items():
-        try:
-            compiled = _checkbox(text, catalog)
-        except Unevaluable as why:
-            milestone_results[milestone_id] = why
-            continue
-        compiled_milestones[milestone_id] = len(formulas)
-        formulas.append(compiled)
-    outcomes = _evaluate(formulas, frame, now, tz) if formulas else []
-    for rule_id, (first, template) in compiled_rules.items():
-        rule_results[rule_id] = _rule_outcome(template, outcomes, first)
-    for milestone_id, index in compiled_milestones.items():
-        milestone_results[milestone_id] = outcomes[index]
-    return PassFormulas(rule_results, milestone_results)
+    """`compile_formulas` then `evaluate_compiled`, over a frame built for `catalog`."""
+    return evaluate_compiled(compile_formulas(rules, milestones, catalog), frame, now, tz)
 
 
 def _rule_outcome(
@@ -176,4 +272,6 @@ def _rule_outcome(
             return Unevaluable(f"the message could not be rendered: {outcome}")
         parts.append(outcome)
         types.append(part.result_type)
-    return RuleOutcome(condition, parts, types)
+    formulas = [part for part in template.parts if not isinstance(part, str)]
+    moves = any(f.uses_now or f.references & FACT_FIELDS.keys() for f in formulas)
+    return RuleOutcome(condition, parts, types, moves)

@@ -62,12 +62,6 @@ class RuleState:
         return RuleSpec(self.id, self.version, self.condition_version, self.kind, self.hold_seconds)
 
 
-@dataclass(frozen=True)
-class StoredAlert:
-    live: LiveAlert
-    message: str  # as last rendered
-
-
 class StoredHealth(NamedTuple):
     """An opportunity's health as the last pass stored it."""
 
@@ -104,10 +98,11 @@ class EvaluationState:
     milestones: list[MilestoneSpec]  # every active milestone, by position
     formulas: dict[str, str]  # milestone id -> the formula of each active FORMULA milestone
     stages: list[StageOrder]
-    alerts: list[StoredAlert]  # the live (not RESOLVED) alerts of the opportunities concerned
+    alerts: list[LiveAlert]  # the live (not RESOLVED) alerts of the opportunities concerned
     completions: dict[str, list[CurrentCompletion]]  # by opportunity id
     health: dict[str, StoredHealth]  # the stored health not frozen, by opportunity id
     weights: dict[Severity, int]
+    last_local_date: date | None  # the org's date at its last full pass (None before one)
     # Of the opportunities concerned (all the org's alerts and health rows when no ids are
     # given), those closed, and those deleted (or never mirrored).
     closed_ids: frozenset[str]
@@ -174,24 +169,56 @@ def _milestones(session: Session, scope: OrgScope) -> tuple[list[MilestoneSpec],
 
 _ALERT_COLUMNS = (
     col(Alert.id), col(Alert.rule_id), col(Alert.rule_version), col(Alert.opportunity_id),
-    col(Alert.status), col(Alert.matched_since), col(Alert.snoozed_until), col(Alert.message),
+    col(Alert.status), col(Alert.matched_since), col(Alert.snoozed_until),
 )  # fmt: skip
 
 
-def _alerts(session: Session, scope: OrgScope, ids: Collection[str] | None) -> list[StoredAlert]:
-    """Columns, not ORM rows: a full pass reads every live alert of the org."""
-    found: list[StoredAlert] = []
+def _alerts(session: Session, scope: OrgScope, ids: Collection[str] | None) -> list[LiveAlert]:
+    """Columns, not ORM rows, and not the messages (`alert_messages`): a full pass reads every
+    live alert of the org."""
+    found: list[LiveAlert] = []
     statuses = {status.name: status for status in AlertStatus}
     for chunk in _chunks(ids):
         query = select(*_ALERT_COLUMNS).where(scope.owns(Alert), col(Alert.status) != _RESOLVED)
         if chunk is not None:
             query = query.where(col(Alert.opportunity_id).in_(chunk))
-        for alert_id, rule_id, version, opp_id, status, since, until, message in session.execute(
-            query.order_by(col(Alert.id))
-        ):
-            live = LiveAlert(alert_id, rule_id, version, opp_id, statuses[status], since, until)
-            found.append(StoredAlert(live, message))
-    return found
+        # No ORDER BY: SQLite would walk the primary key for it instead of the opportunity index.
+        for alert_id, rule_id, version, opp_id, status, since, until in session.execute(query):
+            found.append(
+                LiveAlert(alert_id, rule_id, version, opp_id, statuses[status], since, until)
+            )
+    return sorted(found, key=lambda alert: alert.alert_id)
+
+
+def alert_messages(
+    engine: Engine,
+    org_id: str,
+    *,
+    rule_ids: Collection[str],
+    opportunity_ids: Collection[str] | None = None,
+) -> dict[str, str]:
+    """The stored message of each live alert of `rule_ids` on `opportunity_ids` (None: on
+    every opportunity), by alert id: what a pass compares the messages it renders with."""
+    scope = OrgScope(org_id)
+    messages: dict[str, str] = {}
+    if not rule_ids:
+        return messages
+    wanted = set(rule_ids)
+    with Session(engine) as session:
+        for chunk in _chunks(opportunity_ids):
+            query = select(col(Alert.id), col(Alert.rule_id), col(Alert.message)).where(
+                scope.owns(Alert), col(Alert.status) != _RESOLVED
+            )
+            # One filter, so the database takes the index that fits: by opportunity when
+            # they are given (a few), by rule otherwise.
+            if chunk is not None:
+                query = query.where(col(Alert.opportunity_id).in_(chunk))
+            else:
+                query = query.where(col(Alert.rule_id).in_(sorted(wanted)))
+            for alert_id, rule_id, text in session.execute(query):
+                if rule_id in wanted:
+                    messages[alert_id] = text
+    return messages
 
 
 def _stored_health(
@@ -340,6 +367,11 @@ def load_evaluation_state(
             health=_stored_health(session, scope, opportunity_ids),
             completions=_completions(session, scope, opportunity_ids),
             weights=severity_weights(settings.severity_weights if settings else {}),
+            last_local_date=(
+                date.fromisoformat(settings.last_local_date)
+                if settings is not None and settings.last_local_date
+                else None
+            ),
             closed_ids=closed,
             deleted_ids=deleted,
         )
@@ -349,8 +381,8 @@ __all__ = [
     "CurrentCompletion",
     "EvaluationState",
     "RuleState",
-    "StoredAlert",
     "StoredHealth",
+    "alert_messages",
     "evaluation_clock",
     "health_row_parts",
     "load_evaluation_state",

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, func, insert, select
-from sqlmodel import Session, col
+from sqlalchemy import Engine, bindparam, func, insert
+from sqlmodel import Session
 
 from rules.health import Health
 from rules.lifecycle import Change, Transition
@@ -231,9 +231,8 @@ def _apply_settings(session: Session, scope: OrgScope, writes: EvaluationWrites)
     settings.last_local_date = writes.local_date.isoformat()
 
 
-def save_evaluation(engine: Engine, org_id: str, writes: EvaluationWrites) -> int:
-    """Store what a pass found, in one transaction; returns how many alerts of the org are
-    OPEN afterwards."""
+def save_evaluation(engine: Engine, org_id: str, writes: EvaluationWrites) -> None:
+    """Store what a pass found, in one transaction."""
     scope = OrgScope(org_id)
     with session_scope(engine) as session:
         _apply_alerts(session, scope, writes.alerts)
@@ -242,7 +241,3 @@ def save_evaluation(engine: Engine, org_id: str, writes: EvaluationWrites) -> in
         _apply_health(session, scope, writes)
         _apply_rule_health(session, scope, writes)
         _apply_settings(session, scope, writes)
-        open_alerts = select(func.count()).where(
-            scope.owns(Alert), col(Alert.status) == AlertStatus.OPEN.name
-        )
-        return int(session.execute(open_alerts).scalar_one())

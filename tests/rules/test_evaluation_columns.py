@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rules.evaluation_columns import bulk_column, fast_column
+from rules.evaluation_columns import FEW, bulk_column, fast_column
 from rules.formula.bulk_frame import column_from_raws
 from rules.formula.types import FormulaType
 
@@ -20,12 +20,15 @@ T = FormulaType
 
 
 def _same(name: str, kind: FormulaType, raws: list[object]) -> None:
-    series, unfit = bulk_column(name, kind, raws)
+    """bulk_column, and the fast path where it takes the values, give the reference's column
+    (bulk_column converts few values one by one, like the reference)."""
     expected, expected_unfit = column_from_raws(name, kind, raws)
-    assert series.dtype == expected.dtype
-    assert series.name == expected.name
-    assert series.to_list() == expected.to_list()
-    assert unfit == expected_unfit
+    fast = fast_column(name, kind, raws)
+    for series, unfit in [bulk_column(name, kind, raws), *([fast] if fast else [])]:
+        assert series.dtype == expected.dtype
+        assert series.name == expected.name
+        assert series.to_list() == expected.to_list()
+        assert unfit == expected_unfit
 
 
 numbers = st.one_of(
@@ -113,6 +116,11 @@ def test_values_of_another_shape_are_left_to_the_reference() -> None:
     assert fast_column("F", T.NUMBER, [True]) is None
     series, unfit = bulk_column("F", T.TEXT, ["a", True])
     assert (series.to_list(), unfit) == (["a", ""], frozenset({1}))
+
+
+def test_many_values_take_the_fast_path_in_bulk_column() -> None:
+    raws: list[object] = [12.5, None, 3, 0.25] * (FEW // 2)
+    assert bulk_column("P", T.PERCENT, raws)[0].equals(column_from_raws("P", T.PERCENT, raws)[0])
 
 
 def test_an_empty_column_has_the_reference_dtype() -> None:

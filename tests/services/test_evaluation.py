@@ -6,14 +6,18 @@ devorg.)"""
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from services.evaluation import evaluate_org
+from rules.health import MilestoneSpec, PenaltyAlert, compute_health
+from rules.process import Severity
+from services import evaluation_formulas
+from services.evaluation import combined_health, evaluate_org
 from store.models import FieldCatalog, Opportunity
 from store.process_models import AlertRule
 from tests import factories as f
@@ -204,7 +208,6 @@ def test_a_rule_that_cannot_be_evaluated_keeps_its_alerts_and_says_why(
         assert "NextStep" in stored.last_error
 
 
-@pytest.mark.skip(reason="needs BulkResult.faults from i8-rules")
 def test_division_by_zero_rows_keep_their_alerts_and_are_counted(
     store_engine: Engine, team: f.Team
 ) -> None:
@@ -217,8 +220,17 @@ def test_division_by_zero_rows_keep_their_alerts_and_are_counted(
         stored = session.get(AlertRule, (f.ORG_A, rule.id))
         assert stored is not None
         assert stored.error_count == 1
-        assert stored.last_error == "1 records could not be evaluated: division by zero"
+        assert stored.last_error == "1 record could not be evaluated: division by zero"
     assert report.errors == {rule.id: stored.last_error}
+    # The deal that fired now faults too: its alert stands (nothing is known of it).
+    set_amount(store_engine, fine, Decimal("0.00"))
+    evaluate_org(store_engine, f.ORG_A, now=NOW + timedelta(minutes=5))
+    [alert] = rows.alerts(store_engine)
+    assert (alert.opportunity_id, alert.status) == (fine.id, "OPEN")
+    with Session(store_engine) as session:
+        stored = session.get(AlertRule, (f.ORG_A, rule.id))
+        assert stored is not None
+        assert stored.last_error == "2 records could not be evaluated: division by zero"
 
 
 def test_closed_and_deleted_deals_resolve_their_alerts_and_freeze_their_health(
@@ -315,3 +327,62 @@ def test_a_pass_costs_the_same_statements_for_3_deals_as_for_60(
     many = _passes_statements(store_engine, team, 60)
     assert few == many
     assert max(few) <= 25
+
+
+def test_health_combined_from_progress_and_alerts_is_compute_health() -> None:
+    rnd = random.Random(8)
+    milestones = [MilestoneSpec(f"m{i}", f"M{i}", None, rnd.choice([0.5, 1, 2.5]), True, i)
+                  for i in range(6)]  # fmt: skip
+    weights = {Severity.LOW: 3, Severity.MEDIUM: 5, Severity.HIGH: 40, Severity.CRITICAL: 60}
+    for _ in range(200):
+        applicable = rnd.sample(milestones, rnd.randint(0, 6))
+        completed = {m.id for m in milestones if rnd.random() < 0.5}
+        alerts = [PenaltyAlert(f"rule {rnd.randint(0, 9)}", rnd.choice(list(Severity)))
+                  for _ in range(rnd.randint(0, 4))]  # fmt: skip
+        direct = compute_health(applicable, completed, alerts, weights)
+        progress = compute_health(applicable, completed, (), weights)
+        penalty = compute_health((), (), alerts, weights)
+        assert combined_health(progress, penalty) == direct
+
+
+def _mixed_pass(engine: Engine) -> tuple[list[tuple[str, str, str]], list[tuple[str, int]]]:
+    """A pass over deals of every shape; (deal, rule, message) of each alert, rule health."""
+    team = f.team(engine)
+    rows.describe(engine)
+    for n, amount in enumerate([None, "0.00", "4.00", "2500.50", "123456.78", "99.99"]):
+        f.opportunity(
+            engine, team.reps[n % 4], stage=["Prospecting", "Proposal"][n % 2],
+            amount=None if amount is None else Decimal(amount),
+            fields={"Name": f"Deal {n}", "NextStep": ["Call", None][n % 2]},
+        )  # fmt: skip
+    rules = [
+        rows.rule(engine, "100 / Amount > 10", "{!Name}: {!100 / Amount}", name="ratio"),
+        rows.rule(engine, "ISBLANK(NextStep)", "{!Name} in {!TEXT(StageName)}", name="next"),
+        rows.rule(engine, "Amount > 1000", "{!Amount} over {!DaysInStage}", name="big"),
+    ]
+    rows.milestone(engine, "Has next step", formula="NOT(ISBLANK(NextStep))")
+    evaluate_org(engine, f.ORG_A, now=NOW)
+    names = {o.id: o.fields["Name"] for o in f_opportunities(engine)}
+    alerts = sorted((names[a.opportunity_id], a.rule_id, a.message) for a in rows.alerts(engine))
+    by_id = {rule.id: rule.name for rule in rules}
+    with Session(engine) as session:
+        stored = session.exec(select(AlertRule)).all()
+        health = sorted((by_id[r.id], r.error_count) for r in stored)
+    return sorted((deal, by_id[rule], message) for deal, rule, message in alerts), health
+
+
+def f_opportunities(engine: Engine) -> list[Opportunity]:
+    with Session(engine) as session:
+        return list(session.exec(select(Opportunity)).all())
+
+
+def test_a_few_rows_are_interpreted_with_the_bulk_path_s_results(
+    store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    interpreted = _mixed_pass(store_engine)
+    empty_all_tables(store_engine)
+    monkeypatch.setattr(evaluation_formulas, "INTERPRETED_ROWS", 0)
+    assert _mixed_pass(store_engine) == interpreted
+    alerts, health = interpreted
+    assert {rule for _, rule, _ in alerts} == {"ratio", "next", "big"}
+    assert ("ratio", 1) in health  # Amount 0: #Error!, counted on both paths

@@ -4,6 +4,7 @@ Angeles does not see tomorrow at 4 pm."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,7 @@ from sqlalchemy import Engine
 
 from rules.time_zones import seconds_until_midnight
 from services.orgs import MIDNIGHT_MARGIN_SECONDS, OrgRefresher
-from services.scheduler import org_jobs
+from services.scheduler import Job, Scheduler, org_jobs
 from store.evaluation_state import evaluation_clock
 from store.models import Organization
 from tests import factories as f
@@ -85,3 +86,23 @@ def test_midnight_in_los_angeles_opens_date_alerts_with_no_record_change(
     assert evaluation_clock(store_engine, f.ORG_A)[0] == date(2026, 3, 2)
     assert refresher.evaluate_all() == []
     assert len(rows.live(store_engine)) == 1
+
+
+@pytest.mark.anyio
+async def test_a_job_with_a_delay_waits_what_it_says_after_each_run() -> None:
+    runs: list[int] = []
+    asked: list[int] = []
+
+    def delay() -> float:
+        asked.append(1)
+        return 0.01
+
+    scheduler = Scheduler([Job("soon", 3600, lambda: runs.append(1), delay=delay)])
+    scheduler.start()
+    for _ in range(200):
+        if len(runs) >= 3:
+            break
+        await asyncio.sleep(0.01)
+    await scheduler.stop()
+    assert len(runs) >= 3  # not once an hour: the delay's 10 ms
+    assert len(asked) >= len(runs) - 1

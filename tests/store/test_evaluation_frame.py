@@ -12,8 +12,10 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import Engine
 
+from rules import evaluation_columns
 from rules.catalog import rule_catalog
 from rules.evaluation_records import evaluation_frame
 from rules.fact_registry import Moment
@@ -116,7 +118,12 @@ def _edge_rows(engine: Engine) -> list[Opportunity]:
     return [*rows, bare]
 
 
-def test_crafted_rows_give_the_reference_frame(store_engine: Engine) -> None:
+@pytest.mark.parametrize("few", [0, evaluation_columns.FEW])
+def test_crafted_rows_give_the_reference_frame(
+    store_engine: Engine, monkeypatch: pytest.MonkeyPatch, few: int
+) -> None:
+    # few=0: even these few rows take the column-at-once paths
+    monkeypatch.setattr(evaluation_columns, "FEW", few)
     _edge_rows(store_engine)
     catalog = _edge_catalog()
     # just after midnight in Los Angeles, and at noon UTC (04:00 there)
@@ -128,7 +135,10 @@ def test_crafted_rows_give_the_reference_frame(store_engine: Engine) -> None:
     assert None in fast.amounts
 
 
-def test_a_subset_of_columns_reads_only_what_it_needs(store_engine: Engine) -> None:
+def test_a_subset_of_columns_reads_only_what_it_needs(
+    store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(evaluation_columns, "FEW", 0)
     rows = _edge_rows(store_engine)
     catalog = _edge_catalog()
     moment = Moment(f.NOW, LA)
@@ -148,7 +158,10 @@ def test_a_subset_of_columns_reads_only_what_it_needs(store_engine: Engine) -> N
     assert fast.ids == sorted([rows[0].id, rows[1].id])
 
 
-def test_results_of_formulas_are_the_reference_s(store_engine: Engine) -> None:
+def test_results_of_formulas_are_the_reference_s(
+    store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(evaluation_columns, "FEW", 0)
     _edge_rows(store_engine)
     catalog = _edge_catalog()
     now = datetime(2026, 3, 1, 8, 5, tzinfo=UTC)

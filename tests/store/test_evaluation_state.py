@@ -15,6 +15,7 @@ from rules.lifecycle import Change, Transition
 from rules.process import AlertStatus, Resolution, Severity
 from store import evaluation_state, evaluation_writes
 from store.evaluation_state import (
+    alert_messages,
     evaluation_clock,
     health_row_parts,
     load_evaluation_state,
@@ -98,7 +99,11 @@ def test_reads_answer_only_their_org_s_rows(store_engine: Engine) -> None:
     state = load_evaluation_state(store_engine, A)
     assert (state.time_zone, state.describes) == ("UTC", {"Opportunity": {"org": "1AAA"}})
     assert [(r.name, r.version, r.condition_version) for r in state.rules] == [("1AAA rule", 2, 1)]
-    assert [(s.live.alert_id, s.message) for s in state.alerts] == [(ALERT, "1AAA message")]
+    assert [(a.alert_id, a.rule_version) for a in state.alerts] == [(ALERT, 1)]
+    assert alert_messages(store_engine, A, rule_ids=[RULE]) == {ALERT: "1AAA message"}
+    assert alert_messages(store_engine, B, rule_ids=[RULE], opportunity_ids=[DEAL]) == {
+        ALERT: "2AAA message"
+    }
     assert [m.name for m in state.milestones] == ["1AAA ms"]
     assert [c.id for c in state.completions[DEAL]] == [COMPLETION]
     assert state.weights[Severity.HIGH] == 7
@@ -130,7 +135,7 @@ def test_writes_change_only_their_org_s_rows(store_engine: Engine) -> None:
         rule_health=[RuleHealthUpdate(RULE, "boom", 3)],
         local_date=date(2026, 3, 1),
     )
-    assert save_evaluation(store_engine, A, writes) == 1
+    save_evaluation(store_engine, A, writes)
     assert rows_of(store_engine, B) == before
     with Session(store_engine) as session:
         alerts = session.exec(select(Alert).where(Alert.org_id == A)).all()
@@ -172,6 +177,7 @@ def test_every_function_is_checked_here() -> None:
         if function.__module__ == module.__name__ and not name.startswith("_")
     }
     assert public == {
+        "store.evaluation_state.alert_messages",
         "store.evaluation_state.evaluation_clock",
         "store.evaluation_state.health_row_parts",
         "store.evaluation_state.stored_form",
