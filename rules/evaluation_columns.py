@@ -18,6 +18,7 @@ is handed to the reference whole, so the two never differ; tests hold them equal
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -105,8 +106,14 @@ def _numeric(name: str, formula_type: FormulaType, raws: Sequence[object]) -> Co
     table = (
         pl.DataFrame({"raw": _spellings(raws)})
         .lazy()
-        # exponents, nan, inf (repr of 1e-05, str of Decimal("1E+3")): left to the reference
-        .with_columns(odd=raw.str.contains(r"[^0-9.\-]"), text=text)
+        # Left to the reference: exponents, nan, inf (repr of 1e-05, str of Decimal("1E+3"));
+        # and, for a percent, more digits than Decimal division keeps (from_record divides
+        # by 100 in the current context, rounding to its precision: 28 digits by default).
+        .with_columns(
+            odd=raw.str.contains(r"[^0-9.\-]")
+            | (percent & (raw.str.count_matches(r"[0-9]") > decimal.getcontext().prec)),
+            text=text,
+        )
         .with_columns(decimals=decimals, places=places, fits=pl.col("text").is_null() | fits)
         .collect()
     )

@@ -114,6 +114,10 @@ def test_values_of_another_shape_are_left_to_the_reference() -> None:
     assert fast_column("F", T.NUMBER, ["12.50", 3]) is None
     assert fast_column("F", T.NUMBER, [1e-05]) is None  # an exponent
     assert fast_column("F", T.NUMBER, [True]) is None
+    # a percent of more digits than Decimal division keeps: the reference rounds it
+    many_digits = [Decimal("148117351724.094553266346478724")] * FEW
+    assert fast_column("F", T.PERCENT, many_digits) is None
+    _same("F", T.PERCENT, many_digits)
     series, unfit = bulk_column("F", T.TEXT, ["a", True])
     assert (series.to_list(), unfit) == (["a", ""], frozenset({1}))
 
