@@ -34,36 +34,31 @@ from datetime import UTC, datetime
 from time import perf_counter
 from typing import Protocol
 
+import polars as pl
 from sqlalchemy import Engine
 
 from rules.catalog import rule_catalog
 from rules.fact_registry import Moment
 from rules.formula.bulk_frame import BulkFrame
-from rules.health import Health, PenaltyAlert, applicable_milestones, compute_health
 from rules.lifecycle import Change, Transition
-from rules.process import AlertStatus, CompletionHow
 from rules.time_zones import local_date, org_time_zone
 from services.evaluation_formulas import (
-    Outcome,
     RuleOutcome,
     Unevaluable,
     compile_formulas,
     evaluate_compiled,
 )
-from services.evaluation_lifecycle import lifecycle_transitions
+from services.evaluation_health import changed_health, formula_completions
+from services.evaluation_lifecycle import Firing, alerts_after, firing_pairs, lifecycle_transitions
 from store.evaluation_frame import load_evaluation_frame
 from store.evaluation_state import (
     OPPORTUNITY,
     EvaluationState,
-    StoredHealth,
     alert_messages,
     load_evaluation_state,
-    stored_form,
 )
 from store.evaluation_writes import AlertChange, EvaluationWrites, RuleHealthUpdate, save_evaluation
 
-# The statuses that take points off health.
-PENALISED = (AlertStatus.OPEN, AlertStatus.SNOOZED)
 # Changes that (re)render the alert's message from the rule's current version.
 RENDERED = (Change.PEND, Change.OPEN, Change.REOPEN, Change.REPOINT)
 
@@ -145,7 +140,8 @@ def _refreshed_messages(
     state: EvaluationState,
     transitions: Sequence[Transition],
     outcomes: Mapping[str, RuleOutcome | Unevaluable],
-    rows: Mapping[str, int],
+    fired: Firing,
+    rows: pl.DataFrame,
     opportunity_ids: Collection[str] | None,
     *,
     new_day: bool,
@@ -163,147 +159,24 @@ def _refreshed_messages(
     }
     if not rerendered:
         return {}
-    touched = {t.alert_id for t in transitions}
+    touched = [t.alert_id for t in transitions if t.alert_id is not None]
+    candidates = (
+        state.alerts.filter(
+            pl.col("rule_id").is_in(sorted(rerendered)) & ~pl.col("alert_id").is_in(touched)
+        )
+        .join(fired.firing, on=["rule_id", "opportunity_id"], how="semi")
+        .join(rows, on="opportunity_id", how="inner")
+        .select("alert_id", "rule_id", "row")
+    )
     rendered = {}
-    for live in state.alerts:
-        row = rows.get(live.opportunity_id)
-        if live.rule_id not in rerendered or live.alert_id in touched or row is None:
-            continue
-        outcome = outcomes[live.rule_id]
+    for alert_id, rule_id, row in candidates.iter_rows():
+        outcome = outcomes[rule_id]
         assert isinstance(outcome, RuleOutcome)
-        if outcome.condition.values[row] is True:
-            rendered[live.alert_id] = outcome.render(row)
+        rendered[alert_id] = outcome.render(row)
     if not rendered:
         return {}
     stored = alert_messages(engine, org_id, rule_ids=rerendered, opportunity_ids=opportunity_ids)
     return {alert_id: text for alert_id, text in rendered.items() if stored.get(alert_id) != text}
-
-
-@dataclass(frozen=True)
-class _AlertsAfter:
-    """Of the opportunities evaluated, after the transitions: the rules whose alert takes
-    points off each one's health, and how many alerts are OPEN."""
-
-    penalised: dict[str, tuple[str, ...]]  # opportunity id -> rule ids, sorted
-    open_alerts: int
-
-
-def _alerts_after(
-    state: EvaluationState, transitions: Sequence[Transition], rows: Mapping[str, int]
-) -> _AlertsAfter:
-    by_alert = {t.alert_id: t for t in transitions if t.alert_id is not None}
-    penalised: dict[str, set[str]] = {}
-    open_alerts = 0
-    for live in state.alerts:
-        if live.opportunity_id not in rows:
-            continue
-        moved = by_alert.get(live.alert_id)
-        if moved is not None and moved.change in (Change.RESOLVE, Change.DROP):
-            continue
-        status = live.status if moved is None else moved.status
-        open_alerts += status is AlertStatus.OPEN
-        if status in PENALISED:
-            penalised.setdefault(live.opportunity_id, set()).add(live.rule_id)
-    for t in transitions:  # the new rows
-        if t.alert_id is None and t.opportunity_id in rows:
-            open_alerts += t.status is AlertStatus.OPEN
-            if t.status in PENALISED:
-                penalised.setdefault(t.opportunity_id, set()).add(t.rule_id)
-    return _AlertsAfter({oid: tuple(sorted(r)) for oid, r in penalised.items()}, open_alerts)
-
-
-def _formula_completions(
-    state: EvaluationState, outcomes: Mapping[str, Outcome | Unevaluable], ids: list[str]
-) -> tuple[list[tuple[str, str]], list[str], dict[str, frozenset[str]]]:
-    """(milestone, opportunity) pairs completed by their formula now, the completion ids
-    un-completed, and the completed milestone ids of each evaluated opportunity that has any,
-    afterwards. A row
-    a formula could not be evaluated on keeps its completion as it is; a formula never undoes
-    a completion made by hand."""
-    rows = {opportunity_id: row for row, opportunity_id in enumerate(ids)}
-    done = {
-        oid: {c.milestone_id for c in completions}
-        for oid, completions in state.completions.items()
-        if oid in rows
-    }  # fmt: skip
-    completed: list[tuple[str, str]] = []
-    uncompleted: list[str] = []
-    evaluated = {m: o for m, o in outcomes.items() if isinstance(o, Outcome)}
-    for milestone_id, outcome in evaluated.items():
-        for true_row in outcome.true_rows():
-            mine = done.setdefault(ids[true_row], set())
-            if milestone_id not in mine:
-                completed.append((milestone_id, ids[true_row]))
-                mine.add(milestone_id)
-    for opportunity_id, completions in state.completions.items():
-        row = rows.get(opportunity_id)
-        if row is None:
-            continue
-        for completion in completions:
-            formula = evaluated.get(completion.milestone_id)
-            if (
-                formula is None
-                or completion.how is not CompletionHow.FORMULA
-                or row in formula.failed_rows
-                or formula.values[row] is True
-            ):
-                continue
-            uncompleted.append(completion.id)
-            done[opportunity_id].discard(completion.milestone_id)
-    return completed, uncompleted, {oid: frozenset(ms) for oid, ms in done.items()}
-
-
-def combined_health(progress: Health, alerts: Health) -> Health:
-    """`compute_health(applicable, completed, alerts)` from `compute_health(applicable,
-    completed, [])` and `compute_health([], (), alerts)`, as rules.health defines the score:
-    the progress points less the alerts' penalty, the progress part then the alerts' parts.
-    Many deals share their progress, or their alerts, but not both."""
-    part = progress.breakdown[0]
-    return Health(
-        score=max(0, part.points - alerts.penalty),
-        progress=progress.progress,
-        penalty=alerts.penalty,
-        breakdown=(part, *alerts.breakdown[1:]),
-    )
-
-
-def _health(
-    state: EvaluationState,
-    frame: _Frame,
-    done: Mapping[str, frozenset[str]],
-    penalised_by: Mapping[str, tuple[str, ...]],
-) -> dict[str, Health]:
-    """The health of each evaluated opportunity that differs from the one stored."""
-    rules = {rule.id: rule for rule in state.rules}
-    applicable = {
-        stage: applicable_milestones(state.milestones, stage, state.stages)
-        for stage in set(frame.stage_names)
-    }
-    progress: dict[tuple[str | None, frozenset[str]], Health] = {}
-    penalties: dict[tuple[str, ...], Health] = {}
-    computed: dict[tuple[object, ...], tuple[Health, StoredHealth]] = {}
-    changed = {}
-    nothing: frozenset[str] = frozenset()
-    for opportunity_id, stage_name in zip(frame.ids, frame.stage_names, strict=True):
-        penalised = tuple(r for r in penalised_by.get(opportunity_id, ()) if r in rules)
-        completed = done.get(opportunity_id, nothing)
-        key = (stage_name, completed, penalised)
-        if key not in computed:
-            made = progress.get((stage_name, completed))
-            if made is None:
-                made = compute_health(applicable[stage_name], completed, (), state.weights)
-                progress[(stage_name, completed)] = made
-            taken = penalties.get(penalised)
-            if taken is None:
-                alerting = [PenaltyAlert(rules[r].name, rules[r].severity) for r in penalised]
-                taken = compute_health((), (), alerting, state.weights)
-                penalties[penalised] = taken
-            health = combined_health(made, taken)
-            computed[key] = (health, stored_form(health))
-        health, stored = computed[key]
-        if state.health.get(opportunity_id) != stored:
-            changed[opportunity_id] = health
-    return changed
 
 
 def evaluate_org(
@@ -333,28 +206,36 @@ def evaluate_org(
     )  # fmt: skip
     frame = _Frame(loaded.ids, _stage_names(loaded.frame))
     formulas = evaluate_compiled(compiled, loaded.frame, now, tz)
-    rows = {opportunity_id: row for row, opportunity_id in enumerate(frame.ids)}
-    transitions = lifecycle_transitions(state, chosen, formulas.rules, frame.ids, now)
-    completed, uncompleted, done = _formula_completions(state, formulas.milestones, frame.ids)
+    rows = pl.DataFrame(
+        {"opportunity_id": pl.Series(frame.ids, dtype=pl.String),
+         "row": pl.int_range(len(frame.ids), dtype=pl.Int64, eager=True)}
+    )  # fmt: skip
+    index = dict(zip(frame.ids, range(len(frame.ids)), strict=True))
+    fired = firing_pairs(chosen, formulas.rules, frame.ids)
+    transitions = lifecycle_transitions(state, chosen, formulas.rules, fired, frame.ids, now)
+    milestones = formula_completions(state, formulas.milestones, frame.ids)
     rule_health = [RuleHealthUpdate(r.id, *_rule_error(formulas.rules[r.id])) for r in chosen]
     full = opportunity_ids is None and rule_ids is None
-    after = _alerts_after(state, transitions, rows)
+    after = alerts_after(state, transitions, frame.ids)
     writes = EvaluationWrites(
         now=now,
-        alerts=_changes(transitions, formulas.rules, rows),
+        alerts=_changes(transitions, formulas.rules, index),
         messages=_refreshed_messages(
             engine,
             org_id,
             state,
             transitions,
             formulas.rules,
+            fired,
             rows,
             ids_asked,
             new_day=state.last_local_date != local_date(now, tz),
         ),
-        completed=completed,
-        uncompleted=uncompleted,
-        health=_health(state, frame, done, after.penalised),
+        completed=milestones.completed,
+        uncompleted=milestones.uncompleted,
+        health=changed_health(
+            state, frame.ids, frame.stage_names, milestones.done, after.penalised
+        ),
         frozen_ids=state.closed_ids,
         deleted_ids=state.deleted_ids,
         rule_health=rule_health,
@@ -371,8 +252,8 @@ def evaluate_org(
         alerts_opened=kinds[Change.OPEN],
         alerts_resolved=kinds[Change.RESOLVE],
         alerts_open=alerts_open,
-        milestones_completed=len(completed),
-        milestones_uncompleted=len(uncompleted),
+        milestones_completed=len(milestones.completed),
+        milestones_uncompleted=len(milestones.uncompleted),
         errors=errors,
         seconds=perf_counter() - started,
         opportunities_evaluated=len(frame.ids),

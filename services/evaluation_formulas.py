@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from rules.catalog import FACT_FIELDS
 from rules.formula import compile_formula
-from rules.formula.bulk import BulkResult, evaluate_bulk_many
+from rules.formula.bulk import BulkResult, BulkValues, evaluate_bulk_many
 from rules.formula.bulk_frame import BulkFrame
 from rules.formula.compiler import CompiledFormula
 from rules.formula.errors import ErrorCode, FormulaError
@@ -46,6 +46,8 @@ class Outcome:
     summary: str | None = None  # why rows failed, for rule health; None when none did
 
     def true_rows(self) -> list[int]:
+        if isinstance(self.values, BulkValues):  # without making every value
+            return self.values.true_rows()
         return [row for row, value in enumerate(self.values) if value is True]
 
 

@@ -29,7 +29,6 @@ import polars as pl
 from sqlalchemy import (
     JSON,
     Boolean,
-    Connection,
     Date,
     Engine,
     Text,
@@ -54,6 +53,7 @@ from rules.fact_registry import STORED_FACTS, Moment
 from rules.formula.bulk_frame import BulkFrame, raw_value
 from rules.formula.checker import Catalog
 from rules.formula.types import FormulaType
+from store.column_reads import raw_rows
 from store.mirror import READ_CHUNK
 from store.models import DerivedFacts, Opportunity, SfUser, UserRole, fact_column
 from store.related_columns import JOINS, RELATED_COLUMNS
@@ -173,21 +173,6 @@ def _query(plan: _Plan, dialect: Dialect, org_id: str, ids: Sequence[str] | None
     return query.order_by(col(Opportunity.id))
 
 
-def _raw_rows(connection: Connection, query: Any) -> tuple[list[Any], list[Any]]:
-    """The rows as the driver gives them (no result processing per value) and the driver's
-    type code of each column."""
-    compiled = query.compile(dialect=connection.dialect,
-                             compile_kwargs={"render_postcompile": True})  # fmt: skip
-    params = compiled.construct_params()
-    arguments: Any = (
-        tuple(params[name] for name in compiled.positiontup) if compiled.positional else params
-    )
-    # through the connection, not its DBAPI cursor: statement events (counts, logs) see it
-    result = connection.exec_driver_sql(compiled.string, arguments)
-    codes = [entry[1] for entry in result.cursor.description]
-    return list(result.fetchall()), codes
-
-
 def _sqlite_decoder(kind: TypeEngine[Any]) -> Callable[[Sequence[Any]], list[Any]] | None:
     """SQLite's stored form of a column type, decoded a column at a time (what the type's
     result processor does per value); None where the raw value is already the value."""
@@ -231,12 +216,12 @@ def _read(
     codes: list[Any] = [None] * len(labelled)
     with engine.connect() as connection:
         if opportunity_ids is None:
-            rows, codes = _raw_rows(connection, _query(plan, dialect, org_id, None))
+            rows, codes = raw_rows(connection, _query(plan, dialect, org_id, None))
         else:
             unique = list(dict.fromkeys(opportunity_ids))
             for start in range(0, len(unique), READ_CHUNK):
                 chunk = unique[start : start + READ_CHUNK]
-                chunk_rows, codes = _raw_rows(connection, _query(plan, dialect, org_id, chunk))
+                chunk_rows, codes = raw_rows(connection, _query(plan, dialect, org_id, chunk))
                 rows += chunk_rows
             rows.sort(key=lambda row: row[0])
     transposed = list(zip(*rows, strict=True)) if rows else [()] * len(labelled)

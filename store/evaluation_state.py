@@ -16,14 +16,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
+import polars as pl
 from sqlalchemy import Engine, Select, String, cast, or_, select, true, union
 from sqlmodel import Session, col
 
 from rules.catalog import RELATIONSHIPS
 from rules.health import Health, MilestoneSpec, StageOrder, severity_weights
 from rules.lifecycle import LiveAlert, RuleSpec
-from rules.process import AlertKind, AlertStatus, CompletionHow, Severity
+from rules.process import AlertKind, AlertStatus, Severity
 from store.alert_rules import condition_version
+from store.column_reads import FLOAT, INTEGER, TEXT, UTC_TIME, read_table
 from store.mirror import READ_CHUNK
 from store.models import FieldCatalog, Opportunity, OpportunityStage, Organization
 from store.process_models import (
@@ -63,7 +65,8 @@ class RuleState:
 
 
 class StoredHealth(NamedTuple):
-    """An opportunity's health as the last pass stored it."""
+    """An opportunity's health as the last pass stored it (a row of HEALTH_SCHEMA's table
+    but its opportunity id)."""
 
     score: int
     progress: float
@@ -76,18 +79,16 @@ def health_row_parts(health: Health) -> list[dict[str, Any]]:
     return [{"label": part.label, "points": part.points} for part in health.breakdown]
 
 
+def stored_parts(health: Health, start: int = 0) -> str:
+    """The JSON text of the breakdown's parts from `start` on, without the brackets: what
+    the stored text holds between them (json.dumps's own separators)."""
+    return ", ".join(json.dumps(part) for part in health_row_parts(health)[start:])
+
+
 def stored_form(health: Health) -> StoredHealth:
     """`health` as `load_evaluation_state` reads it back once stored."""
-    text = json.dumps(health_row_parts(health))
+    text = f"[{stored_parts(health)}]"
     return StoredHealth(health.score, health.progress, health.penalty, text)
-
-
-@dataclass(frozen=True)
-class CurrentCompletion:
-    id: str
-    milestone_id: str
-    opportunity_id: str
-    how: CompletionHow
 
 
 @dataclass(frozen=True)
@@ -98,9 +99,13 @@ class EvaluationState:
     milestones: list[MilestoneSpec]  # every active milestone, by position
     formulas: dict[str, str]  # milestone id -> the formula of each active FORMULA milestone
     stages: list[StageOrder]
-    alerts: list[LiveAlert]  # the live (not RESOLVED) alerts of the opportunities concerned
-    completions: dict[str, list[CurrentCompletion]]  # by opportunity id
-    health: dict[str, StoredHealth]  # the stored health not frozen, by opportunity id
+    # The live (not RESOLVED) alerts of the opportunities concerned (ALERT_SCHEMA), their
+    # current completions (COMPLETION_SCHEMA) and their stored health not frozen
+    # (HEALTH_SCHEMA): tables, since a full pass reads hundreds of thousands of rows and
+    # acts on the few that change.
+    alerts: pl.DataFrame
+    completions: pl.DataFrame
+    health: pl.DataFrame
     weights: dict[Severity, int]
     last_local_date: date | None  # the org's date at its last full pass (None before one)
     # Of the opportunities concerned (all the org's alerts and health rows when no ids are
@@ -167,27 +172,37 @@ def _milestones(session: Session, scope: OrgScope) -> tuple[list[MilestoneSpec],
     return specs, formulas
 
 
+ALERT_SCHEMA = {
+    "alert_id": TEXT, "rule_id": TEXT, "rule_version": INTEGER, "opportunity_id": TEXT,
+    "status": TEXT, "matched_since": UTC_TIME, "snoozed_until": UTC_TIME,
+}  # fmt: skip
 _ALERT_COLUMNS = (
     col(Alert.id), col(Alert.rule_id), col(Alert.rule_version), col(Alert.opportunity_id),
     col(Alert.status), col(Alert.matched_since), col(Alert.snoozed_until),
 )  # fmt: skip
 
 
-def _alerts(session: Session, scope: OrgScope, ids: Collection[str] | None) -> list[LiveAlert]:
-    """Columns, not ORM rows, and not the messages (`alert_messages`): a full pass reads every
-    live alert of the org."""
-    found: list[LiveAlert] = []
-    statuses = {status.name: status for status in AlertStatus}
+def _alerts(session: Session, scope: OrgScope, ids: Collection[str] | None) -> pl.DataFrame:
+    """Not the messages (`alert_messages`): a full pass reads every live alert of the org."""
+    queries = []
     for chunk in _chunks(ids):
         query = select(*_ALERT_COLUMNS).where(scope.owns(Alert), col(Alert.status) != _RESOLVED)
         if chunk is not None:
             query = query.where(col(Alert.opportunity_id).in_(chunk))
         # No ORDER BY: SQLite would walk the primary key for it instead of the opportunity index.
-        for alert_id, rule_id, version, opp_id, status, since, until in session.execute(query):
-            found.append(
-                LiveAlert(alert_id, rule_id, version, opp_id, statuses[status], since, until)
-            )
-    return sorted(found, key=lambda alert: alert.alert_id)
+        queries.append(query)
+    return read_table(session.connection(), queries, ALERT_SCHEMA).sort("alert_id")
+
+
+def live_alerts(alerts: pl.DataFrame) -> list[LiveAlert]:
+    """The rows of an ALERT_SCHEMA table as the lifecycle takes them."""
+    statuses = {status.name: status for status in AlertStatus}
+    return [
+        LiveAlert(alert_id, rule_id, version, opp_id, statuses[status], since, until)
+        for alert_id, rule_id, version, opp_id, status, since, until in alerts.select(
+            *ALERT_SCHEMA
+        ).iter_rows()
+    ]
 
 
 def alert_messages(
@@ -221,50 +236,52 @@ def alert_messages(
     return messages
 
 
-def _stored_health(
-    session: Session, scope: OrgScope, ids: Collection[str] | None
-) -> dict[str, StoredHealth]:
+HEALTH_SCHEMA = {
+    "opportunity_id": TEXT, "score": INTEGER, "progress": FLOAT, "penalty": INTEGER,
+    "breakdown": TEXT,
+}  # fmt: skip
+
+
+def _stored_health(session: Session, scope: OrgScope, ids: Collection[str] | None) -> pl.DataFrame:
     """The health rows not frozen yet, to write only those a pass changes (the breakdown as
     its stored JSON text: compared, never decoded)."""
-    found: dict[str, StoredHealth] = {}
     columns = (
         col(OpportunityHealth.opportunity_id), col(OpportunityHealth.score),
         col(OpportunityHealth.progress), col(OpportunityHealth.penalty),
         cast(col(OpportunityHealth.breakdown), String),
     )  # fmt: skip
+    queries = []
     for chunk in _chunks(ids):
         query = select(*columns).where(
             scope.owns(OpportunityHealth), col(OpportunityHealth.closed_at).is_(None)
         )
         if chunk is not None:
             query = query.where(col(OpportunityHealth.opportunity_id).in_(chunk))
-        for opportunity_id, score, progress, penalty, breakdown in session.execute(query):
-            found[opportunity_id] = StoredHealth(score, progress, penalty, breakdown)
-    return found
+        queries.append(query)
+    return read_table(session.connection(), queries, HEALTH_SCHEMA)
 
 
-def _completions(
-    session: Session, scope: OrgScope, ids: Collection[str] | None
-) -> dict[str, list[CurrentCompletion]]:
-    by_opportunity: dict[str, list[CurrentCompletion]] = {}
+COMPLETION_SCHEMA = {
+    "completion_id": TEXT, "milestone_id": TEXT, "opportunity_id": TEXT, "how": TEXT,
+}  # fmt: skip
+
+
+def _completions(session: Session, scope: OrgScope, ids: Collection[str] | None) -> pl.DataFrame:
     columns = (
         col(MilestoneCompletion.id),
         col(MilestoneCompletion.milestone_id),
         col(MilestoneCompletion.opportunity_id),
         col(MilestoneCompletion.how),
     )
+    queries = []
     for chunk in _chunks(ids):
         query = select(*columns).where(
             scope.owns(MilestoneCompletion), col(MilestoneCompletion.uncompleted_at).is_(None)
         )
         if chunk is not None:
             query = query.where(col(MilestoneCompletion.opportunity_id).in_(chunk))
-        for completion_id, milestone_id, opportunity_id, how in session.execute(query):
-            completion = CurrentCompletion(
-                completion_id, milestone_id, opportunity_id, CompletionHow[how]
-            )
-            by_opportunity.setdefault(opportunity_id, []).append(completion)
-    return by_opportunity
+        queries.append(query)
+    return read_table(session.connection(), queries, COMPLETION_SCHEMA)
 
 
 _ENDED = or_(col(Opportunity.is_closed) == true(), col(Opportunity.is_deleted) == true())
@@ -378,13 +395,17 @@ def load_evaluation_state(
 
 
 __all__ = [
-    "CurrentCompletion",
+    "ALERT_SCHEMA",
+    "COMPLETION_SCHEMA",
+    "HEALTH_SCHEMA",
     "EvaluationState",
     "RuleState",
     "StoredHealth",
     "alert_messages",
     "evaluation_clock",
     "health_row_parts",
+    "live_alerts",
     "load_evaluation_state",
     "stored_form",
+    "stored_parts",
 ]

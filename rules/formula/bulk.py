@@ -37,7 +37,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import Any
+from functools import cached_property
+from typing import Any, overload
 
 import polars as pl
 
@@ -54,6 +55,7 @@ T = FormulaType
 __all__ = [
     "BulkPlan",
     "BulkResult",
+    "BulkValues",
     "evaluate_bulk",
     "evaluate_bulk_many",
     "plan_bulk",
@@ -70,7 +72,7 @@ class BulkResult:
     FormulaError (bad_record_value: a data problem, not a formula result), and the rows whose
     value is #Error! (blank in `values`) with the fault's message."""
 
-    values: list[Value]
+    values: Sequence[Value]  # a list, or BulkValues made on first read
     errors: dict[int, FormulaError] = field(default_factory=dict)
     fallback_rows: int = 0  # how many rows the interpreter evaluated
     faults: dict[int, str] = field(default_factory=dict)
@@ -189,13 +191,59 @@ def _bulk_faults(
     return faults
 
 
-def _to_results(series: pl.Series, result_type: FormulaType) -> list[Value]:
-    if result_type is T.PERCENT:
-        series = series * 100
-    values: list[Value] = series.to_list()
-    if result_type in (T.TEXT, T.PICKLIST, T.MULTIPICKLIST):
-        return [None if v == "" else v for v in values]
-    return values
+class BulkValues(Sequence[Value]):
+    """A bulk result's values, one per row, made Python values only when first read: a pass
+    reads every condition's true rows, but a message's merge fields only on the few rows
+    whose alert it renders (making 70,000 Decimals costs more than the evaluation). The
+    rows the interpreter decided (`overrides`) take precedence over the column."""
+
+    def __init__(
+        self, column: pl.Series, result_type: FormulaType, overrides: Mapping[int, Value]
+    ) -> None:
+        self._column = column * 100 if result_type is T.PERCENT else column
+        self._text = result_type in (T.TEXT, T.PICKLIST, T.MULTIPICKLIST)
+        self._overrides = dict(overrides)
+
+    @cached_property
+    def _values(self) -> list[Value]:
+        values: list[Value] = self._column.to_list()
+        if self._text:
+            values = [None if v == "" else v for v in values]
+        for row, value in self._overrides.items():
+            values[row] = value
+        return values
+
+    def true_rows(self) -> list[int]:
+        """The rows whose value is True, in order, without making every value."""
+        if self._column.dtype != pl.Boolean:
+            return [row for row, value in enumerate(self._values) if value is True]
+        rows = set(self._column.arg_true().to_list())
+        for row, value in self._overrides.items():
+            if value is True:
+                rows.add(row)
+            else:
+                rows.discard(row)
+        return sorted(rows)
+
+    def __len__(self) -> int:
+        return len(self._column)
+
+    @overload
+    def __getitem__(self, index: int) -> Value: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Value]: ...
+    def __getitem__(self, index: int | slice) -> Value | list[Value]:
+        return self._values[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, BulkValues):
+            return self._values == other._values
+        return isinstance(other, list) and self._values == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self._values)
 
 
 def _first_fault(plan: BulkPlan) -> pl.Expr:
@@ -259,14 +307,12 @@ def evaluate_bulk_many(
         compiled = plan.compiled
         if not plan.native:
             done = _interpret(compiled, frame, everything, now, zone)
-            values = [done.values[row] for row in everything]
-            results.append(BulkResult(values, done.errors, frame.height, done.faults))
+            interpreted: list[Value] = [done.values[row] for row in everything]
+            results.append(BulkResult(interpreted, done.errors, frame.height, done.faults))
             continue
-        values = _to_results(table.get_column(f"v{index}"), compiled.result_type)
         rows = table.get_column(f"f{index}").arg_true().to_list()
         done = _interpret(compiled, frame, rows, now, zone)
-        for row, value in done.values.items():
-            values[row] = value
+        values = BulkValues(table.get_column(f"v{index}"), compiled.result_type, done.values)
         groups = _fault_groups(table, plan, index)
         faults = _bulk_faults(compiled, frame, groups, now, zone) if groups is not None else {}
         faults.update(done.faults)

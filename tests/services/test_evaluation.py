@@ -17,7 +17,8 @@ from sqlmodel import Session, select
 from rules.health import MilestoneSpec, PenaltyAlert, compute_health
 from rules.process import Severity
 from services import evaluation_formulas
-from services.evaluation import combined_health, evaluate_org
+from services.evaluation import evaluate_org
+from services.evaluation_health import combined_health
 from store.models import FieldCatalog, Opportunity
 from store.process_models import AlertRule
 from tests import factories as f

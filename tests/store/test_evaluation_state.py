@@ -18,8 +18,10 @@ from store.evaluation_state import (
     alert_messages,
     evaluation_clock,
     health_row_parts,
+    live_alerts,
     load_evaluation_state,
     stored_form,
+    stored_parts,
 )
 from store.evaluation_writes import AlertChange, EvaluationWrites, RuleHealthUpdate, save_evaluation
 from store.models import FieldCatalog, Opportunity, Organization
@@ -99,13 +101,15 @@ def test_reads_answer_only_their_org_s_rows(store_engine: Engine) -> None:
     state = load_evaluation_state(store_engine, A)
     assert (state.time_zone, state.describes) == ("UTC", {"Opportunity": {"org": "1AAA"}})
     assert [(r.name, r.version, r.condition_version) for r in state.rules] == [("1AAA rule", 2, 1)]
-    assert [(a.alert_id, a.rule_version) for a in state.alerts] == [(ALERT, 1)]
+    assert [(a.alert_id, a.rule_version) for a in live_alerts(state.alerts)] == [(ALERT, 1)]
     assert alert_messages(store_engine, A, rule_ids=[RULE]) == {ALERT: "1AAA message"}
     assert alert_messages(store_engine, B, rule_ids=[RULE], opportunity_ids=[DEAL]) == {
         ALERT: "2AAA message"
     }
     assert [m.name for m in state.milestones] == ["1AAA ms"]
-    assert [c.id for c in state.completions[DEAL]] == [COMPLETION]
+    assert state.completions.select("completion_id", "opportunity_id").rows() == [
+        (COMPLETION, DEAL)
+    ]
     assert state.weights[Severity.HIGH] == 7
     assert (state.closed_ids, state.deleted_ids) == (frozenset(), frozenset())
     b_state = load_evaluation_state(store_engine, B, [DEAL])
@@ -165,8 +169,11 @@ def test_stored_health_reads_back_as_its_stored_form(store_engine: Engine) -> No
     populate(store_engine, A)
     health = Health(42, 0.125, 20, (HealthPart("Progress: 1 of 8", 62), HealthPart("é", -20)))
     save_evaluation(store_engine, A, EvaluationWrites(now=NOW, health={DEAL: health}))
-    assert load_evaluation_state(store_engine, A).health[DEAL] == stored_form(health)
+    [(opportunity_id, *stored)] = load_evaluation_state(store_engine, A).health.rows()
+    assert (opportunity_id, tuple(stored)) == (DEAL, stored_form(health))
     assert health_row_parts(health)[1] == {"label": "é", "points": -20}
+    # what a pass compares without making Health values: the parts' text, after the first
+    assert stored_parts(health, 1) == '{"label": "\\u00e9", "points": -20}'
 
 
 def test_every_function_is_checked_here() -> None:
@@ -180,7 +187,9 @@ def test_every_function_is_checked_here() -> None:
         "store.evaluation_state.alert_messages",
         "store.evaluation_state.evaluation_clock",
         "store.evaluation_state.health_row_parts",
+        "store.evaluation_state.live_alerts",
         "store.evaluation_state.stored_form",
+        "store.evaluation_state.stored_parts",
         "store.evaluation_state.load_evaluation_state",
         "store.evaluation_writes.save_evaluation",
     }, "check a new repository function above"

@@ -1,0 +1,65 @@
+"""Rows straight from the driver, without SQLAlchemy's per-value result processing: what the
+evaluation pass reads by the hundred thousand (the frame's columns, the live alerts, the
+completions, the stored health). Statements still go through the connection, so the
+statement events (counts in tests, logs) see them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection
+
+# What a column becomes in a table read by `read_table`.
+TEXT = pl.String()
+INTEGER = pl.Int64()
+FLOAT = pl.Float64()
+UTC_TIME = pl.Datetime("us", "UTC")
+# SQLite keeps a UtcDateTime as naive UTC text (store.types); PostgreSQL gives aware values.
+SQLITE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S%.f"
+
+
+def raw_rows(connection: Connection, query: Any) -> tuple[list[Any], list[Any]]:
+    """The rows as the driver gives them and the driver's type code of each column."""
+    compiled = query.compile(dialect=connection.dialect,
+                             compile_kwargs={"render_postcompile": True})  # fmt: skip
+    params = compiled.construct_params()
+    arguments: Any = (
+        tuple(params[name] for name in compiled.positiontup) if compiled.positional else params
+    )
+    result = connection.exec_driver_sql(compiled.string, arguments)
+    try:
+        codes = [entry[1] for entry in result.cursor.description]
+        # the driver's tuples: SQLAlchemy's Row objects cost more than the read itself
+        return list(result.cursor.fetchall()), codes
+    finally:
+        result.close()
+
+
+def _series(name: str, dtype: pl.DataType, raws: Sequence[Any], sqlite: bool) -> pl.Series:
+    if dtype == UTC_TIME and sqlite:
+        text = pl.Series(name, raws, dtype=TEXT)
+        return text.str.to_datetime(SQLITE_TIME_FORMAT, time_zone="UTC", strict=True)
+    if dtype == UTC_TIME:
+        return pl.Series(name, raws, dtype=pl.Datetime("us", "UTC"))
+    return pl.Series(name, raws, dtype=dtype, strict=True)
+
+
+def read_table(
+    connection: Connection, queries: Sequence[Any], schema: Mapping[str, pl.DataType]
+) -> pl.DataFrame:
+    """The rows of `queries` (each selecting the columns of `schema`, in its order; chunks of
+    one read) as one table of `schema`'s types: text, integers, floats and UTC datetimes."""
+    rows: list[Any] = []
+    for query in queries:
+        rows += raw_rows(connection, query)[0]
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(schema)
+    sqlite = connection.dialect.name == "sqlite"
+    return pl.DataFrame(
+        [
+            _series(name, dtype, raws, sqlite)
+            for (name, dtype), raws in zip(schema.items(), columns, strict=True)
+        ]
+    )
