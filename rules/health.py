@@ -40,6 +40,7 @@ __all__ = [
     "MilestoneSpec",
     "PenaltyAlert",
     "StageOrder",
+    "alert_part",
     "applicable_milestones",
     "compute_health",
     "severity_weights",
@@ -137,6 +138,17 @@ def _progress_label(applicable: int, done: int, total: Decimal, completed: Decim
     )
 
 
+def alert_part(
+    alert: PenaltyAlert, weights: Mapping[Severity, int]
+) -> tuple[tuple[int, str], HealthPart]:
+    """The part an alert takes off health, and where it goes among the alerts' parts (the
+    heaviest first, then by rule name)."""
+    weight = weights.get(alert.severity, DEFAULT_SEVERITY_WEIGHTS[alert.severity])
+    return (-weight, alert.rule_name), HealthPart(
+        f"{alert.severity.name} alert: {alert.rule_name}", -weight
+    )
+
+
 def compute_health(
     applicable: Sequence[MilestoneSpec],
     completed_ids: Collection[str],
@@ -153,16 +165,9 @@ def compute_health(
     progress_points = _round_half_up(ratio * 100)
     label = _progress_label(len(applicable), len(done), total, completed)
     parts = [HealthPart(label, progress_points)]
-    weighed = [
-        (weights.get(alert.severity, DEFAULT_SEVERITY_WEIGHTS[alert.severity]), alert)
-        for alert in alerts
-    ]
-    weighed.sort(key=lambda pair: (-pair[0], pair[1].rule_name))
-    parts.extend(
-        HealthPart(f"{alert.severity.name} alert: {alert.rule_name}", -weight)
-        for weight, alert in weighed
-    )
-    penalty = sum(weight for weight, _ in weighed)
+    weighed = sorted((alert_part(alert, weights) for alert in alerts), key=lambda pair: pair[0])
+    parts.extend(part for _, part in weighed)
+    penalty = -sum(part.points for _, part in weighed)
     return Health(
         score=max(0, progress_points - penalty),
         progress=float(ratio),

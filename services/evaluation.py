@@ -34,7 +34,6 @@ from datetime import UTC, datetime
 from time import perf_counter
 from typing import Protocol
 
-import polars as pl
 from sqlalchemy import Engine
 
 from rules.catalog import rule_catalog
@@ -48,8 +47,9 @@ from services.evaluation_formulas import (
     compile_formulas,
     evaluate_compiled,
 )
-from services.evaluation_health import changed_health, formula_completions
-from services.evaluation_lifecycle import Firing, alerts_after, firing_pairs, lifecycle_transitions
+from services.evaluation_rows import row_steps
+from services.evaluation_steps import ROWS_PASS, PassInput
+from services.evaluation_tables import table_steps
 from store.evaluation_frame import load_evaluation_frame
 from store.evaluation_state import (
     OPPORTUNITY,
@@ -101,12 +101,6 @@ def _stage_names(frame: BulkFrame) -> list[str | None]:
     return [name or None for name in frame.frame.get_column(STAGE).to_list()]
 
 
-@dataclass(frozen=True)
-class _Frame:
-    ids: list[str]
-    stage_names: list[str | None]
-
-
 def _catalog(state: EvaluationState) -> dict[str, str]:
     related = {name: d for name, d in state.describes.items() if name != OPPORTUNITY}
     return rule_catalog(state.describes.get(OPPORTUNITY, {"fields": []}), related)
@@ -134,48 +128,35 @@ def _changes(
     return changes
 
 
-def _refreshed_messages(
-    engine: Engine,
-    org_id: str,
-    state: EvaluationState,
-    transitions: Sequence[Transition],
+def _rerendered(
     outcomes: Mapping[str, RuleOutcome | Unevaluable],
-    fired: Firing,
-    rows: pl.DataFrame,
     opportunity_ids: Collection[str] | None,
     *,
     new_day: bool,
-) -> dict[str, str]:
-    """Live alerts no transition touched, whose rule fires on a row evaluated: their message
-    rendered anew where it changed. On a pass over every opportunity (the clock's: changed
-    records are evaluated by the sync pass that brought them), only the messages that move
-    with time (they read the clock or a fact, which count days), once the org's day has
-    changed since its last full pass."""
-    rerendered = {
+) -> frozenset[str]:
+    """The rules whose live alerts no transition touched get their message rendered anew
+    (kept where it changed): on a pass over some opportunities, every rule's; on a pass over
+    every opportunity (the clock's: changed records are evaluated by the sync pass that
+    brought them), only those whose message moves with time (it reads the clock or a fact,
+    which count days), once the org's day has changed since its last full pass."""
+    return frozenset(
         rule_id
         for rule_id, outcome in outcomes.items()
         if isinstance(outcome, RuleOutcome)
         and (opportunity_ids is not None or (new_day and outcome.moves_with_time))
-    }
-    if not rerendered:
-        return {}
-    touched = [t.alert_id for t in transitions if t.alert_id is not None]
-    candidates = (
-        state.alerts.filter(
-            pl.col("rule_id").is_in(sorted(rerendered)) & ~pl.col("alert_id").is_in(touched)
-        )
-        .join(fired.firing, on=["rule_id", "opportunity_id"], how="semi")
-        .join(rows, on="opportunity_id", how="inner")
-        .select("alert_id", "rule_id", "row")
     )
-    rendered = {}
-    for alert_id, rule_id, row in candidates.iter_rows():
-        outcome = outcomes[rule_id]
-        assert isinstance(outcome, RuleOutcome)
-        rendered[alert_id] = outcome.render(row)
+
+
+def _changed_messages(
+    engine: Engine,
+    org_id: str,
+    rendered: Mapping[str, str],
+    rule_ids: Collection[str],
+    opportunity_ids: Collection[str] | None,
+) -> dict[str, str]:
     if not rendered:
         return {}
-    stored = alert_messages(engine, org_id, rule_ids=rerendered, opportunity_ids=opportunity_ids)
+    stored = alert_messages(engine, org_id, rule_ids=rule_ids, opportunity_ids=opportunity_ids)
     return {alert_id: text for alert_id, text in rendered.items() if stored.get(alert_id) != text}
 
 
@@ -204,57 +185,43 @@ def evaluate_org(
         engine, org_id, catalog, Moment(now, tz), references=references,
         opportunity_ids=ids_asked,
     )  # fmt: skip
-    frame = _Frame(loaded.ids, _stage_names(loaded.frame))
     formulas = evaluate_compiled(compiled, loaded.frame, now, tz)
-    rows = pl.DataFrame(
-        {"opportunity_id": pl.Series(frame.ids, dtype=pl.String),
-         "row": pl.int_range(len(frame.ids), dtype=pl.Int64, eager=True)}
+    rerendered = _rerendered(
+        formulas.rules, ids_asked, new_day=state.last_local_date != local_date(now, tz)
+    )
+    pass_ = PassInput(
+        state, chosen, formulas.rules, formulas.milestones, loaded.ids,
+        _stage_names(loaded.frame), now, rerendered,
     )  # fmt: skip
-    index = dict(zip(frame.ids, range(len(frame.ids)), strict=True))
-    fired = firing_pairs(chosen, formulas.rules, frame.ids)
-    transitions = lifecycle_transitions(state, chosen, formulas.rules, fired, frame.ids, now)
-    milestones = formula_completions(state, formulas.milestones, frame.ids)
+    steps = row_steps(pass_) if len(loaded.ids) <= ROWS_PASS else table_steps(pass_)
     rule_health = [RuleHealthUpdate(r.id, *_rule_error(formulas.rules[r.id])) for r in chosen]
     full = opportunity_ids is None and rule_ids is None
-    after = alerts_after(state, transitions, frame.ids)
+    rows = {opportunity_id: row for row, opportunity_id in enumerate(loaded.ids)}
     writes = EvaluationWrites(
         now=now,
-        alerts=_changes(transitions, formulas.rules, index),
-        messages=_refreshed_messages(
-            engine,
-            org_id,
-            state,
-            transitions,
-            formulas.rules,
-            fired,
-            rows,
-            ids_asked,
-            new_day=state.last_local_date != local_date(now, tz),
-        ),
-        completed=milestones.completed,
-        uncompleted=milestones.uncompleted,
-        health=changed_health(
-            state, frame.ids, frame.stage_names, milestones.done, after.penalised
-        ),
+        alerts=_changes(steps.transitions, formulas.rules, rows),
+        messages=_changed_messages(engine, org_id, steps.rendered, rerendered, ids_asked),
+        completed=steps.completed,
+        uncompleted=steps.uncompleted,
+        health=steps.health,
         frozen_ids=state.closed_ids,
         deleted_ids=state.deleted_ids,
         rule_health=rule_health,
         local_date=local_date(now, tz) if full else None,
     )
     save_evaluation(engine, org_id, writes)
-    alerts_open = after.open_alerts
     errors = {r.rule_id: r.error for r in rule_health if r.error is not None}
     errors |= {m: str(o) for m, o in formulas.milestones.items() if isinstance(o, Unevaluable)}
-    kinds = Counter(t.change for t in transitions)
+    kinds = Counter(t.change for t in steps.transitions)
     return EvaluationReport(
         org_id=org_id,
         rules_evaluated=sum(1 for r in chosen if isinstance(formulas.rules[r.id], RuleOutcome)),
         alerts_opened=kinds[Change.OPEN],
         alerts_resolved=kinds[Change.RESOLVE],
-        alerts_open=alerts_open,
-        milestones_completed=len(milestones.completed),
-        milestones_uncompleted=len(milestones.uncompleted),
+        alerts_open=steps.open_alerts,
+        milestones_completed=len(steps.completed),
+        milestones_uncompleted=len(steps.uncompleted),
         errors=errors,
         seconds=perf_counter() - started,
-        opportunities_evaluated=len(frame.ids),
+        opportunities_evaluated=len(loaded.ids),
     )

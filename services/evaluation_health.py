@@ -1,4 +1,5 @@
-"""The milestone and health steps of an evaluation pass, over tables: which formula
+"""The milestone and health steps of an evaluation pass over tables (a pass over many deals;
+services.evaluation_steps): which formula
 milestones are completed or un-completed now, and the health of each evaluated opportunity
 that differs from the one stored.
 
@@ -14,32 +15,36 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from rules.health import Health, PenaltyAlert, applicable_milestones, compute_health
+from rules.health import (
+    Health,
+    PenaltyAlert,
+    alert_part,
+    applicable_milestones,
+    compute_health,
+)
 from rules.process import CompletionHow
 from services.evaluation_formulas import Outcome, Unevaluable
 from services.evaluation_lifecycle import KEY_SEPARATOR
-from store.evaluation_state import EvaluationState, stored_parts
+from services.evaluation_steps import combined_health
+from store.evaluation_state import EvaluationState, stored_part, stored_parts
 
 _PAIR = ["milestone_id", "opportunity_id"]
 _PAIR_SCHEMA = {"milestone_id": pl.String, "opportunity_id": pl.String, "order": pl.Int64}
 
 
-def _pairs(outcomes: Mapping[str, Outcome], ids: pl.Series, failed: bool) -> pl.DataFrame:
+def _pairs(outcomes: Mapping[str, Outcome], ids: Sequence[str], failed: bool) -> pl.DataFrame:
     """(milestone, opportunity) of every true row (`failed`: of every row that could not be
     evaluated), with an order: the milestone's, then the row's."""
-    frames = []
+    milestone_ids: list[str] = []
+    opportunity_ids: list[str] = []
+    order: list[int] = []
     for position, (milestone_id, outcome) in enumerate(outcomes.items()):
         rows = sorted(outcome.failed_rows) if failed else outcome.true_rows()
-        frames.append(
-            pl.DataFrame(
-                {
-                    "milestone_id": pl.Series([milestone_id] * len(rows), dtype=pl.String),
-                    "opportunity_id": ids.gather(rows),
-                    "order": pl.Series(rows, dtype=pl.Int64) + position * len(ids),
-                }
-            )
-        )
-    return pl.concat(frames) if frames else pl.DataFrame(schema=_PAIR_SCHEMA)
+        milestone_ids += [milestone_id] * len(rows)
+        opportunity_ids += (ids[row] for row in rows)
+        order += (position * len(ids) + row for row in rows)
+    columns = {"milestone_id": milestone_ids, "opportunity_id": opportunity_ids, "order": order}
+    return pl.DataFrame(columns, schema=_PAIR_SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -57,10 +62,9 @@ def formula_completions(
     """A formula milestone is completed wherever its formula holds and un-completed where it
     no longer does; a row it could not be evaluated on keeps its completion as it is, and a
     completion made by hand is never undone by a formula."""
-    id_column = pl.Series(ids, dtype=pl.String)
     evaluated = {m: o for m, o in outcomes.items() if isinstance(o, Outcome)}
     current = state.completions.filter(pl.col("opportunity_id").is_in(list(ids)))
-    holding = _pairs(evaluated, id_column, failed=False)
+    holding = _pairs(evaluated, ids, failed=False)
     completed = holding.join(current, on=_PAIR, how="anti").sort("order")
     uncompleted = (
         current.filter(
@@ -68,7 +72,7 @@ def formula_completions(
             & pl.col("milestone_id").is_in(list(evaluated))
         )
         .join(holding, on=_PAIR, how="anti")
-        .join(_pairs(evaluated, id_column, failed=True), on=_PAIR, how="anti")
+        .join(_pairs(evaluated, ids, failed=True), on=_PAIR, how="anti")
     )
     done = (
         pl.concat(
@@ -88,22 +92,53 @@ def formula_completions(
     )
 
 
-def combined_health(progress: Health, alerts: Health) -> Health:
-    """`compute_health(applicable, completed, alerts)` from `compute_health(applicable,
-    completed, [])` and `compute_health([], (), alerts)`, as rules.health defines the score:
-    the progress points less the alerts' penalty, the progress part then the alerts' parts.
-    Many deals share their progress, or their alerts, but not both."""
-    part = progress.breakdown[0]
-    return Health(
-        score=max(0, part.points - alerts.penalty),
-        progress=progress.progress,
-        penalty=alerts.penalty,
-        breakdown=(part, *alerts.breakdown[1:]),
-    )
-
-
 def _split(key: str) -> list[str]:
     return key.split(KEY_SEPARATOR) if key else []
+
+
+def _progress_table(
+    state: EvaluationState, deals: pl.DataFrame
+) -> tuple[pl.DataFrame, list[Health]]:
+    """The progress half of health for each distinct (stage, completed milestones) of
+    `deals`: its points, progress and first part's stored text, and its Health (`made`
+    indexes the list)."""
+    progress: list[Health] = []
+    rows = []
+    for stage, milestone_key in deals.select("stage", "milestone_key").unique().iter_rows():
+        applicable = applicable_milestones(state.milestones, stage or None, state.stages)
+        made = compute_health(applicable, _split(milestone_key), (), state.weights)
+        rows.append((stage, milestone_key, len(progress), made.breakdown[0].points,
+                     made.progress, stored_parts(made)))  # fmt: skip
+        progress.append(made)
+    table = pl.DataFrame(
+        rows,
+        schema={"stage": pl.String, "milestone_key": pl.String, "made": pl.Int64,
+                "points": pl.Int64, "progress": pl.Float64, "head": pl.String},
+        orient="row",
+    )  # fmt: skip
+    return table, progress
+
+
+def _penalty_table(
+    state: EvaluationState, deals: pl.DataFrame, alerting: Mapping[str, PenaltyAlert]
+) -> pl.DataFrame:
+    """The alerts' half of health for each distinct set of penalising rules of `deals`: its
+    penalty and its parts' stored text. There are many sets, so each is put together from
+    its rules' parts (`alert_part`, made once per rule), not computed anew."""
+    parts = {
+        rule_id: (order, part.points, stored_part(part))
+        for rule_id, alert in alerting.items()
+        for order, part in [alert_part(alert, state.weights)]
+    }
+    rows = []
+    for (rule_key,) in deals.select("rule_key").unique().iter_rows():
+        ordered = sorted((parts[r] for r in _split(rule_key)), key=lambda p: p[0])
+        penalty = -sum(points for _, points, _ in ordered)
+        rows.append((rule_key, penalty, ", ".join(text for _, _, text in ordered)))
+    return pl.DataFrame(
+        rows, schema={"rule_key": pl.String, "penalty": pl.Int64, "tail": pl.String},
+        orient="row",
+    )  # fmt: skip
 
 
 def changed_health(
@@ -115,9 +150,8 @@ def changed_health(
 ) -> dict[str, Health]:
     """The health of each evaluated opportunity (`ids`, in stages `stage_names`) that differs
     from the one stored, given its completed milestones (`done`) and the active rules whose
-    alerts take points off it (`penalised`). Computed once per distinct progress (stage,
-    completed milestones) and once per distinct set of penalising rules, combined and
-    compared with the stored rows in the table, as `stored_form` would write them."""
+    alerts take points off it (`penalised`): both halves joined and compared, in the table,
+    with the stored rows as `stored_form` writes them; Health values only where they differ."""
     deals = (
         pl.DataFrame(
             {
@@ -129,48 +163,27 @@ def changed_health(
         .join(penalised, on="opportunity_id", how="left")
         .with_columns(pl.col("stage", "milestone_key", "rule_key").fill_null(""))
     )
-    progress: list[Health] = []
-    progress_rows = []
-    for stage, milestone_key in deals.select("stage", "milestone_key").unique().iter_rows():
-        applicable = applicable_milestones(state.milestones, stage or None, state.stages)
-        made = compute_health(applicable, _split(milestone_key), (), state.weights)
-        progress_rows.append((stage, milestone_key, len(progress), made.breakdown[0].points,
-                              made.progress, stored_parts(made)))  # fmt: skip
-        progress.append(made)
-    rules = {rule.id: rule for rule in state.rules}
-    penalties: list[Health] = []
-    penalty_rows = []
-    for (rule_key,) in deals.select("rule_key").unique().iter_rows():
-        alerting = [PenaltyAlert(rules[r].name, rules[r].severity) for r in _split(rule_key)]
-        taken = compute_health((), (), alerting, state.weights)
-        penalty_rows.append((rule_key, len(penalties), taken.penalty, stored_parts(taken, 1)))
-        penalties.append(taken)
-    progress_table = pl.DataFrame(
-        progress_rows,
-        schema={"stage": pl.String, "milestone_key": pl.String, "made": pl.Int64,
-                "points": pl.Int64, "progress": pl.Float64, "head": pl.String},
-        orient="row",
-    )  # fmt: skip
-    penalty_table = pl.DataFrame(
-        penalty_rows,
-        schema={"rule_key": pl.String, "taken": pl.Int64, "penalty": pl.Int64,
-                "tail": pl.String},
-        orient="row",
-    )  # fmt: skip
+    progress_table, progress = _progress_table(state, deals)
+    alerting = {rule.id: PenaltyAlert(rule.name, rule.severity) for rule in state.rules}
     tail = pl.when(pl.col("tail") == "").then(pl.lit("")).otherwise(", " + pl.col("tail"))
     measured = ["score", "progress", "penalty", "breakdown"]
     changed = (
         deals.join(progress_table, on=["stage", "milestone_key"], how="inner")
-        .join(penalty_table, on="rule_key", how="inner")
+        .join(_penalty_table(state, deals, alerting), on="rule_key", how="inner")
         .with_columns(
             score=pl.max_horizontal(pl.lit(0), pl.col("points") - pl.col("penalty")),
             breakdown=pl.concat_str(pl.lit("["), "head", tail, pl.lit("]")),
         )
         .join(state.health, on="opportunity_id", how="left", suffix="_stored")
         .filter(pl.any_horizontal(pl.col(m).ne_missing(pl.col(f"{m}_stored")) for m in measured))
-        .select("opportunity_id", "made", "taken")
+        .select("opportunity_id", "made", "rule_key")
     )
-    return {
-        opportunity_id: combined_health(progress[made], penalties[taken])
-        for opportunity_id, made, taken in changed.iter_rows()
-    }
+    penalties: dict[str, Health] = {}
+    healths: dict[str, Health] = {}
+    for opportunity_id, made, rule_key in changed.iter_rows():
+        taken = penalties.get(rule_key)
+        if taken is None:
+            taken = compute_health((), (), [alerting[r] for r in _split(rule_key)], state.weights)
+            penalties[rule_key] = taken
+        healths[opportunity_id] = combined_health(progress[made], taken)
+    return healths

@@ -1,5 +1,6 @@
-"""The lifecycle step of an evaluation pass: what rules.lifecycle.alert_transitions is handed,
-and which alerts are live afterwards.
+"""The lifecycle step of an evaluation pass over tables (a pass over many deals;
+services.evaluation_steps): what rules.lifecycle.alert_transitions is handed, and which
+alerts are live afterwards.
 
 Only what can change is handed over: of the rows a rule was evaluated on, those where what
 fires and what is alerted differ, and the alerts whose state moves by itself (PENDING ones
@@ -21,29 +22,23 @@ import polars as pl
 from rules.lifecycle import Change, Observation, Transition, alert_transitions
 from rules.process import AlertStatus
 from services.evaluation_formulas import RuleOutcome, Unevaluable
+from services.evaluation_steps import PENALISED
 from store.evaluation_state import EvaluationState, RuleState, live_alerts
 
-# The statuses that take points off health.
-PENALISED = (AlertStatus.OPEN.name, AlertStatus.SNOOZED.name)
 # Joins health keys of ids (ids never hold it).
 KEY_SEPARATOR = "\x1f"
 _PAIR = ["rule_id", "opportunity_id"]
 ENDING = [Change.RESOLVE.name, Change.DROP.name]  # the alert is no longer live
 
 
-def _pairs(rule_id: str, ids: pl.Series, rows: Sequence[int]) -> pl.DataFrame:
+def _pairs(pairs: tuple[list[str], list[str]]) -> pl.DataFrame:
+    """A (rule, opportunity) table from its two columns: one table, not one per rule (a pass
+    over one deal must not pay for a hundred tiny tables)."""
+    rule_ids, opportunity_ids = pairs
     return pl.DataFrame(
-        {
-            "rule_id": pl.Series([rule_id] * len(rows), dtype=pl.String),
-            "opportunity_id": ids.gather(rows),
-        }
+        {"rule_id": rule_ids, "opportunity_id": opportunity_ids},
+        schema={"rule_id": pl.String, "opportunity_id": pl.String},
     )
-
-
-def _stacked(frames: list[pl.DataFrame]) -> pl.DataFrame:
-    if not frames:
-        return pl.DataFrame(schema={"rule_id": pl.String, "opportunity_id": pl.String})
-    return pl.concat(frames)
 
 
 @dataclass(frozen=True)
@@ -61,19 +56,23 @@ def firing_pairs(
     outcomes: Mapping[str, RuleOutcome | Unevaluable],
     ids: Sequence[str],
 ) -> Firing:
-    id_column = pl.Series(ids, dtype=pl.String)
-    firing, failed, evaluated = [], [], []
+    firing: tuple[list[str], list[str]] = ([], [])
+    failed: tuple[list[str], list[str]] = ([], [])
+    evaluated = []
     for rule in chosen:
         outcome = outcomes[rule.id]
         if isinstance(outcome, Unevaluable):
             continue
         evaluated.append((rule.id, rule.version))
-        firing.append(_pairs(rule.id, id_column, outcome.condition.true_rows()))
-        if outcome.condition.failed_rows:
-            failed.append(_pairs(rule.id, id_column, sorted(outcome.condition.failed_rows)))
+        for pairs, rows in (
+            (firing, outcome.condition.true_rows()),
+            (failed, sorted(outcome.condition.failed_rows)),
+        ):
+            pairs[0].extend([rule.id] * len(rows))
+            pairs[1].extend(ids[row] for row in rows)
     versions = pl.DataFrame(evaluated, schema={"rule_id": pl.String, "version": pl.Int64},
                             orient="row")  # fmt: skip
-    return Firing(_stacked(firing), _stacked(failed), versions)
+    return Firing(_pairs(firing), _pairs(failed), versions)
 
 
 def lifecycle_transitions(
@@ -165,7 +164,10 @@ def alerts_after(
     after = pl.concat([kept, opened])
     active = [rule.id for rule in state.rules]
     penalised = (
-        after.filter(pl.col("status").is_in(PENALISED) & pl.col("rule_id").is_in(active))
+        after.filter(
+            pl.col("status").is_in([status.name for status in PENALISED])
+            & pl.col("rule_id").is_in(active)
+        )
         .group_by("opportunity_id")
         .agg(pl.col("rule_id").unique().sort().alias("rule_key"))
         .with_columns(pl.col("rule_key").list.join(KEY_SEPARATOR))

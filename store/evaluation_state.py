@@ -21,7 +21,7 @@ from sqlalchemy import Engine, Select, String, cast, or_, select, true, union
 from sqlmodel import Session, col
 
 from rules.catalog import RELATIONSHIPS
-from rules.health import Health, MilestoneSpec, StageOrder, severity_weights
+from rules.health import Health, HealthPart, MilestoneSpec, StageOrder, severity_weights
 from rules.lifecycle import LiveAlert, RuleSpec
 from rules.process import AlertKind, AlertStatus, Severity
 from store.alert_rules import condition_version
@@ -79,10 +79,15 @@ def health_row_parts(health: Health) -> list[dict[str, Any]]:
     return [{"label": part.label, "points": part.points} for part in health.breakdown]
 
 
+def stored_part(part: HealthPart) -> str:
+    """The JSON text of one part of a stored breakdown."""
+    return json.dumps({"label": part.label, "points": part.points})
+
+
 def stored_parts(health: Health, start: int = 0) -> str:
     """The JSON text of the breakdown's parts from `start` on, without the brackets: what
     the stored text holds between them (json.dumps's own separators)."""
-    return ", ".join(json.dumps(part) for part in health_row_parts(health)[start:])
+    return ", ".join(stored_part(part) for part in health.breakdown[start:])
 
 
 def stored_form(health: Health) -> StoredHealth:
@@ -191,7 +196,7 @@ def _alerts(session: Session, scope: OrgScope, ids: Collection[str] | None) -> p
             query = query.where(col(Alert.opportunity_id).in_(chunk))
         # No ORDER BY: SQLite would walk the primary key for it instead of the opportunity index.
         queries.append(query)
-    return read_table(session.connection(), queries, ALERT_SCHEMA).sort("alert_id")
+    return read_table(session.connection(), queries, ALERT_SCHEMA)
 
 
 def live_alerts(alerts: pl.DataFrame) -> list[LiveAlert]:
@@ -407,5 +412,6 @@ __all__ = [
     "live_alerts",
     "load_evaluation_state",
     "stored_form",
+    "stored_part",
     "stored_parts",
 ]

@@ -16,9 +16,9 @@ from sqlmodel import Session, select
 
 from rules.health import MilestoneSpec, PenaltyAlert, compute_health
 from rules.process import Severity
-from services import evaluation_formulas
+from services import evaluation, evaluation_formulas
 from services.evaluation import evaluate_org
-from services.evaluation_health import combined_health
+from services.evaluation_steps import combined_health
 from store.models import FieldCatalog, Opportunity
 from store.process_models import AlertRule
 from tests import factories as f
@@ -26,6 +26,14 @@ from tests.services import evaluation_rows as rows
 from tests.store_backends import counting, empty_all_tables
 
 NOW = f.NOW
+
+
+@pytest.fixture(autouse=True, params=["rows", "tables"])
+def steps(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every scenario both ways a pass's steps run (services.evaluation_steps): over Python
+    values (a pass over a few deals) and over tables (many)."""
+    monkeypatch.setattr(evaluation, "ROWS_PASS", 10**9 if request.param == "rows" else -1)
+    return str(request.param)
 
 
 @pytest.fixture

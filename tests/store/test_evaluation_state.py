@@ -21,6 +21,7 @@ from store.evaluation_state import (
     live_alerts,
     load_evaluation_state,
     stored_form,
+    stored_part,
     stored_parts,
 )
 from store.evaluation_writes import AlertChange, EvaluationWrites, RuleHealthUpdate, save_evaluation
@@ -173,6 +174,7 @@ def test_stored_health_reads_back_as_its_stored_form(store_engine: Engine) -> No
     assert (opportunity_id, tuple(stored)) == (DEAL, stored_form(health))
     assert health_row_parts(health)[1] == {"label": "é", "points": -20}
     # what a pass compares without making Health values: the parts' text, after the first
+    assert stored_part(health.breakdown[1]) == stored_parts(health, 1)
     assert stored_parts(health, 1) == '{"label": "\\u00e9", "points": -20}'
 
 
@@ -189,6 +191,7 @@ def test_every_function_is_checked_here() -> None:
         "store.evaluation_state.health_row_parts",
         "store.evaluation_state.live_alerts",
         "store.evaluation_state.stored_form",
+        "store.evaluation_state.stored_part",
         "store.evaluation_state.stored_parts",
         "store.evaluation_state.load_evaluation_state",
         "store.evaluation_writes.save_evaluation",
