@@ -175,6 +175,8 @@ async def retire_milestone(context: RequestContext, raw_id: str) -> SaveOutcome:
     row = await run_in_threadpool(
         milestones.retire_milestone, context.engine, org_id, current.id, context.now
     )
+    if row is None:  # retired meanwhile (milestones are never deleted), by another request
+        raise Refused(MilestoneErrorCode.RETIRED, "the milestone is retired", field="id")
     await _evaluate(context, org_id, None)
     return SaveOutcome(row, [])
 

@@ -86,12 +86,13 @@ def update_milestone(
 def retire_milestone(
     engine: Engine, org_id: str, milestone_id: str, now: datetime
 ) -> Milestone | None:
-    """The milestone, retired (inactive, `retired_at` set; its completions are kept). One
-    already retired is returned as it was; None when the org has no such milestone."""
+    """The milestone, retired (inactive, `retired_at` set; its completions are kept). None,
+    and nothing written, when the org has no such milestone or it is retired already, as
+    update_milestone (a second retirement is refused, not answered as a success)."""
     with session_scope(engine) as session:
-        milestone = claimed(session, OrgScope(org_id), Milestone, milestone_id)
-        if milestone is None or milestone.retired_at is not None:
-            return milestone
+        milestone = _live(session, org_id, milestone_id)
+        if milestone is None:
+            return None
         milestone.active = False
         milestone.retired_at = now
         milestone.updated_at = now

@@ -4,6 +4,7 @@ milestones are NOT_FOUND."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import Engine
 
 from rules.catalog import rule_catalog
 from rules.formula import FormulaError, compile_formula
+from store import milestones
 from tests import factories as f
 from tests.api.milestone_requests import (
     CREATE,
@@ -93,6 +95,30 @@ async def test_an_admin_defines_edits_reorders_and_retires_milestones(
         assert [m["id"] for m in listed["milestones"]] == [proposal, formula]
         everything = await client.data(LIST, {"retired": True}, as_user=rep)
         assert [m["id"] for m in everything["milestones"]] == [proposal, first, formula]
+
+
+async def test_a_retirement_that_loses_a_race_is_refused(
+    store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two admins retire the milestone at once: the second write is told RETIRED (as the
+    alert rules answer), not handed back an empty payload with no error."""
+    team = f.team(store_engine)
+    describe(store_engine)
+    target = milestone(store_engine, "Proposal sent")
+    real = milestones.retire_milestone
+    first_at = f.NOW - timedelta(hours=1)
+
+    def after_another_admin(engine: Engine, org_id: str, milestone_id: str, now: Any) -> Any:
+        assert real(engine, org_id, milestone_id, first_at) is not None
+        return real(engine, org_id, milestone_id, now)
+
+    monkeypatch.setattr(milestones, "retire_milestone", after_another_admin)
+    async with graphql_client(store_engine) as client:
+        answer = await payload(client, RETIRE, {"id": target.id}, team.admin)
+    assert answer["milestone"] is None
+    assert [(e["field"], e["code"]) for e in answer["errors"]] == [("id", "RETIRED")]
+    stored = milestones.milestones_by_ids(store_engine, f.ORG_A, [target.id])[target.id]
+    assert stored.retired_at == first_at
 
 
 def _formula_error(formula: str) -> FormulaError:

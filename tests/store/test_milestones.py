@@ -97,9 +97,11 @@ def test_retiring_keeps_the_history_and_leaves_the_list(store_engine: Engine) ->
     retired = milestones.retire_milestone(store_engine, f.ORG_A, gone.id, LATER)
     assert retired is not None
     assert (retired.active, retired.retired_at) == (False, LATER)
-    again = milestones.retire_milestone(store_engine, f.ORG_A, gone.id, LATER + timedelta(1))
-    assert again is not None
-    assert again.retired_at == LATER
+    # A second retirement is refused and changes nothing (the first's time stays).
+    assert milestones.retire_milestone(store_engine, f.ORG_A, gone.id, LATER + timedelta(1)) is None
+    assert (
+        milestones.milestones_by_ids(store_engine, f.ORG_A, [gone.id])[gone.id].retired_at == LATER
+    )
     assert [m.id for m in milestones.list_milestones(store_engine, f.ORG_A)] == [kept.id]
     listed = milestones.list_milestones(store_engine, f.ORG_A, include_retired=True)
     assert [m.id for m in listed] == [kept.id, gone.id]
