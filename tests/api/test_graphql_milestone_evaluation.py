@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 
+from store import milestones
 from tests import factories as f
 from tests import process_factories as pf
 from tests.api.milestone_requests import (
@@ -15,6 +16,7 @@ from tests.api.milestone_requests import (
     DEAL,
     RETIRE,
     UNCOMPLETE,
+    UPDATE,
     payload,
 )
 from tests.graphql_client import graphql_client
@@ -73,3 +75,39 @@ async def test_definitions_are_evaluated_over_every_open_deal(store_engine: Engi
         after = (await client.data(DEAL, {"id": unknown.id}, as_user=rep))["opportunity"]
         assert after["milestones"] == []
         assert after["health"]["score"] == 100  # nothing applies: nothing is missing
+
+
+async def test_a_manual_milestone_turned_formula_is_the_formulas_alone(
+    store_engine: Engine,
+) -> None:
+    """Hand completions made while it was MANUAL are closed by the switch (kept, with who
+    closed them and when); the evaluation then completes it where the formula holds only."""
+    team = f.team(store_engine)
+    describe(store_engine)
+    rep = team.reps[0]
+    known = f.opportunity(store_engine, rep, fields={"Decision_Maker__c": "Ann Buyer"})
+    unknown = f.opportunity(store_engine, rep, fields={"Decision_Maker__c": None})
+    target = milestone(store_engine, "Decision maker identified")
+    async with graphql_client(store_engine) as client:
+        for deal in (known, unknown):
+            ticked = {"input": {"opportunityId": deal.id, "milestoneId": target.id}}
+            assert (await payload(client, COMPLETE, ticked, rep))["errors"] == []
+        change = {"completion": "FORMULA", "formula": "NOT(ISBLANK(Decision_Maker__c))"}
+        changed = await payload(client, UPDATE, {"id": target.id, "input": change}, team.admin)
+        assert changed["errors"] == []
+        shown = {
+            deal.id: (await client.data(DEAL, {"id": deal.id}, as_user=rep))["opportunity"]
+            for deal in (known, unknown)
+        }
+    assert [(m["completed"], m["how"]) for m in shown[known.id]["milestones"]] == [
+        (True, "FORMULA")
+    ]
+    assert [m["completed"] for m in shown[unknown.id]["milestones"]] == [False]
+    assert shown[unknown.id]["health"]["score"] == 0
+    history = milestones.completion_history(store_engine, f.ORG_A, [known.id, unknown.id])
+    closed = [c for deal in (known, unknown) for c in history[deal.id] if c.how == "MANUAL"]
+    assert [(c.completed_by_id, c.uncompleted_by_id) for c in closed] == [
+        (rep.id, team.admin.id),
+        (rep.id, team.admin.id),
+    ]
+    assert all(c.uncompleted_at is not None for c in closed)
