@@ -17,10 +17,10 @@ from tests.api.alert_api import (
     RETIRE,
     UPDATE,
     org_with_describe,
-    payload_of,
     rule_input,
     stored_rules,
 )
+from tests.api.payloads import payload_of
 from tests.graphql_client import GraphQLClient, graphql_client
 
 pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
