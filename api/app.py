@@ -53,7 +53,8 @@ def create_app(
     without it the API serves the mirror as it is. `evaluate` is the evaluation pass a
     write runs (OrgRefresher.evaluate: give the one whose pass locks the sync passes hold;
     default: an OrgRefresher of the app's own); `gateways(org_id)` the org's Salesforce
-    gateway for the mutations that read Salesforce (OrgRefresher.gateway; default likewise).
+    gateway for the mutations that read Salesforce (OrgRefresher.gateway; default likewise,
+    and the gateways it opened are closed on shutdown).
     `scheduler` runs its jobs while the app lives. `schema` defaults to build_schema with the
     settings' limits."""
     if len(settings.secret_key.get_secret_value()) < MIN_KEY_LENGTH:
@@ -77,6 +78,7 @@ def create_app(
                 max_tokens=settings.max_tokens,
             )
         )
+    own: OrgRefresher | None = None  # the app's own, closed at shutdown (its gateways' HTTP)
     if evaluate is None or gateways is None:
         own = OrgRefresher(database, settings)  # connects to an org only when asked to
         evaluate = evaluate or own.evaluate
@@ -102,6 +104,8 @@ def create_app(
         if scheduler is not None:
             await scheduler.stop()
         await freshness.wait_idle()  # request-time passes that went on past their deadline
+        if own is not None:  # nothing runs a pass or a mutation any more
+            own.close()
         if owns_engine:
             database.dispose()
 

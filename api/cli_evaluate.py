@@ -14,8 +14,8 @@ from rich.markup import escape
 
 from api.cli_sync import connected_orgs, refresher_of
 from api.settings import Settings
-from salesforce.sync import safe_error
 from services.evaluation import EvaluationReport
+from services.passes import pass_error
 
 
 def _line(report: EvaluationReport) -> str:
@@ -40,7 +40,7 @@ def evaluate_orgs(settings: Settings, only: str | None, as_json: bool, console: 
                 report = refresher.evaluate(org.id)
             except Exception as error:  # reported, then the next org
                 ok = False
-                console.print(f"[red]{org.id}: evaluation failed: {escape(safe_error(error))}")
+                console.print(f"[red]{org.id}: evaluation failed: {escape(pass_error(error))}")
                 continue
             if as_json:
                 typer.echo(json.dumps(asdict(report), sort_keys=True))

@@ -190,8 +190,8 @@ async def retire_alert_rule(context: RequestContext, rule_id: str) -> SaveOutcom
         alert_rules.retire_rule, context.engine, org_id, current.id, principal.user_id,
         context.now,
     )  # fmt: skip
-    if row is None:  # gone meanwhile (rules are never deleted: another org's id, say)
-        raise RuleNotFound("id: no alert rule with this id", field="id")
+    if row is None:  # retired meanwhile (rules are never deleted), by another request
+        raise RuleRetired("id: this alert rule is retired and can no longer change", field="id")
     await evaluate_rules(context, [row.id])
     return SaveOutcome(await _reread(context, org_id, row.id) or row, [])
 

@@ -148,7 +148,10 @@ async def create_milestone(context: RequestContext, draft: MilestoneDraft) -> Sa
 async def update_milestone(
     context: RequestContext, raw_id: str, changes: Mapping[str, Any]
 ) -> SaveOutcome:
-    """`changes`: the MilestoneDraft fields the input sets (the others keep their values)."""
+    """`changes`: the MilestoneDraft fields the input sets (the others keep their values).
+    A MANUAL milestone turned FORMULA loses its hand-made completions (closed, kept in its
+    history; store.milestones.update_milestone says why), and the evaluation that follows
+    completes it wherever its formula holds."""
     principal = await context.principal()
     org_id = principal.org_id
     current = await _live_milestone(context, org_id, parse_milestone_id(raw_id, "id"), "id")
@@ -160,7 +163,7 @@ async def update_milestone(
         return SaveOutcome(None, problems)
     row = await run_in_threadpool(
         milestones.update_milestone,
-        context.engine, org_id, current.id, stored_values(draft), context.now,
+        context.engine, org_id, current.id, stored_values(draft), context.now, principal.user_id,
     )  # fmt: skip
     if row is None:  # retired meanwhile
         raise Refused(MilestoneErrorCode.RETIRED, "the milestone is retired", field="id")
@@ -175,6 +178,8 @@ async def retire_milestone(context: RequestContext, raw_id: str) -> SaveOutcome:
     row = await run_in_threadpool(
         milestones.retire_milestone, context.engine, org_id, current.id, context.now
     )
+    if row is None:  # retired meanwhile (milestones are never deleted), by another request
+        raise Refused(MilestoneErrorCode.RETIRED, "the milestone is retired", field="id")
     await _evaluate(context, org_id, None)
     return SaveOutcome(row, [])
 

@@ -2,7 +2,9 @@
 org (the request-time hot pass, the scheduler's full pass and clock tick) from overlapping
 another within this process; they run in different worker threads. The lock is in memory:
 a `dealpulse sync` in another process beside a running `dealpulse serve` is not kept apart
-from its passes (the job queue's per-org lock of DESIGN.md's scale-out step is).
+from its passes (the job queue's per-org lock of DESIGN.md's scale-out step is); an
+evaluation that collides with another process's on a unique index is run once more, then
+reported in words (services.passes.evaluate_retrying).
 
 Secrets never live in the database: JWT bearer needs only the org's private key file (the
 multi-org path); the password, client-credentials and refresh-token flows take their secret
@@ -25,9 +27,9 @@ from sqlalchemy import Engine
 from rules.time_zones import local_date, org_time_zone, seconds_until_midnight
 from salesforce.gateway import Gateway
 from salesforce.login import AuthFlow, OrgConnection
-from salesforce.sync import PageHook, safe_error
-from services.evaluation import EvaluationReport, evaluate_org
-from services.passes import clock_tick, sync_pass
+from salesforce.sync import PageHook
+from services.evaluation import EvaluationReport
+from services.passes import clock_tick, evaluate_retrying, pass_error, sync_pass
 from services.refresh import RefreshResult
 from store import queries
 from store.evaluation_state import evaluation_clock
@@ -135,9 +137,11 @@ class OrgRefresher:
     ) -> EvaluationReport:
         """One evaluation pass of the org (see services.evaluation.evaluate_org) under its
         pass lock: what a mutation runs after its write (on the records or rules it touched),
-        and the evaluation clock. No Salesforce call."""
+        the evaluation clock and `dealpulse evaluate`. No Salesforce call. The lock keeps
+        this process's passes apart only: a pass that collides with another process's is run
+        once more, then raises PassCollision (services.passes.evaluate_retrying)."""
         with self._pass_lock(org_id):
-            return evaluate_org(
+            return evaluate_retrying(
                 self._engine, org_id, opportunity_ids=opportunity_ids, rule_ids=rule_ids, now=now
             )
 
@@ -186,7 +190,7 @@ class OrgRefresher:
                 run(org.id)
             except Exception as error:
                 failed.append(org.id)
-                logger.warning("%s of org %s failed: %s", what, org.id, safe_error(error))
+                logger.warning("%s of org %s failed: %s", what, org.id, pass_error(error))
         return failed
 
     def close(self) -> None:

@@ -14,6 +14,12 @@ the org's pass lock around each).
 
 An evaluation that crashes (a bug: a rule that cannot be evaluated is recorded as its error,
 not raised) is logged, and the pass's sync stands: the next pass evaluates again.
+
+Every evaluation here and in services.orgs runs through `evaluate_retrying`: the pass lock is
+per process, so a `dealpulse evaluate` beside a `dealpulse serve` can open the same alert as
+the server's pass at the same time; the unique live-alert index (uq_alert_live) refuses the
+second, whose pass rolls back whole. Run again, that pass reads the other's alerts and writes
+what is still to write; a second refusal is a PassCollision that says so, not a traceback.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
 from salesforce.gateway import Gateway
 from salesforce.sync import HOT_OBJECTS, PageHook, safe_error
@@ -34,6 +41,47 @@ from store.mirror import Mirror
 logger = logging.getLogger(__name__)
 
 
+class PassCollision(RuntimeError):
+    """An evaluation pass refused twice by a unique index: another process kept writing the
+    same rows. Its message is safe to show (no SQL, no values)."""
+
+
+def evaluate_retrying(
+    engine: Engine,
+    org_id: str,
+    *,
+    opportunity_ids: Collection[str] | None = None,
+    rule_ids: Collection[str] | None = None,
+    now: datetime | None = None,
+) -> EvaluationReport:
+    """services.evaluation.evaluate_org, run once more when a unique index refused one of its
+    writes (the whole pass rolled back: nothing of it stands). PassCollision if it is refused
+    again."""
+    for attempt in (1, 2):
+        try:
+            return evaluate_org(
+                engine, org_id, opportunity_ids=opportunity_ids, rule_ids=rule_ids, now=now
+            )
+        except IntegrityError:
+            if attempt == 2:
+                break
+            logger.warning(
+                "evaluation of org %s collided with another process's pass (a unique index "
+                "refused a write); running it again",
+                org_id,
+            )
+    raise PassCollision(
+        f"the evaluation of org {org_id} collided twice with another process evaluating it at "
+        "the same time (a unique index refused its writes, so nothing of it was saved); the "
+        "next pass evaluates it again"
+    )
+
+
+def pass_error(error: BaseException) -> str:
+    """What to say of a failed pass: a collision in its own words, else safe_error's."""
+    return str(error) if isinstance(error, PassCollision) else safe_error(error)
+
+
 def _evaluate(
     engine: Engine,
     org_id: str,
@@ -41,7 +89,10 @@ def _evaluate(
     now: datetime | None,
 ) -> EvaluationReport | None:
     try:
-        return evaluate_org(engine, org_id, opportunity_ids=opportunity_ids, now=now)
+        return evaluate_retrying(engine, org_id, opportunity_ids=opportunity_ids, now=now)
+    except PassCollision as error:  # not a bug: no traceback
+        logger.warning("%s", error)
+        return None
     except Exception as error:
         logger.exception("evaluation of org %s failed: %s", org_id, safe_error(error))
         return None

@@ -110,11 +110,13 @@ def retire_rule(
     engine: Engine, org_id: str, rule_id: str, author_id: str | None, now: datetime
 ) -> AlertRule | None:
     """The rule, retired (inactive, `retired_at` set; its next evaluation resolves its alerts
-    RULE_RETIRED). A rule already retired is returned as it was; None when the org has none."""
+    RULE_RETIRED). None, and nothing written, when the org has no such rule or it is retired
+    already, as update_rule: a second retirement (two admins at once) is refused, not
+    answered as if it had retired the rule (its retired_at and author stay the first's)."""
     with session_scope(engine) as session:
         rule = claimed(session, OrgScope(org_id), AlertRule, rule_id)
         if rule is None or rule.retired_at is not None:
-            return rule
+            return None
         rule.active = False
         rule.retired_at = now
         rule.updated_at = now

@@ -67,15 +67,28 @@ def _live(session: Session, org_id: str, milestone_id: str) -> Milestone | None:
 
 
 def update_milestone(
-    engine: Engine, org_id: str, milestone_id: str, values: Mapping[str, Any], now: datetime
+    engine: Engine,
+    org_id: str,
+    milestone_id: str,
+    values: Mapping[str, Any],
+    now: datetime,
+    by_id: str | None = None,
 ) -> Milestone | None:
     """The milestone with `values` applied; None, and nothing written, when the org has no
-    such milestone or it is retired."""
+    such milestone or it is retired.
+
+    A MANUAL milestone turned FORMULA closes, in the same transaction, the completions reps
+    made by hand (`_close_manual_completions`): from then on its formula alone decides, and
+    the evaluation pass never undoes a completion made by hand, so left open they would count
+    for good whatever the formula says. `by_id` is who made the change (the admin)."""
     stored = stored_values(values, MILESTONE_FIELDS)
     with session_scope(engine) as session:
         milestone = _live(session, org_id, milestone_id)
         if milestone is None:
             return None
+        formula = MilestoneCompletionMode.FORMULA.name
+        if milestone.completion != formula and stored.get("completion") == formula:
+            _close_manual_completions(session, org_id, milestone_id, by_id, now)
         for name, value in stored.items():
             setattr(milestone, name, value)
         milestone.updated_at = now
@@ -83,15 +96,38 @@ def update_milestone(
     return milestone
 
 
+def _close_manual_completions(
+    session: Session, org_id: str, milestone_id: str, by_id: str | None, now: datetime
+) -> None:
+    """The milestone's current hand-made completions, un-completed at `now` by `by_id`. Kept
+    as history: the row still says how it was made (MANUAL), by whom and its note; that it
+    was closed by the switch to FORMULA is what its `uncompleted_at` (the milestone's
+    `updated_at`) and `uncompleted_by_id` (the admin, not a rep) say."""
+    query = (
+        OrgScope(org_id)
+        .select(MilestoneCompletion)
+        .where(
+            col(MilestoneCompletion.milestone_id) == milestone_id,
+            col(MilestoneCompletion.how) == CompletionHow.MANUAL.name,
+            col(MilestoneCompletion.uncompleted_at).is_(None),
+        )
+    )
+    for completion in session.exec(query).all():
+        completion.uncompleted_at = now
+        completion.uncompleted_by_id = by_id
+        session.add(completion)
+
+
 def retire_milestone(
     engine: Engine, org_id: str, milestone_id: str, now: datetime
 ) -> Milestone | None:
-    """The milestone, retired (inactive, `retired_at` set; its completions are kept). One
-    already retired is returned as it was; None when the org has no such milestone."""
+    """The milestone, retired (inactive, `retired_at` set; its completions are kept). None,
+    and nothing written, when the org has no such milestone or it is retired already, as
+    update_milestone (a second retirement is refused, not answered as a success)."""
     with session_scope(engine) as session:
-        milestone = claimed(session, OrgScope(org_id), Milestone, milestone_id)
-        if milestone is None or milestone.retired_at is not None:
-            return milestone
+        milestone = _live(session, org_id, milestone_id)
+        if milestone is None:
+            return None
         milestone.active = False
         milestone.retired_at = now
         milestone.updated_at = now

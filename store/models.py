@@ -8,7 +8,7 @@ reach any field without a migration per custom field.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -26,8 +26,14 @@ ANNUAL_REVENUE = Money(precision=18, scale=0)  # Account.AnnualRevenue
 FACT_MONEY = Money(precision=19, scale=2)
 
 
-def _utc(nullable: bool = True, index: bool = False) -> Any:
+def utc_field(nullable: bool = True, index: bool = False) -> Any:
+    """A moment column (UTC, aware), None until set: the one definition every table uses."""
     return Field(default=None, sa_type=UtcDateTime, nullable=nullable, index=index)
+
+
+def json_field(default: Callable[[], Any]) -> Any:
+    """A JSON column, never NULL, starting as `default()` (a fresh dict or list per row)."""
+    return Field(default_factory=default, sa_column=Column(JSON, nullable=False))
 
 
 def _money(money: Money) -> Any:
@@ -50,7 +56,7 @@ class Org(SQLModel, table=True):
     private_key_file: str | None = None
     # Talk to a local devorg (plain http through salesforce.devorg_transport).
     is_devorg: bool = False
-    created_at: datetime | None = _utc()
+    created_at: datetime | None = utc_field()
 
 
 class Organization(SQLModel, table=True):
@@ -63,7 +69,7 @@ class Organization(SQLModel, table=True):
     name: str | None = None
     time_zone_sid_key: str | None = None  # an IANA name: "America/Los_Angeles"
     default_currency_iso_code: str | None = None  # ISO 4217: "USD"
-    system_modstamp: datetime | None = _utc()
+    system_modstamp: datetime | None = utc_field()
 
 
 class SfUser(SQLModel, table=True):
@@ -80,7 +86,7 @@ class SfUser(SQLModel, table=True):
     manager_id: str | None = None
     user_role_id: str | None = None
     profile_name: str | None = None
-    system_modstamp: datetime | None = _utc()
+    system_modstamp: datetime | None = utc_field()
 
 
 class UserRole(SQLModel, table=True):
@@ -89,7 +95,7 @@ class UserRole(SQLModel, table=True):
     id: str = Field(primary_key=True)
     name: str
     parent_role_id: str | None = None
-    system_modstamp: datetime | None = _utc()
+    system_modstamp: datetime | None = utc_field()
 
 
 class Account(SQLModel, table=True):
@@ -103,7 +109,7 @@ class Account(SQLModel, table=True):
     number_of_employees: int | None = None
     annual_revenue: Decimal | None = _money(ANNUAL_REVENUE)
     owner_id: str | None = None
-    system_modstamp: datetime | None = _utc()
+    system_modstamp: datetime | None = utc_field()
     is_deleted: bool = False
 
 
@@ -147,12 +153,12 @@ class Opportunity(SQLModel, table=True):
     type: str | None = None
     lead_source: str | None = None
     next_step: str | None = None
-    created_date: datetime | None = _utc()
-    last_modified_date: datetime | None = _utc()
-    system_modstamp: datetime | None = _utc()
+    created_date: datetime | None = utc_field()
+    last_modified_date: datetime | None = utc_field()
+    system_modstamp: datetime | None = utc_field()
     is_deleted: bool = False
     # Every mirrored describe field, as the REST API returned it.
-    fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    fields: dict[str, Any] = json_field(dict)
 
 
 # PostgreSQL only: `_order_by` sorts descending with NULLS LAST, which a backward scan of the
@@ -183,8 +189,8 @@ class OpportunityHistory(SQLModel, table=True):
     amount: Decimal | None = _money(AMOUNT)
     close_date: date | None = None
     probability: float | None = None
-    created_date: datetime | None = _utc()
-    system_modstamp: datetime | None = _utc()
+    created_date: datetime | None = utc_field()
+    system_modstamp: datetime | None = utc_field()
     is_deleted: bool = False
 
 
@@ -197,7 +203,7 @@ class OpportunityFieldHistory(SQLModel, table=True):
     field: str
     old_value: str | None = None
     new_value: str | None = None
-    created_date: datetime | None = _utc()
+    created_date: datetime | None = utc_field()
     is_deleted: bool = False
 
 
@@ -210,7 +216,7 @@ class OpportunityCompetitor(SQLModel, table=True):
     competitor_name: str | None = None
     strengths: str | None = None
     weaknesses: str | None = None
-    system_modstamp: datetime | None = _utc()
+    system_modstamp: datetime | None = utc_field()
     is_deleted: bool = False
 
 
@@ -225,9 +231,9 @@ class Activity(SQLModel, table=True):
     what_id: str | None = None
     subject: str | None = None
     activity_date: date | None = None
-    start_datetime: datetime | None = _utc()
+    start_datetime: datetime | None = utc_field()
     is_closed: bool = False
-    system_modstamp: datetime | None = _utc()
+    system_modstamp: datetime | None = utc_field()
     is_deleted: bool = False
 
 
@@ -237,7 +243,7 @@ def _fact_annotation(fact: Fact) -> Any:
 
 def _fact_column(fact: Fact) -> Any:
     if fact.python_type is datetime:
-        return _utc(nullable=fact.nullable)
+        return utc_field(nullable=fact.nullable)
     if fact.python_type is Decimal:
         return _money(FACT_MONEY)
     # A fact that is never blank is a count: 0 until computed.
@@ -261,7 +267,7 @@ class DerivedFacts(SQLModel, table=True):
     # The class namespace is a plain dict here: SQLModel reads these as if written out.
     __annotations__.update({fact.key: _fact_annotation(fact) for fact in STORED_FACTS})
     vars().update({fact.key: _fact_column(fact) for fact in STORED_FACTS})
-    computed_at: datetime | None = _utc()
+    computed_at: datetime | None = utc_field()
 
 
 _STORED_KEYS = frozenset(fact.key for fact in STORED_FACTS)
@@ -297,8 +303,8 @@ class FieldCatalog(SQLModel, table=True):
     __tablename__ = "field_catalog"
     org_id: str = Field(primary_key=True, foreign_key="org.id")
     sobject: str = Field(primary_key=True)
-    describe: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    fetched_at: datetime | None = _utc()
+    describe: dict[str, Any] = json_field(dict)
+    fetched_at: datetime | None = utc_field()
 
 
 class SyncState(SQLModel, table=True):
@@ -307,9 +313,9 @@ class SyncState(SQLModel, table=True):
     __tablename__ = "sync_state"
     org_id: str = Field(primary_key=True, foreign_key="org.id")
     sobject: str = Field(primary_key=True)
-    watermark: datetime | None = _utc()
-    last_success_at: datetime | None = _utc()
-    last_attempt_at: datetime | None = _utc()
+    watermark: datetime | None = utc_field()
+    last_success_at: datetime | None = utc_field()
+    last_attempt_at: datetime | None = utc_field()
     last_error: str | None = None
     records_synced: int = 0
 

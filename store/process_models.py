@@ -13,23 +13,15 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from store.types import UtcDateTime
+from store.models import json_field, utc_field
 
 
 def new_id(prefix: str) -> str:
     """An opaque id: `prefix` + 20 url-safe random characters ("rule_3kTq...")."""
     return f"{prefix}_{secrets.token_urlsafe(15)}"
-
-
-def _utc(nullable: bool = True) -> Any:
-    return Field(default=None, sa_type=UtcDateTime, nullable=nullable)
-
-
-def _json(default: Any) -> Any:
-    return Field(default_factory=default, sa_column=Column(JSON, nullable=False))
 
 
 class Milestone(SQLModel, table=True):
@@ -48,9 +40,9 @@ class Milestone(SQLModel, table=True):
     formula: str | None = None  # a checkbox formula, for FORMULA
     position: int = 0  # the order milestones are listed in
     active: bool = True
-    created_at: datetime | None = _utc()
-    updated_at: datetime | None = _utc()
-    retired_at: datetime | None = _utc()
+    created_at: datetime | None = utc_field()
+    updated_at: datetime | None = utc_field()
+    retired_at: datetime | None = utc_field()
 
 
 class MilestoneCompletion(SQLModel, table=True):
@@ -67,10 +59,10 @@ class MilestoneCompletion(SQLModel, table=True):
     milestone_id: str
     opportunity_id: str
     how: str  # MANUAL | FORMULA
-    completed_at: datetime = _utc(nullable=False)
+    completed_at: datetime = utc_field(nullable=False)
     completed_by_id: str | None = None  # the Salesforce user; None when a formula completed it
     note: str | None = None
-    uncompleted_at: datetime | None = _utc()
+    uncompleted_at: datetime | None = utc_field()
     uncompleted_by_id: str | None = None
 
 
@@ -90,7 +82,7 @@ class AlertRule(SQLModel, table=True):
     condition: str
     message: str
     recommendation: str | None = None
-    fix_fields: list[str] = _json(list)
+    fix_fields: list[str] = json_field(list)
     hold_seconds: int = 0  # the condition must hold this long before the alert opens
     active: bool = True
     origin: str = "MANUAL"  # MANUAL | VALIDATION_RULE | RECOMMENDED
@@ -99,11 +91,11 @@ class AlertRule(SQLModel, table=True):
     # imported (condition, message, display field) to tell UPDATED from UNCHANGED on re-import.
     source_id: str | None = None
     source_digest: str | None = None
-    created_at: datetime | None = _utc()
-    updated_at: datetime | None = _utc()
-    retired_at: datetime | None = _utc()
+    created_at: datetime | None = utc_field()
+    updated_at: datetime | None = utc_field()
+    retired_at: datetime | None = utc_field()
     # Rule health, written by each evaluation pass.
-    last_evaluated_at: datetime | None = _utc()
+    last_evaluated_at: datetime | None = utc_field()
     last_error: str | None = None
     error_count: int = 0  # rows that evaluated to #Error! in the last pass
 
@@ -121,10 +113,10 @@ class AlertRuleVersion(SQLModel, table=True):
     condition: str
     message: str
     recommendation: str | None = None
-    fix_fields: list[str] = _json(list)
+    fix_fields: list[str] = json_field(list)
     hold_seconds: int = 0
     author_id: str | None = None
-    created_at: datetime | None = _utc()
+    created_at: datetime | None = utc_field()
 
 
 class Alert(SQLModel, table=True):
@@ -155,17 +147,17 @@ class Alert(SQLModel, table=True):
     opportunity_id: str
     status: str  # PENDING | OPEN | SNOOZED | DISMISSED | RESOLVED
     message: str = ""  # rendered from the rule's template for the opportunity
-    matched_since: datetime = _utc(nullable=False)  # the condition has held since
-    opened_at: datetime | None = _utc()
-    snoozed_until: datetime | None = _utc()
+    matched_since: datetime = utc_field(nullable=False)  # the condition has held since
+    opened_at: datetime | None = utc_field()
+    snoozed_until: datetime | None = utc_field()
     snooze_reason: str | None = None
     snoozed_by_id: str | None = None
-    dismissed_at: datetime | None = _utc()
+    dismissed_at: datetime | None = utc_field()
     dismiss_reason: str | None = None
     dismissed_by_id: str | None = None
-    resolved_at: datetime | None = _utc()
+    resolved_at: datetime | None = utc_field()
     resolution: str | None = None  # CONDITION_CLEARED | RULE_CHANGED | ... (rules.process)
-    updated_at: datetime | None = _utc()
+    updated_at: datetime | None = utc_field()
 
 
 class AlertEvent(SQLModel, table=True):
@@ -176,7 +168,7 @@ class AlertEvent(SQLModel, table=True):
     org_id: str = Field(primary_key=True, foreign_key="org.id")
     id: str = Field(primary_key=True)
     alert_id: str
-    at: datetime = _utc(nullable=False)
+    at: datetime = utc_field(nullable=False)
     kind: str  # OPENED | SNOOZED | REOPENED | DISMISSED | RESOLVED | RERENDERED
     status: str  # the alert's status after the event
     detail: str | None = None  # a resolution, a snooze or dismiss reason
@@ -193,9 +185,9 @@ class OpportunityHealth(SQLModel, table=True):
     score: int
     progress: float
     penalty: int
-    breakdown: list[dict[str, Any]] = _json(list)  # [{"label": ..., "points": ...}]
-    computed_at: datetime = _utc(nullable=False)
-    closed_at: datetime | None = _utc()
+    breakdown: list[dict[str, Any]] = json_field(list)  # [{"label": ..., "points": ...}]
+    computed_at: datetime = utc_field(nullable=False)
+    closed_at: datetime | None = utc_field()
 
 
 class EvaluationSettings(SQLModel, table=True):
@@ -205,6 +197,6 @@ class EvaluationSettings(SQLModel, table=True):
 
     __tablename__ = "evaluation_settings"
     org_id: str = Field(primary_key=True, foreign_key="org.id")
-    severity_weights: dict[str, int] = _json(dict)
-    last_evaluated_at: datetime | None = _utc()
+    severity_weights: dict[str, int] = json_field(dict)
+    last_evaluated_at: datetime | None = utc_field()
     last_local_date: str | None = None  # ISO date in the org's time zone at the last pass

@@ -8,28 +8,42 @@ in the template (line and column of the formula's characters).
 Values are formatted for people (`format_for_people`): currency with thousands separators and
 two decimals ("1,250,000.00", no currency symbol: the org's currency is not known here);
 numbers with thousands separators and their own decimals ("1,234.5"); percent with a "%" sign
-("12.5%"); dates ISO ("2026-06-15"); datetimes "2026-06-15 14:30 UTC"; times "14:30:00";
-checkbox "true"/"false"; text as is; blank as ""; a #Error! merge field as "#Error!".
+("12.5%"); dates ISO ("2026-06-15"); datetimes in the zone given (the org's: DESIGN.md says
+dates are the org's), with its abbreviation ("2026-06-15 07:30 PDT"; UTC by default, "2026-06-15
+14:30 UTC"); times "14:30:00"; checkbox "true"/"false"; text as is; blank as ""; a #Error!
+merge field as "#Error!". A moment the zone cannot show (year 1 west of Greenwich) stays UTC.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 
 from rules.formula.compiler import CompiledFormula, compile_formula
 from rules.formula.errors import ErrorCode, FormulaError
 from rules.formula.types import FormulaType
-from rules.formula.values import Value
+from rules.formula.values import Value, formula_zone
+from rules.time_zones import TimeZoneLike
 
 T = FormulaType
 MAX_TEMPLATE = 20_000
 MAX_MERGE_FIELDS = 100
 
 
-def format_for_people(value: Value, formula_type: FormulaType) -> str:
+def _moment_for_people(moment: datetime, zone: tzinfo) -> str:
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    try:
+        local = aware.astimezone(zone)
+    except OverflowError:  # before year 1 or after 9999 there
+        local = aware.astimezone(UTC)
+    # isoformat keeps a four-digit year (year 1 is 0001, where strftime gives "1")
+    return f"{local.replace(tzinfo=None).isoformat(' ', 'minutes')} {local.tzname() or 'UTC'}"
+
+
+def format_for_people(value: Value, formula_type: FormulaType, zone: tzinfo = UTC) -> str:
+    """`value` as a person reads it; a datetime as the time of day in `zone`."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -41,7 +55,7 @@ def format_for_people(value: Value, formula_type: FormulaType) -> str:
             return f"{value:f}%"
         return f"{value:,f}"
     if isinstance(value, datetime):
-        return value.replace(tzinfo=None).isoformat(" ", "minutes") + " UTC"  # year 1 is 0001
+        return _moment_for_people(value, zone)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, time):
@@ -57,20 +71,25 @@ class CompiledTemplate:
     def references(self) -> frozenset[str]:
         return frozenset().union(*(p.references for p in self.parts if not isinstance(p, str)))
 
-    def render(self, record: Mapping[str, object], now: datetime | None = None) -> str:
+    def render(
+        self, record: Mapping[str, object], now: datetime | None = None, tz: TimeZoneLike = None
+    ) -> str:
+        """The text for `record`. `tz` (the org's zone; default UTC) is where TODAY() is taken
+        and datetimes are shown: an org in Los Angeles reads its own day and time."""
+        zone = formula_zone(tz)
         out: list[str] = []
         for part in self.parts:
             if isinstance(part, str):
                 out.append(part)
                 continue
             try:
-                value = part.evaluate(record, now, errors="raise")
+                value = part.evaluate(record, now, tz=zone, errors="raise")
             except FormulaError as error:
                 if error.code is not ErrorCode.EVALUATION:
                     raise
                 out.append("#Error!")
                 continue
-            out.append(format_for_people(value, part.result_type))
+            out.append(format_for_people(value, part.result_type, zone))
         return "".join(out)
 
 

@@ -149,7 +149,12 @@ class MilestoneMutations:
         )
         return milestone_payload(await write.create_milestone(info.context, draft))
 
-    @mutation("Edit a milestone (admins); its completions are kept. Not for retired ones.", ADMIN)
+    @mutation(
+        "Edit a milestone (admins); its completions are kept, but for one turned FORMULA: "
+        "the completions made by hand are closed (kept in the history) and its formula "
+        "decides from then on. Not for retired ones.",
+        ADMIN,
+    )
     async def update_milestone(
         self, info: Info, id: strawberry.ID, input: UpdateMilestoneInput
     ) -> MilestonePayload:

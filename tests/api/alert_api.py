@@ -1,5 +1,6 @@
 """What the alert API's tests share: an org's Opportunity describe (the catalog rules are
-checked against) and the GraphQL documents they send."""
+checked against) and the GraphQL documents they send (their payloads are read with
+tests.api.payloads.payload_of, as the milestone tests' are)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,9 @@ from typing import Any
 from sqlalchemy import Engine
 
 from store import alert_rules
-from store.models import SfUser
 from store.process_models import AlertRule
 from tests import factories as f
-from tests.graphql_client import GraphQLClient
+from tests.api.payloads import errors_selection
 
 DESCRIBE_FIELDS: list[dict[str, Any]] = [
     {"name": "Id", "label": "Opportunity ID", "type": "id", "updateable": False},
@@ -23,7 +23,7 @@ DESCRIBE_FIELDS: list[dict[str, Any]] = [
     {"name": "CreatedDate", "label": "Created Date", "type": "datetime", "updateable": False},
 ]
 
-ERRORS = "errors { __typename field message ... on AlertRuleError { code line column } }"
+ERRORS = errors_selection("AlertRuleError")
 RULE = (
     "id name kind severity condition message recommendation fixFields { name } "
     "holdSeconds active origin version retiredAt author { name }"
@@ -36,16 +36,6 @@ RETIRE = f"""mutation($id: ID!) {{ retireAlertRule(id: $id) {{
   alertRule {{ {RULE} }} {ERRORS} }} }}"""
 PREVIEW = f"""query($input: PreviewAlertRuleInput!) {{ previewAlertRule(input: $input) {{
   matchCount amount sample {{ opportunity {{ id name }} message }} {ERRORS} }} }}"""
-
-
-async def payload_of(
-    client: GraphQLClient, query: str, variables: dict[str, Any], user: SfUser
-) -> dict[str, Any]:
-    """The payload of the one mutation (or preview) `query` runs, as `user`."""
-    data = await client.data(query, variables, as_user=user)
-    [payload] = data.values()
-    assert isinstance(payload, dict)
-    return payload
 
 
 def org_with_describe(engine: Engine, org_id: str = f.ORG_A) -> f.Team:

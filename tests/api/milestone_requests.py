@@ -8,12 +8,11 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from store.models import SfUser
 from store.process_models import Milestone, MilestoneCompletion, OpportunityHealth
 from tests import factories as f
-from tests.graphql_client import GraphQLClient
+from tests.api.payloads import errors_selection
 
-ERRORS = "errors { __typename field message ... on MilestoneError { code line column } }"
+ERRORS = errors_selection("MilestoneError")
 MILESTONE = "id name description stageName weight completion formula position active retiredAt"
 CREATE = f"""mutation($input: CreateMilestoneInput!) {{ createMilestone(input: $input) {{
   milestone {{ {MILESTONE} }} {ERRORS} }} }}"""
@@ -34,16 +33,6 @@ UNCOMPLETE = f"""mutation($input: UncompleteMilestoneInput!) {{
 DEAL = f"""query($id: ID!) {{ opportunity(id: $id) {{
   health {{ score progress penalty breakdown {{ label points }} computedAt closedAt }}
   milestones {{ {ON_DEAL} }} }} }}"""
-
-
-async def payload(
-    client: GraphQLClient, query: str, variables: dict[str, Any], who: SfUser
-) -> dict[str, Any]:
-    """The payload of a mutation (the one field of its data)."""
-    data = await client.data(query, variables, as_user=who)
-    [answer] = data.values()
-    assert isinstance(answer, dict)
-    return answer
 
 
 def health(engine: Engine, opportunity_id: str, score: int, **values: Any) -> OpportunityHealth:

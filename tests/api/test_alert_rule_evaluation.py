@@ -17,9 +17,9 @@ from tests.api.alert_api import (
     RETIRE,
     UPDATE,
     org_with_describe,
-    payload_of,
     rule_input,
 )
+from tests.api.payloads import payload_of
 from tests.graphql_client import GraphQLClient, graphql_client
 
 pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]

@@ -17,10 +17,10 @@ from tests.api.alert_api import (
     RETIRE,
     UPDATE,
     org_with_describe,
-    payload_of,
     rule_input,
     stored_rules,
 )
+from tests.api.payloads import payload_of
 from tests.graphql_client import GraphQLClient, graphql_client
 
 pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
@@ -190,6 +190,28 @@ async def test_retiring_keeps_the_rule_and_forbids_edits(
         assert [(e["code"], e["field"]) for e in payload["errors"]] == [("RETIRED", "id")]
     [stored] = stored_rules(store_engine)
     assert (stored.name, stored.active) == ("Close date in the past", False)
+
+
+async def test_a_retirement_that_loses_a_race_is_refused(
+    store_engine: Engine, client: GraphQLClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two admins retire the rule at once: the one whose write comes second is told RETIRED,
+    not answered as if it had retired the rule (the first one's time and author stay)."""
+    team = org_with_describe(store_engine)
+    rule = await _created(client, team)
+    real = alert_rules.retire_rule
+
+    def after_another_admin(*args: Any) -> Any:
+        engine, org_id, rule_id, _author, now = args
+        assert real(engine, org_id, rule_id, "005000000000077AAA", now) is not None
+        return real(*args)
+
+    monkeypatch.setattr(alert_rules, "retire_rule", after_another_admin)
+    payload = await payload_of(client, RETIRE, {"id": rule["id"]}, team.admin)
+    assert payload["alertRule"] is None
+    assert [(e["code"], e["field"]) for e in payload["errors"]] == [("RETIRED", "id")]
+    [stored] = stored_rules(store_engine)
+    assert (stored.active, stored.author_id) == (False, "005000000000077AAA")
 
 
 @pytest.mark.parametrize("query", [UPDATE, RETIRE])

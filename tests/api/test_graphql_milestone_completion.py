@@ -17,9 +17,9 @@ from tests.api.milestone_requests import (
     RETIRE,
     UNCOMPLETE,
     health,
-    payload,
     process_rows,
 )
+from tests.api.payloads import payload_of
 from tests.graphql_client import graphql_client
 from tests.services.evaluation_rows import describe, milestone
 
@@ -57,7 +57,9 @@ async def test_a_rep_completes_and_uncompletes_a_milestone_on_a_deal(
             "Mutual close plan agreed": (False, False),  # a later stage's does not apply yet
             "Decision maker": (True, False),
         }
-        done = await payload(client, COMPLETE, {"input": {**target, "note": "sent on Monday"}}, rep)
+        done = await payload_of(
+            client, COMPLETE, {"input": {**target, "note": "sent on Monday"}}, rep
+        )
         assert done["errors"] == []
         assert done["opportunity"]["id"] == deal.id
         state = done["opportunityMilestone"]
@@ -73,14 +75,14 @@ async def test_a_rep_completes_and_uncompletes_a_milestone_on_a_deal(
         after = await client.data(DEAL, {"id": deal.id}, as_user=team.managers[0])
         assert _on_deal(after)["Proposal sent"] == (True, True)
 
-        undone = await payload(client, UNCOMPLETE, {"input": target}, rep)
+        undone = await payload_of(client, UNCOMPLETE, {"input": target}, rep)
         assert undone["errors"] == []
         assert undone["opportunityMilestone"] == {
             "milestone": {"id": proposal.id, "name": "Proposal sent"},
             "applicable": True, "completed": False, "completedAt": None, "completedBy": None,
             "how": None, "note": None,
         }  # fmt: skip
-        again = await payload(client, COMPLETE, {"input": target}, team.managers[0])
+        again = await payload_of(client, COMPLETE, {"input": target}, team.managers[0])
         assert again["opportunityMilestone"]["completedBy"] == {"name": "East Boss"}
     # Un-completing keeps the completion in the history; completing again adds one.
     history = milestones.completion_history(store_engine, f.ORG_A, [deal.id])[deal.id]
@@ -145,19 +147,19 @@ async def test_refused_completions_say_why_and_change_nothing(store_engine: Engi
         (UNCOMPLETE, mine.id, formula.id, field, "NOT_MANUAL"),
     ]
     async with graphql_client(store_engine) as client:
-        await payload(client, RETIRE, {"id": retired.id}, team.admin)
+        await payload_of(client, RETIRE, {"id": retired.id}, team.admin)
         target = {"opportunityId": mine.id, "milestoneId": done.id}
-        await payload(client, COMPLETE, {"input": target}, rep)
+        await payload_of(client, COMPLETE, {"input": target}, rep)
         before = process_rows(store_engine)
         for query, deal_id, milestone_id, at, code in cases:
             variables = {"input": {"opportunityId": deal_id, "milestoneId": milestone_id}}
-            answer = await payload(client, query, variables, rep)
+            answer = await payload_of(client, query, variables, rep)
             assert [(e["field"], e["code"]) for e in answer["errors"]] == [(at, code)], (
                 deal_id, milestone_id
             )  # fmt: skip
             assert answer["opportunity"] is None
             assert answer["opportunityMilestone"] is None
         long_note = {"input": {**target, "milestoneId": manual.id, "note": "n" * 1001}}
-        answer = await payload(client, COMPLETE, long_note, rep)
+        answer = await payload_of(client, COMPLETE, long_note, rep)
         assert [(e["field"], e["code"]) for e in answer["errors"]] == [("input.note", "TOO_LONG")]
     assert process_rows(store_engine) == before

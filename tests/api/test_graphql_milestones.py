@@ -4,6 +4,7 @@ milestones are NOT_FOUND."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import Engine
 
 from rules.catalog import rule_catalog
 from rules.formula import FormulaError, compile_formula
+from store import milestones
 from tests import factories as f
 from tests.api.milestone_requests import (
     CREATE,
@@ -18,9 +20,9 @@ from tests.api.milestone_requests import (
     REORDER,
     RETIRE,
     UPDATE,
-    payload,
     process_rows,
 )
+from tests.api.payloads import payload_of
 from tests.graphql_client import graphql_client
 from tests.services.evaluation_rows import DESCRIBE_FIELDS, describe, milestone
 
@@ -41,7 +43,7 @@ async def test_an_admin_defines_edits_reorders_and_retires_milestones(
              "formula": "NOT(ISBLANK(Decision_Maker__c))"},
             {"name": "Proposal sent", "stageName": "Proposal", "description": "PDF is fine"},
         ):  # fmt: skip
-            answer = await payload(client, CREATE, {"input": values}, admin)
+            answer = await payload_of(client, CREATE, {"input": values}, admin)
             assert answer["errors"] == []
             made.append(answer["milestone"])
         assert [(m["name"], m["position"], m["active"]) for m in made] == [
@@ -57,20 +59,20 @@ async def test_an_admin_defines_edits_reorders_and_retires_milestones(
         first, formula, proposal = (m["id"] for m in made)
 
         edit = {"name": "Discovery call done", "weight": 3, "stageName": None}
-        updated = await payload(client, UPDATE, {"id": first, "input": edit}, admin)
+        updated = await payload_of(client, UPDATE, {"id": first, "input": edit}, admin)
         assert updated["errors"] == []
         assert updated["milestone"] == {
             **made[0], "name": "Discovery call done", "weight": 3.0, "stageName": None
         }  # fmt: skip
         # Fields left out keep their values; a null optional field is cleared.
-        cleared = await payload(
+        cleared = await payload_of(
             client, UPDATE, {"id": proposal, "input": {"description": None}}, admin
         )
         assert cleared["milestone"]["description"] is None
         assert cleared["milestone"]["stageName"] == "Proposal"
 
         # Turned manual, a formula milestone drops its formula (unless given one).
-        manual = await payload(
+        manual = await payload_of(
             client, UPDATE, {"id": formula, "input": {"completion": "MANUAL"}}, admin
         )
         assert (manual["milestone"]["completion"], manual["milestone"]["formula"]) == (
@@ -78,12 +80,12 @@ async def test_an_admin_defines_edits_reorders_and_retires_milestones(
         )  # fmt: skip
 
         order = [proposal, first, formula]
-        reordered = await payload(client, REORDER, {"ids": order}, admin)
+        reordered = await payload_of(client, REORDER, {"ids": order}, admin)
         assert reordered == {
             "milestones": [{"id": i, "position": n} for n, i in enumerate(order)],
             "errors": [],
         }
-        retired = await payload(client, RETIRE, {"id": first}, admin)
+        retired = await payload_of(client, RETIRE, {"id": first}, admin)
         assert retired["errors"] == []
         assert retired["milestone"]["active"] is False
         assert retired["milestone"]["retiredAt"] is not None
@@ -93,6 +95,30 @@ async def test_an_admin_defines_edits_reorders_and_retires_milestones(
         assert [m["id"] for m in listed["milestones"]] == [proposal, formula]
         everything = await client.data(LIST, {"retired": True}, as_user=rep)
         assert [m["id"] for m in everything["milestones"]] == [proposal, first, formula]
+
+
+async def test_a_retirement_that_loses_a_race_is_refused(
+    store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two admins retire the milestone at once: the second write is told RETIRED (as the
+    alert rules answer), not handed back an empty payload with no error."""
+    team = f.team(store_engine)
+    describe(store_engine)
+    target = milestone(store_engine, "Proposal sent")
+    real = milestones.retire_milestone
+    first_at = f.NOW - timedelta(hours=1)
+
+    def after_another_admin(engine: Engine, org_id: str, milestone_id: str, now: Any) -> Any:
+        assert real(engine, org_id, milestone_id, first_at) is not None
+        return real(engine, org_id, milestone_id, now)
+
+    monkeypatch.setattr(milestones, "retire_milestone", after_another_admin)
+    async with graphql_client(store_engine) as client:
+        answer = await payload_of(client, RETIRE, {"id": target.id}, team.admin)
+    assert answer["milestone"] is None
+    assert [(e["field"], e["code"]) for e in answer["errors"]] == [("id", "RETIRED")]
+    stored = milestones.milestones_by_ids(store_engine, f.ORG_A, [target.id])[target.id]
+    assert stored.retired_at == first_at
 
 
 def _formula_error(formula: str) -> FormulaError:
@@ -124,10 +150,10 @@ async def test_a_bad_definition_gets_a_typed_error_and_saves_nothing(
     existing = milestone(store_engine, "Budget confirmed")
     before = process_rows(store_engine)
     async with graphql_client(store_engine) as client:
-        created = await payload(
+        created = await payload_of(
             client, CREATE, {"input": {"name": "Proposal sent", **values}}, team.admin
         )
-        updated = await payload(client, UPDATE, {"id": existing.id, "input": values}, team.admin)
+        updated = await payload_of(client, UPDATE, {"id": existing.id, "input": values}, team.admin)
     for answer in (created, updated):
         assert answer["milestone"] is None
         assert [(e["__typename"], e["field"], e["code"]) for e in answer["errors"]] == [
@@ -145,7 +171,7 @@ async def test_a_bad_formula_gets_its_line_and_column(store_engine: Engine, form
     expected = _formula_error(formula)
     values = {"name": "Budget confirmed", "completion": "FORMULA", "formula": formula}
     async with graphql_client(store_engine) as client:
-        answer = await payload(client, CREATE, {"input": values}, team.admin)
+        answer = await payload_of(client, CREATE, {"input": values}, team.admin)
     assert answer == {"milestone": None, "errors": [{
         "__typename": "MilestoneError", "field": "input.formula", "message": expected.message,
         "code": "INVALID_FORMULA", "line": expected.line, "column": expected.column,
@@ -167,7 +193,7 @@ async def test_reps_and_managers_may_not_define_milestones(store_engine: Engine)
     async with graphql_client(store_engine) as client:
         for who in (team.reps[0], team.managers[0], team.vp):
             for query, variables in requests:
-                answer = await payload(client, query, variables, who)
+                answer = await payload_of(client, query, variables, who)
                 [error] = answer.pop("errors")
                 assert error["code"] == "FORBIDDEN"
                 assert error["field"] is None
@@ -182,7 +208,7 @@ async def test_ids_of_another_org_or_of_nothing_are_not_found(store_engine: Engi
     theirs = milestone(store_engine, "Theirs", org_id=f.ORG_B)
     retired = milestone(store_engine, "Old")
     async with graphql_client(store_engine) as client:
-        await payload(client, RETIRE, {"id": retired.id}, team.admin)
+        await payload_of(client, RETIRE, {"id": retired.id}, team.admin)
         before = process_rows(store_engine)
         cases = [
             (theirs.id, "NOT_FOUND"),
@@ -196,7 +222,7 @@ async def test_ids_of_another_org_or_of_nothing_are_not_found(store_engine: Engi
                 (UPDATE, {"id": milestone_id, "input": {"name": "Mine now"}}),
                 (RETIRE, {"id": milestone_id}),
             ):
-                answer = await payload(client, query, variables, team.admin)
+                answer = await payload_of(client, query, variables, team.admin)
                 codes = [(e["field"], e["code"]) for e in answer["errors"]]
                 assert codes == [("id", code)], (milestone_id, query)
                 assert answer["milestone"] is None
@@ -222,7 +248,7 @@ async def test_a_reorder_must_name_every_milestone_once(
     before = process_rows(store_engine)
     async with graphql_client(store_engine) as client:
         ids = order(a.id, b.id, theirs.id)
-        answer = await payload(client, REORDER, {"ids": ids}, team.admin)
+        answer = await payload_of(client, REORDER, {"ids": ids}, team.admin)
     assert answer["milestones"] is None
     assert [(e["field"], e["code"]) for e in answer["errors"]] == [("ids", code)]
     assert process_rows(store_engine) == before

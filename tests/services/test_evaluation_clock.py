@@ -88,6 +88,22 @@ def test_midnight_in_los_angeles_opens_date_alerts_with_no_record_change(
     assert len(rows.live(store_engine)) == 1
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="services/evaluation_formulas.py renders merge fields with format_for_people's "
+    "default zone (UTC): RuleOutcome must carry the pass's zone and pass it on",
+)
+def test_an_alerts_datetime_merge_field_is_the_orgs_time(
+    store_engine: Engine, team: f.Team, refresher: OrgRefresher
+) -> None:
+    f.opportunity(store_engine, team.reps[0])
+    rows.rule(store_engine, "true", "Checked {!NOW()}")
+    early = datetime(2026, 6, 15, 3, 30, tzinfo=UTC)  # still the 14th in Los Angeles
+    refresher.evaluate(f.ORG_A, now=early)
+    [alert] = rows.live(store_engine).values()
+    assert alert.message == "Checked 2026-06-14 20:30 PDT"
+
+
 @pytest.mark.anyio
 async def test_a_job_with_a_delay_waits_what_it_says_after_each_run() -> None:
     runs: list[int] = []

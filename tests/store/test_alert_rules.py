@@ -117,9 +117,12 @@ def test_retiring_deactivates_for_good_and_keeps_the_versions(store_engine: Engi
     retired = alert_rules.retire_rule(store_engine, f.ORG_A, rule.id, "005000000000009AAA", LATER)
     assert retired is not None
     assert (retired.active, retired.retired_at, retired.version) == (False, LATER, 1)
-    again = alert_rules.retire_rule(store_engine, f.ORG_A, rule.id, None, LATER + timedelta(1))
-    assert again is not None
-    assert (again.retired_at, again.author_id) == (LATER, "005000000000009AAA")
+    # A second retirement is refused and changes nothing (the first's time and author stay).
+    assert (
+        alert_rules.retire_rule(store_engine, f.ORG_A, rule.id, None, LATER + timedelta(1)) is None
+    )
+    [kept] = alert_rules.rules_by_ids(store_engine, f.ORG_A, [rule.id]).values()
+    assert (kept.retired_at, kept.author_id) == (LATER, "005000000000009AAA")
     assert [r.id for r in alert_rules.list_rules(store_engine, f.ORG_A)] == []
     everything = alert_rules.list_rules(store_engine, f.ORG_A, include_retired=True)
     assert [r.id for r in everything] == [rule.id]

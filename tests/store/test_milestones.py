@@ -74,6 +74,32 @@ def test_editing_keeps_the_completions(store_engine: Engine) -> None:
     assert [c.milestone_id for c in current[DEAL]] == [milestone.id]
 
 
+def test_turning_formula_closes_the_hand_completions(store_engine: Engine) -> None:
+    f.org(store_engine)
+    target, other = pf.milestone(store_engine, f.ORG_A), pf.milestone(store_engine, f.ORG_A)
+    for milestone_id, deal in ((target.id, DEAL), (target.id, OTHER_DEAL), (other.id, DEAL)):
+        milestones.complete_milestone(store_engine, f.ORG_A, milestone_id, deal, REP, "n", f.NOW)
+    milestones.uncomplete_milestone(store_engine, f.ORG_A, target.id, OTHER_DEAL, REP, f.NOW)
+    admin = "005000000000009AAA"
+    renamed = milestones.update_milestone(
+        store_engine, f.ORG_A, target.id, {"name": "Renamed"}, LATER, admin
+    )
+    assert renamed is not None  # an edit that keeps it MANUAL keeps its completions
+    assert len(milestones.completions_by_opportunity(store_engine, f.ORG_A, [DEAL])[DEAL]) == 2
+    values = {"completion": "FORMULA", "formula": "true"}
+    assert milestones.update_milestone(store_engine, f.ORG_A, target.id, values, LATER, admin)
+    current = milestones.completions_by_opportunity(store_engine, f.ORG_A, [DEAL, OTHER_DEAL])
+    assert [c.milestone_id for c in current[DEAL]] == [other.id]
+    assert OTHER_DEAL not in current
+    history = milestones.completion_history(store_engine, f.ORG_A, [DEAL, OTHER_DEAL])
+    closed = [c for c in history[DEAL] if c.milestone_id == target.id]
+    assert [(c.how, c.note, c.completed_by_id, c.uncompleted_at, c.uncompleted_by_id)
+            for c in closed] == [("MANUAL", "n", REP, LATER, admin)]  # fmt: skip
+    # One un-completed before keeps who un-completed it.
+    [earlier] = history[OTHER_DEAL]
+    assert (earlier.uncompleted_at, earlier.uncompleted_by_id) == (f.NOW, REP)
+
+
 def test_no_edit_reaches_another_orgs_or_a_retired_milestone(store_engine: Engine) -> None:
     f.org(store_engine)
     f.org(store_engine, f.ORG_B)
@@ -97,9 +123,11 @@ def test_retiring_keeps_the_history_and_leaves_the_list(store_engine: Engine) ->
     retired = milestones.retire_milestone(store_engine, f.ORG_A, gone.id, LATER)
     assert retired is not None
     assert (retired.active, retired.retired_at) == (False, LATER)
-    again = milestones.retire_milestone(store_engine, f.ORG_A, gone.id, LATER + timedelta(1))
-    assert again is not None
-    assert again.retired_at == LATER
+    # A second retirement is refused and changes nothing (the first's time stays).
+    assert milestones.retire_milestone(store_engine, f.ORG_A, gone.id, LATER + timedelta(1)) is None
+    assert (
+        milestones.milestones_by_ids(store_engine, f.ORG_A, [gone.id])[gone.id].retired_at == LATER
+    )
     assert [m.id for m in milestones.list_milestones(store_engine, f.ORG_A)] == [kept.id]
     listed = milestones.list_milestones(store_engine, f.ORG_A, include_retired=True)
     assert [m.id for m in listed] == [kept.id, gone.id]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from rules.formula import ErrorCode, FormulaError
-from rules.formula.templates import compile_template
+from rules.formula.templates import compile_template, format_for_people
+from rules.formula.types import FormulaType
 
 FIELDS = {
     "Amount": "currency",
@@ -43,6 +45,37 @@ def test_renders_merge_fields_for_people() -> None:
     assert template.references == {
         "Account.Name", "Amount", "CloseDate", "Probability", "Count", "LastModifiedDate", "IsWon"
     }  # fmt: skip
+
+
+def test_datetimes_and_today_are_the_orgs_zone() -> None:
+    """At 03:30 UTC on 15 June it is still the 14th in Los Angeles: a merge field of a
+    datetime shows that day and time there, and TODAY() is that day."""
+    template = compile_template("edited {!LastModifiedDate}, today {!TODAY()}", FIELDS)
+    record = {"LastModifiedDate": "2026-06-15T03:05:00Z"}
+    early = datetime(2026, 6, 15, 3, 30, tzinfo=UTC)
+    assert template.render(record, early, "America/Los_Angeles") == (
+        "edited 2026-06-14 20:05 PDT, today 2026-06-14"
+    )
+    winter = {"LastModifiedDate": "2026-01-15T03:05:00Z"}
+    assert template.render(winter, early, ZoneInfo("America/Los_Angeles")).startswith(
+        "edited 2026-01-14 19:05 PST"
+    )
+    assert template.render(record, early) == "edited 2026-06-15 03:05 UTC, today 2026-06-15"
+    # Year 1 has no earlier day to show in Los Angeles: that moment stays UTC.
+    first = {"LastModifiedDate": "0001-01-01T03:05:00Z"}
+    assert template.render(first, early, "America/Los_Angeles").startswith(
+        "edited 0001-01-01 03:05 UTC"
+    )
+
+
+def test_format_for_people_shows_a_moment_in_the_zone_given() -> None:
+    moment = datetime(2026, 6, 15, 3, 5, tzinfo=UTC)
+    la = ZoneInfo("America/Los_Angeles")
+    assert format_for_people(moment, FormulaType.DATETIME, la) == "2026-06-14 20:05 PDT"
+    assert format_for_people(moment.replace(tzinfo=None), FormulaType.DATETIME, la) == (
+        "2026-06-14 20:05 PDT"  # naive means UTC
+    )
+    assert format_for_people(moment, FormulaType.DATETIME) == "2026-06-15 03:05 UTC"
 
 
 def test_blank_error_and_braces_in_strings() -> None:
