@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 from typing import TypeVar
 
@@ -59,6 +59,7 @@ class RuleOutcome:
     # Its merge fields read the clock or a fact (days in stage...): the message may change
     # with no record change.
     moves_with_time: bool = False
+    zone: tzinfo = UTC  # the org's: where a datetime merge field is shown
 
     def render(self, row: int) -> str:
         out: list[str] = []
@@ -69,7 +70,7 @@ class RuleOutcome:
                 out.append(ERROR_TEXT)
             else:
                 assert formula_type is not None
-                out.append(format_for_people(part.values[row], formula_type))  # type: ignore[arg-type]
+                out.append(format_for_people(part.values[row], formula_type, self.zone))  # type: ignore[arg-type]
         return "".join(out)
 
 
@@ -236,7 +237,7 @@ def evaluate_compiled(
     rule_results = dict(compiled.failed.rules)
     milestone_results = dict(compiled.failed.milestones)
     for rule_id, (first, template) in compiled.rules.items():
-        rule_results[rule_id] = _rule_outcome(template, outcomes, first)
+        rule_results[rule_id] = _rule_outcome(template, outcomes, first, tz)
     for milestone_id, index in compiled.milestones.items():
         milestone_results[milestone_id] = outcomes[index]
     return PassFormulas(rule_results, milestone_results)
@@ -255,7 +256,7 @@ def evaluate_formulas(
 
 
 def _rule_outcome(
-    template: CompiledTemplate, outcomes: Sequence[Outcome | Unevaluable], first: int
+    template: CompiledTemplate, outcomes: Sequence[Outcome | Unevaluable], first: int, tz: tzinfo
 ) -> RuleOutcome | Unevaluable:
     condition = outcomes[first]
     if isinstance(condition, Unevaluable):
@@ -276,4 +277,4 @@ def _rule_outcome(
         types.append(part.result_type)
     formulas = [part for part in template.parts if not isinstance(part, str)]
     moves = any(f.uses_now or f.references & FACT_FIELDS.keys() for f in formulas)
-    return RuleOutcome(condition, parts, types, moves)
+    return RuleOutcome(condition, parts, types, moves, tz)

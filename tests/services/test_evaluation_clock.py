@@ -88,11 +88,6 @@ def test_midnight_in_los_angeles_opens_date_alerts_with_no_record_change(
     assert len(rows.live(store_engine)) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services/evaluation_formulas.py renders merge fields with format_for_people's "
-    "default zone (UTC): RuleOutcome must carry the pass's zone and pass it on",
-)
 def test_an_alerts_datetime_merge_field_is_the_orgs_time(
     store_engine: Engine, team: f.Team, refresher: OrgRefresher
 ) -> None:
