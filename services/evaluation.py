@@ -55,6 +55,7 @@ from store.evaluation_state import (
     OPPORTUNITY,
     EvaluationState,
     alert_messages,
+    ended_opportunities,
     load_evaluation_state,
 )
 from store.evaluation_writes import AlertChange, EvaluationWrites, RuleHealthUpdate, save_evaluation
@@ -189,9 +190,12 @@ def evaluate_org(
     rerendered = _rerendered(
         formulas.rules, ids_asked, new_day=state.last_local_date != local_date(now, tz)
     )
+    # closed, deleted: among those asked for, or those with alerts or health not found open
+    ended = state.not_among(loaded.ids) if ids_asked is None else ids_asked
+    closed, deleted = ended_opportunities(engine, org_id, ended)
     pass_ = PassInput(
         state, chosen, formulas.rules, formulas.milestones, loaded.ids,
-        _stage_names(loaded.frame), now, rerendered,
+        _stage_names(loaded.frame), now, rerendered, closed, deleted,
     )  # fmt: skip
     steps = row_steps(pass_) if len(loaded.ids) <= ROWS_PASS else table_steps(pass_)
     rule_health = [RuleHealthUpdate(r.id, *_rule_error(formulas.rules[r.id])) for r in chosen]
@@ -204,8 +208,8 @@ def evaluate_org(
         completed=steps.completed,
         uncompleted=steps.uncompleted,
         health=steps.health,
-        frozen_ids=state.closed_ids,
-        deleted_ids=state.deleted_ids,
+        frozen_ids=closed,
+        deleted_ids=deleted,
         rule_health=rule_health,
         local_date=local_date(now, tz) if full else None,
     )

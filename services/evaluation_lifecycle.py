@@ -15,14 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 import polars as pl
 
 from rules.lifecycle import Change, Observation, Transition, alert_transitions
 from rules.process import AlertStatus
 from services.evaluation_formulas import RuleOutcome, Unevaluable
-from services.evaluation_steps import PENALISED
+from services.evaluation_steps import PENALISED, PassInput
 from store.evaluation_state import EvaluationState, RuleState, live_alerts
 
 # Joins health keys of ids (ids never hold it).
@@ -75,19 +74,13 @@ def firing_pairs(
     return Firing(_pairs(firing), _pairs(failed), versions)
 
 
-def lifecycle_transitions(
-    state: EvaluationState,
-    chosen: Sequence[RuleState],
-    outcomes: Mapping[str, RuleOutcome | Unevaluable],
-    fired: Firing,
-    ids: Sequence[str],
-    now: datetime,
-) -> list[Transition]:
-    """The transitions of the pass: `chosen` rules evaluated (`outcomes`, firing as `fired`
-    says) over the rows `ids` (the opportunities evaluated), the org's `state` before it."""
+def lifecycle_transitions(pass_: PassInput, fired: Firing) -> list[Transition]:
+    """The transitions of the pass: its rules evaluated (firing as `fired` says) over its
+    opportunities, the org's state before it."""
+    state, chosen, outcomes, ids, now = pass_.state, pass_.chosen, pass_.rules, pass_.ids, pass_.now
     alerts = state.alerts
     active = [rule.id for rule in state.rules]
-    ended = sorted(state.closed_ids | state.deleted_ids)
+    ended = sorted(pass_.closed_ids | pass_.deleted_ids)
     forced = pl.col("opportunity_id").is_in(ended) | ~pl.col("rule_id").is_in(active)
     retired = set(alerts.filter(~pl.col("rule_id").is_in(active)).get_column("rule_id"))
     mine = alerts.filter(~forced & pl.col("opportunity_id").is_in(list(ids))).join(
@@ -125,8 +118,8 @@ def lifecycle_transitions(
         live,
         observations,
         now,
-        closed_ids=state.closed_ids,
-        deleted_ids=state.deleted_ids,
+        closed_ids=pass_.closed_ids,
+        deleted_ids=pass_.deleted_ids,
         retired_rule_ids=retired,
     )
 

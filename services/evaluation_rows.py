@@ -27,7 +27,7 @@ def _transitions(pass_: PassInput, alerts: Sequence[LiveAlert]) -> list[Transiti
     state, ids = pass_.state, pass_.ids
     active = {rule.id for rule in state.rules}
     retired = {alert.rule_id for alert in alerts} - active
-    ended = state.closed_ids | state.deleted_ids
+    ended = pass_.closed_ids | pass_.deleted_ids
     rows = {opportunity_id: row for row, opportunity_id in enumerate(ids)}
     live: list[LiveAlert] = []
     by_rule: dict[str, list[LiveAlert]] = {}
@@ -58,8 +58,8 @@ def _transitions(pass_: PassInput, alerts: Sequence[LiveAlert]) -> list[Transiti
         live,
         observations,
         pass_.now,
-        closed_ids=state.closed_ids,
-        deleted_ids=state.deleted_ids,
+        closed_ids=pass_.closed_ids,
+        deleted_ids=pass_.deleted_ids,
         retired_rule_ids=retired,
     )
 

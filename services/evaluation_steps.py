@@ -33,6 +33,10 @@ class PassInput:
     stage_names: Sequence[str | None]
     now: datetime
     rerendered: frozenset[str]  # the rules whose live alerts' messages are rendered anew
+    # Of the opportunities concerned (asked for, or with a live alert or a health not frozen
+    # when none were), those closed, and those deleted (or never mirrored).
+    closed_ids: frozenset[str]
+    deleted_ids: frozenset[str]
 
 
 @dataclass(frozen=True)

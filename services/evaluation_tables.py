@@ -43,9 +43,7 @@ def _rendered(pass_: PassInput, fired: Firing, transitions: Sequence[Transition]
 def table_steps(pass_: PassInput) -> PassSteps:
     state = pass_.state
     fired = firing_pairs(pass_.chosen, pass_.rules, pass_.ids)
-    transitions = lifecycle_transitions(
-        state, pass_.chosen, pass_.rules, fired, pass_.ids, pass_.now
-    )
+    transitions = lifecycle_transitions(pass_, fired)
     after = alerts_after(state, transitions, pass_.ids)
     milestones = formula_completions(state, pass_.milestones, pass_.ids)
     health = changed_health(state, pass_.ids, pass_.stage_names, milestones.done, after.penalised)

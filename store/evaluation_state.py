@@ -11,13 +11,13 @@ pass's writes are in store.evaluation_writes (one transaction).
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
 import polars as pl
-from sqlalchemy import Engine, Select, String, cast, or_, select, true, union
+from sqlalchemy import Engine, String, cast, select, true
 from sqlmodel import Session, col
 
 from rules.catalog import RELATIONSHIPS
@@ -113,10 +113,17 @@ class EvaluationState:
     health: pl.DataFrame
     weights: dict[Severity, int]
     last_local_date: date | None  # the org's date at its last full pass (None before one)
-    # Of the opportunities concerned (all the org's alerts and health rows when no ids are
-    # given), those closed, and those deleted (or never mirrored).
-    closed_ids: frozenset[str]
-    deleted_ids: frozenset[str]
+
+    def not_among(self, ids: Sequence[str]) -> list[str]:
+        """The opportunities with a live alert or a health not frozen that are not `ids`."""
+        concerned = pl.concat([self.alerts.select("opportunity_id"),
+                               self.health.select("opportunity_id")]).unique()  # fmt: skip
+        found = pl.DataFrame({"opportunity_id": pl.Series(ids, dtype=pl.String)})
+        return (
+            concerned.join(found, on="opportunity_id", how="anti")
+            .get_column("opportunity_id")
+            .to_list()
+        )
 
 
 def _chunks(ids: Collection[str] | None) -> Iterator[list[str] | None]:
@@ -289,53 +296,28 @@ def _completions(session: Session, scope: OrgScope, ids: Collection[str] | None)
     return read_table(session.connection(), queries, COMPLETION_SCHEMA)
 
 
-_ENDED = or_(col(Opportunity.is_closed) == true(), col(Opportunity.is_deleted) == true())
-
-
-def _ended_anywhere(session: Session, scope: OrgScope) -> tuple[frozenset[str], frozenset[str]]:
-    """(closed, deleted) among the opportunities that have a live alert or a health not yet
-    frozen: what a full pass must resolve or freeze (deleted: or no longer mirrored)."""
-    on_alert: Select[Any] = (
-        select(col(Alert.opportunity_id).label("id"))
-        .where(scope.owns(Alert), col(Alert.status) != _RESOLVED)
-        .distinct()
-    )
-    on_health: Select[Any] = select(col(OpportunityHealth.opportunity_id).label("id")).where(
-        scope.owns(OpportunityHealth), col(OpportunityHealth.closed_at).is_(None)
-    )
-    concerned = union(on_alert, on_health).subquery()
-    query = (
-        select(concerned.c.id, col(Opportunity.is_closed), col(Opportunity.is_deleted))
-        .select_from(concerned)
-        .outerjoin(Opportunity, (col(Opportunity.id) == concerned.c.id) & scope.owns(Opportunity))
-        .where(or_(col(Opportunity.id).is_(None), _ENDED))
-    )
-    closed: set[str] = set()
-    deleted: set[str] = set()
-    for opportunity_id, is_closed, is_deleted in session.execute(query):
-        (closed if is_closed and not is_deleted else deleted).add(opportunity_id)
-    return frozenset(closed), frozenset(deleted)
-
-
-def _ended_among(
-    session: Session, scope: OrgScope, ids: Collection[str]
+def ended_opportunities(
+    engine: Engine, org_id: str, ids: Collection[str]
 ) -> tuple[frozenset[str], frozenset[str]]:
-    """(closed, deleted) among `ids` (deleted: or never mirrored)."""
+    """(closed, deleted) among `ids` (deleted: or never mirrored). A full pass asks about the
+    opportunities with a live alert or a health not frozen that it did not find open."""
+    scope = OrgScope(org_id)
     closed: set[str] = set()
     deleted: set[str] = set()
-    for chunk in _chunks(ids):
-        assert chunk is not None
-        found: set[str] = set()
-        query = select(
-            col(Opportunity.id), col(Opportunity.is_closed), col(Opportunity.is_deleted)
-        ).where(scope.owns(Opportunity), col(Opportunity.id).in_(chunk))
-        for opportunity_id, is_closed, is_deleted in session.execute(query):
-            found.add(opportunity_id)
-            if is_deleted:
-                deleted.add(opportunity_id)
-            elif is_closed:
-                closed.add(opportunity_id)
-        deleted.update(set(chunk) - found)
+    with Session(engine) as session:
+        for chunk in _chunks(ids):
+            assert chunk is not None
+            found: set[str] = set()
+            query = select(
+                col(Opportunity.id), col(Opportunity.is_closed), col(Opportunity.is_deleted)
+            ).where(scope.owns(Opportunity), col(Opportunity.id).in_(chunk))
+            for opportunity_id, is_closed, is_deleted in session.execute(query):
+                found.add(opportunity_id)
+                if is_deleted:
+                    deleted.add(opportunity_id)
+                elif is_closed:
+                    closed.add(opportunity_id)
+            deleted.update(set(chunk) - found)
     return frozenset(closed), frozenset(deleted)
 
 
@@ -373,11 +355,6 @@ def load_evaluation_state(
         ]
         settings = scope.get(session, EvaluationSettings)
         milestones, formulas = _milestones(session, scope)
-        closed, deleted = (
-            _ended_anywhere(session, scope)
-            if opportunity_ids is None
-            else _ended_among(session, scope, opportunity_ids)
-        )
         return EvaluationState(
             time_zone=organization.time_zone_sid_key if organization is not None else None,
             describes=describes,
@@ -394,8 +371,6 @@ def load_evaluation_state(
                 if settings is not None and settings.last_local_date
                 else None
             ),
-            closed_ids=closed,
-            deleted_ids=deleted,
         )
 
 
@@ -407,6 +382,7 @@ __all__ = [
     "RuleState",
     "StoredHealth",
     "alert_messages",
+    "ended_opportunities",
     "evaluation_clock",
     "health_row_parts",
     "live_alerts",

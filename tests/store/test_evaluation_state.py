@@ -16,6 +16,7 @@ from rules.process import AlertStatus, Resolution, Severity
 from store import evaluation_state, evaluation_writes
 from store.evaluation_state import (
     alert_messages,
+    ended_opportunities,
     evaluation_clock,
     health_row_parts,
     live_alerts,
@@ -112,10 +113,11 @@ def test_reads_answer_only_their_org_s_rows(store_engine: Engine) -> None:
         (COMPLETION, DEAL)
     ]
     assert state.weights[Severity.HIGH] == 7
-    assert (state.closed_ids, state.deleted_ids) == (frozenset(), frozenset())
-    b_state = load_evaluation_state(store_engine, B, [DEAL])
-    assert (b_state.closed_ids, b_state.deleted_ids) == (frozenset({DEAL}), frozenset())
-    assert load_evaluation_state(store_engine, B).closed_ids == {DEAL}
+    assert ended_opportunities(store_engine, A, [DEAL, "006GONE"]) == (set(), {"006GONE"})
+    assert ended_opportunities(store_engine, B, [DEAL]) == ({DEAL}, set())
+    # a full pass asks about what it did not find open among its alerts' and health's deals
+    assert state.not_among([]) == [DEAL]
+    assert state.not_among([DEAL]) == []
     assert evaluation_clock(store_engine, A) == (date(2026, 2, 1), "UTC")
     assert evaluation_clock(store_engine, B) == (date(2026, 2, 2), "Asia/Tokyo")
 
@@ -187,6 +189,7 @@ def test_every_function_is_checked_here() -> None:
     }
     assert public == {
         "store.evaluation_state.alert_messages",
+        "store.evaluation_state.ended_opportunities",
         "store.evaluation_state.evaluation_clock",
         "store.evaluation_state.health_row_parts",
         "store.evaluation_state.live_alerts",
