@@ -30,13 +30,19 @@ def fix_fields(names: list[str]) -> list[FixField]:
     return [FixField(name=name) for name in names]
 
 
-@strawberry.type(description="How a rule fared in the last evaluation pass (admins only).")
+@strawberry.type(
+    description="How a rule fared in the last evaluation pass over every open opportunity "
+    "(admins only; a pass over the few deals a sync or a write touched records only a rule "
+    "that could not be evaluated at all)."
+)
 class AlertRuleHealth:
     open_alerts: int = strawberry.field(description="Its OPEN and SNOOZED alerts.")
     pipeline_amount: Decimal = strawberry.field(
         description="The total amount of the opportunities those alerts are on."
     )
-    last_evaluated_at: datetime | None
+    last_evaluated_at: datetime | None = strawberry.field(
+        description="When that pass ran; null before the first."
+    )
     last_error: str | None = strawberry.field(
         description="Why the last pass could not evaluate it (its alerts were kept), or how "
         "many records evaluated to #Error!; null when all went well."

@@ -199,6 +199,12 @@ def evaluate_org(
     )  # fmt: skip
     steps = row_steps(pass_) if len(loaded.ids) <= ROWS_PASS else table_steps(pass_)
     rule_health = [RuleHealthUpdate(r.id, *_rule_error(formulas.rules[r.id])) for r in chosen]
+    # Rule health is a full pass's: a pass over a few deals cannot say how many of all the
+    # open ones a rule could not evaluate; it records only a rule that failed as a whole.
+    stored_health = [
+        update for update in rule_health
+        if ids_asked is None or isinstance(formulas.rules[update.rule_id], Unevaluable)
+    ]  # fmt: skip
     full = opportunity_ids is None and rule_ids is None
     rows = {opportunity_id: row for row, opportunity_id in enumerate(loaded.ids)}
     writes = EvaluationWrites(
@@ -210,7 +216,7 @@ def evaluate_org(
         health=steps.health,
         frozen_ids=closed,
         deleted_ids=deleted,
-        rule_health=rule_health,
+        rule_health=stored_health,
         local_date=local_date(now, tz) if full else None,
     )
     save_evaluation(engine, org_id, writes)

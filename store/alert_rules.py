@@ -17,7 +17,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, func, tuple_
 from sqlmodel import Session, col, select
@@ -171,7 +171,18 @@ def versions_by_keys(
         return {(row.rule_id, row.version): row for row in session.exec(query).all()}
 
 
-def condition_version(versions: Sequence[AlertRuleVersion]) -> int:
+class VersionedCondition(Protocol):
+    """What `condition_version` reads of a rule version (a row, or its columns)."""
+
+    @property
+    def version(self) -> int: ...
+    @property
+    def condition(self) -> str: ...
+    @property
+    def fix_fields(self) -> list[str]: ...
+
+
+def condition_version(versions: Sequence[VersionedCondition]) -> int:
     """The earliest version from which the condition and fix fields have stayed what the
     latest version says: alerts opened by an older version are outdated (RULE_CHANGED).
     Counted back without a gap: after A, B, A only the last A counts, since the alerts of the

@@ -23,13 +23,8 @@ SQLITE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S%.f"
 
 def raw_rows(connection: Connection, query: Any) -> tuple[list[Any], list[Any]]:
     """The rows as the driver gives them and the driver's type code of each column."""
-    compiled = query.compile(dialect=connection.dialect,
-                             compile_kwargs={"render_postcompile": True})  # fmt: skip
-    params = compiled.construct_params()
-    arguments: Any = (
-        tuple(params[name] for name in compiled.positiontup) if compiled.positional else params
-    )
-    result = connection.exec_driver_sql(compiled.string, arguments)
+    # compiled once per statement shape (SQLAlchemy's cache), the rows taken from the cursor
+    result = connection.execute(query)
     try:
         codes = [entry[1] for entry in result.cursor.description]
         # the driver's tuples: SQLAlchemy's Row objects cost more than the read itself

@@ -24,7 +24,7 @@ from rules.catalog import RELATIONSHIPS
 from rules.health import Health, HealthPart, MilestoneSpec, StageOrder, severity_weights
 from rules.lifecycle import LiveAlert, RuleSpec
 from rules.process import AlertKind, AlertStatus, Severity
-from store.alert_rules import condition_version
+from store.alert_rules import VersionedCondition, condition_version
 from store.column_reads import FLOAT, INTEGER, TEXT, UTC_TIME, read_table
 from store.mirror import READ_CHUNK
 from store.models import FieldCatalog, Opportunity, OpportunityStage, Organization
@@ -135,21 +135,32 @@ def _chunks(ids: Collection[str] | None) -> Iterator[list[str] | None]:
         yield unique[start : start + READ_CHUNK]
 
 
+_RULE_COLUMNS = (
+    col(AlertRule.id), col(AlertRule.version), col(AlertRule.name), col(AlertRule.kind),
+    col(AlertRule.severity), col(AlertRule.condition), col(AlertRule.message),
+    col(AlertRule.hold_seconds),
+)  # fmt: skip
+_VERSION_COLUMNS = (
+    col(AlertRuleVersion.rule_id), col(AlertRuleVersion.version),
+    col(AlertRuleVersion.condition), col(AlertRuleVersion.fix_fields),
+)  # fmt: skip
+
+
 def _rules(session: Session, scope: OrgScope) -> list[RuleState]:
-    rules = list(
-        session.exec(
-            scope.select(AlertRule)
-            .where(col(AlertRule.active) == true(), col(AlertRule.retired_at).is_(None))
-            .order_by(col(AlertRule.id))
-        ).all()
-    )
+    """Columns, not ORM rows: a pass over one deal reads every rule of the org."""
+    rules = session.execute(
+        select(*_RULE_COLUMNS)
+        .where(scope.owns(AlertRule), col(AlertRule.active) == true())
+        .where(col(AlertRule.retired_at).is_(None))
+        .order_by(col(AlertRule.id))
+    ).all()
     if not rules:
         return []
-    history: dict[str, list[AlertRuleVersion]] = {}
-    versions = scope.select(AlertRuleVersion).where(
-        col(AlertRuleVersion.rule_id).in_([r.id for r in rules])
+    history: dict[str, list[VersionedCondition]] = {}
+    versions = select(*_VERSION_COLUMNS).where(
+        scope.owns(AlertRuleVersion), col(AlertRuleVersion.rule_id).in_([r.id for r in rules])
     )
-    for version in session.exec(versions):
+    for version in session.execute(versions):
         history.setdefault(version.rule_id, []).append(version)
     return [
         RuleState(

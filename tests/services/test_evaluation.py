@@ -240,6 +240,14 @@ def test_division_by_zero_rows_keep_their_alerts_and_are_counted(
         stored = session.get(AlertRule, (f.ORG_A, rule.id))
         assert stored is not None
         assert stored.last_error == "2 records could not be evaluated: division by zero"
+    # A pass over one deal (a write's) cannot count the others: rule health stays the full
+    # pass's, error and time.
+    clean = f.opportunity(store_engine, team.reps[1], amount=Decimal("1.00"))
+    evaluate_org(store_engine, f.ORG_A, opportunity_ids=[clean.id], now=NOW + timedelta(hours=1))
+    with Session(store_engine) as session:
+        stored = session.get(AlertRule, (f.ORG_A, rule.id))
+        assert stored is not None
+        assert (stored.error_count, stored.last_evaluated_at) == (2, NOW + timedelta(minutes=5))
 
 
 def test_closed_and_deleted_deals_resolve_their_alerts_and_freeze_their_health(
