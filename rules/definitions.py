@@ -167,13 +167,17 @@ def _fix_field_problems(
         )
     if len(draft.fix_fields) > MAX_FIX_FIELDS:
         yield Problem(field, codes.TOO_LONG, f"more than {MAX_FIX_FIELDS} fix fields")
+        return  # one problem, not one per name of a list that long (10,000 names: 10,000)
     fields = _describe_fields(describe)
     by_folded = {name.lower(): name for name in fields}
     seen: set[str] = set()
+    repeated: set[str] = set()
     for name in draft.fix_fields:
         folded = name.lower()
         if folded in seen:
-            yield Problem(field, codes.DUPLICATE_FIELD, f"{name} is named twice")
+            if folded not in repeated:
+                repeated.add(folded)
+                yield Problem(field, codes.DUPLICATE_FIELD, f"{name} is named more than once")
             continue
         seen.add(folded)
         described = fields.get(name)
