@@ -60,12 +60,12 @@ def decode_alert_cursor(cursor: str) -> AlertKey:
         raise refused
     try:
         at = datetime.fromisoformat(match["at"])
+        if at.tzinfo is None:
+            raise refused
         # In UTC, as the store compares it: a forged 0001-01-01+14:00 has no UTC time.
-        at = at.astimezone(UTC) if at.tzinfo is not None else None
+        at = at.astimezone(UTC)
     except (ValueError, OverflowError):
         raise refused from None
-    if at is None:
-        raise refused
     return AlertKey(at=at, id=match["id"])
 
 
