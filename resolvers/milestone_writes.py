@@ -104,7 +104,7 @@ async def _problems(
     context: RequestContext, org_id: str, draft: MilestoneDraft
 ) -> list[Problem[MilestoneErrorCode]]:
     found = await run_in_threadpool(org_catalog, context.engine, org_id)
-    return check_milestone(draft, found.catalog, found.stage_names)
+    return check_milestone(draft, found.catalog, found.open_stage_names)
 
 
 async def _evaluate(

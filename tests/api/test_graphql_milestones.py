@@ -107,6 +107,8 @@ BAD_DEFINITIONS: list[tuple[dict[str, Any], str, str]] = [
     ({"weight": -2}, "input.weight", "INVALID_WEIGHT"),
     ({"weight": 1e9}, "input.weight", "INVALID_WEIGHT"),
     ({"stageName": "Closing Soon"}, "input.stageName", "UNKNOWN_STAGE"),
+    # A closed deal keeps the health it closed with: a closed stage's milestone never counts.
+    ({"stageName": "Closed Won"}, "input.stageName", "UNKNOWN_STAGE"),
     ({"name": "   "}, "input.name", "REQUIRED"),
     ({"name": "x" * 256}, "input.name", "TOO_LONG"),
     ({"completion": "FORMULA"}, "input.formula", "FORMULA_REQUIRED"),
