@@ -10,7 +10,7 @@ import binascii
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from starlette.concurrency import run_in_threadpool
 
@@ -26,7 +26,7 @@ from store.models import Opportunity
 from store.process_models import Alert
 
 _PREFIX = "alr1"
-_BODY = re.compile(r"^alr1:(?P<at>[0-9T:.+-]{19,40}):(?P<id>alert_[A-Za-z0-9_-]{20})$")
+_BODY = re.compile(r"alr1:(?P<at>[0-9T:.+-]{19,40}):(?P<id>alert_[A-Za-z0-9_-]{20})")
 
 
 @dataclass(frozen=True)
@@ -55,15 +55,17 @@ def decode_alert_cursor(cursor: str) -> AlertKey:
         raw = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii")
     except (binascii.Error, UnicodeError, ValueError):
         raise refused from None
-    match = _BODY.match(raw)
+    match = _BODY.fullmatch(raw)
     if match is None:
         raise refused
     try:
         at = datetime.fromisoformat(match["at"])
-    except ValueError:
+        if at.tzinfo is None:
+            raise refused
+        # In UTC, as the store compares it: a forged 0001-01-01+14:00 has no UTC time.
+        at = at.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise refused from None
-    if at.tzinfo is None:
-        raise refused
     return AlertKey(at=at, id=match["id"])
 
 

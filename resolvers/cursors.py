@@ -40,7 +40,7 @@ def decode_cursor(cursor: str, ordering: Ordering) -> int:
         raw = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii")
     except (binascii.Error, UnicodeError, ValueError):
         raise InvalidCursorError("after: not a cursor issued by this API", field="after") from None
-    match = _BODY.match(raw)
+    match = _BODY.fullmatch(raw)
     if match is None:
         raise InvalidCursorError("after: not a cursor issued by this API", field="after")
     if (match["order"], match["direction"]) != _order_key(ordering):

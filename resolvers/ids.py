@@ -21,7 +21,7 @@ def _suffix(id15: str) -> str:
 
 def normalize_id(value: str, *, prefix: str | None = None, argument: str = "id") -> str:
     """An 18-character id, or InvalidIdError (a 15-character id gets its checksum suffix)."""
-    if not _ID.match(value) or (prefix is not None and not value.startswith(prefix)):
+    if not _ID.fullmatch(value) or (prefix is not None and not value.startswith(prefix)):
         kind = f" with prefix {prefix}" if prefix else ""
         raise InvalidIdError(f"{argument}: not a valid Salesforce record id{kind}", field=argument)
     return value + _suffix(value) if len(value) == 15 else value
@@ -34,7 +34,7 @@ _OPAQUE = re.compile(r"^(?P<prefix>[a-z]{1,8})_[A-Za-z0-9_-]{20}$")
 def opaque_id(value: str, *, prefix: str, argument: str = "id") -> str:
     """`value` if it is an id dealpulse issued with `prefix` ("rule", "ms"...), else
     InvalidIdError (never the Salesforce id validator: these are not Salesforce ids)."""
-    match = _OPAQUE.match(value)
+    match = _OPAQUE.fullmatch(value)
     if match is None or match["prefix"] != prefix:
         raise InvalidIdError(f"{argument}: not a valid {prefix} id", field=argument)
     return value

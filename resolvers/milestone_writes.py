@@ -37,6 +37,9 @@ from store.process_models import Milestone, MilestoneCompletion
 logger = logging.getLogger(__name__)
 MILESTONE_PREFIX = "ms"
 MAX_NOTE = 1_000
+# An org has a few dozen milestones; a reorder names each once.
+MAX_REORDER_IDS = 1_000
+MAX_NAMED = 5  # unknown ids named in a NOT_FOUND message
 
 
 class Refused(ClientError):
@@ -101,7 +104,7 @@ async def _problems(
     context: RequestContext, org_id: str, draft: MilestoneDraft
 ) -> list[Problem[MilestoneErrorCode]]:
     found = await run_in_threadpool(org_catalog, context.engine, org_id)
-    return check_milestone(draft, found.catalog, found.stage_names)
+    return check_milestone(draft, found.catalog, found.open_stage_names)
 
 
 async def _evaluate(
@@ -189,12 +192,17 @@ async def reorder_milestones(context: RequestContext, raw_ids: Sequence[str]) ->
     them exactly once."""
     principal = await context.principal()
     org_id = principal.org_id
+    if len(raw_ids) > MAX_REORDER_IDS:  # each is a bound SQL parameter of the lookup
+        raise Refused(MilestoneErrorCode.TOO_LONG, f"at most {MAX_REORDER_IDS} ids", field="ids")
     ids = [parse_milestone_id(raw, "ids") for raw in raw_ids]
     known = await run_in_threadpool(milestones.milestones_by_ids, context.engine, org_id, ids)
-    unknown = [i for i in ids if i not in known]
+    unknown = list(dict.fromkeys(i for i in ids if i not in known))
     if unknown:
+        # A few are named, not all: the message stays short however many were sent.
+        named = ", ".join(unknown[:MAX_NAMED])
+        more = f" and {len(unknown) - MAX_NAMED} more" if len(unknown) > MAX_NAMED else ""
         raise Refused(
-            MilestoneErrorCode.NOT_FOUND, f"no such milestone: {', '.join(unknown)}", field="ids"
+            MilestoneErrorCode.NOT_FOUND, f"no such milestone: {named}{more}", field="ids"
         )
     ordered = await run_in_threadpool(
         milestones.reorder_milestones, context.engine, org_id, ids, context.now

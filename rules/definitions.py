@@ -167,13 +167,17 @@ def _fix_field_problems(
         )
     if len(draft.fix_fields) > MAX_FIX_FIELDS:
         yield Problem(field, codes.TOO_LONG, f"more than {MAX_FIX_FIELDS} fix fields")
+        return  # one problem, not one per name of a list that long (10,000 names: 10,000)
     fields = _describe_fields(describe)
     by_folded = {name.lower(): name for name in fields}
     seen: set[str] = set()
+    repeated: set[str] = set()
     for name in draft.fix_fields:
         folded = name.lower()
         if folded in seen:
-            yield Problem(field, codes.DUPLICATE_FIELD, f"{name} is named twice")
+            if folded not in repeated:
+                repeated.add(folded)
+                yield Problem(field, codes.DUPLICATE_FIELD, f"{name} is named more than once")
             continue
         seen.add(folded)
         described = fields.get(name)
@@ -242,10 +246,11 @@ def condition_changed(old: RuleDraft, new: RuleDraft) -> bool:
 
 
 def check_milestone(
-    draft: MilestoneDraft, catalog: Mapping[str, str], stage_names: Collection[str]
+    draft: MilestoneDraft, catalog: Mapping[str, str], open_stage_names: Collection[str]
 ) -> list[Problem[MilestoneErrorCode]]:
-    """Every problem of `draft`: the org's formula `catalog`, and the api names of its
-    opportunity stages."""
+    """Every problem of `draft`: the org's formula `catalog`, and the api names of its open
+    opportunity stages (a milestone of a closed stage would never count: a closed deal keeps
+    the health it had when it closed)."""
     codes = MilestoneErrorCode
     problems = [*_text_problems(codes, "name", draft.name, MAX_NAME, required=True)]
     problems += _text_problems(
@@ -259,12 +264,12 @@ def check_milestone(
                 f"the weight must be above 0 and at most {MAX_WEIGHT:g}",
             )
         )
-    if draft.stage_name is not None and draft.stage_name not in stage_names:
+    if draft.stage_name is not None and draft.stage_name not in open_stage_names:
         problems.append(
             Problem(
                 "stageName",
                 codes.UNKNOWN_STAGE,
-                f"{draft.stage_name!r} is not an opportunity stage of this org",
+                f"{draft.stage_name!r} is not an open opportunity stage of this org",
             )
         )
     has_formula = draft.formula is not None and bool(draft.formula.strip())

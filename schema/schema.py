@@ -25,6 +25,7 @@ from resolvers.errors import ClientError
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import SCALAR_MAP
+from schema.text_guard import RefuseUnstorableText
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 MASKED_MESSAGE = "Unexpected error."
@@ -88,6 +89,7 @@ def build_schema(
         lambda: QueryDepthLimiter(max_depth=limits.max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        RefuseUnstorableText,
         MaskUnexpectedErrors,
     ]
     return Schema(

@@ -23,7 +23,9 @@ OPPORTUNITY = "Opportunity"
 class OrgCatalog:
     catalog: dict[str, str]  # formula name -> Salesforce type (rules.catalog.rule_catalog)
     opportunity_describe: dict[str, Any] | None
-    stage_names: tuple[str, ...]  # OpportunityStage api names, by SortOrder
+    # The open OpportunityStage api names, by SortOrder: those a milestone may belong to (a
+    # closed deal keeps the health it closed with, so a closed stage's milestone never counts).
+    open_stage_names: tuple[str, ...]
 
 
 def org_catalog(
@@ -41,5 +43,5 @@ def org_catalog(
     return OrgCatalog(
         catalog=rule_catalog(opportunity or {"fields": []}, related),
         opportunity_describe=opportunity,
-        stage_names=tuple(stage.api_name for stage in mirror.load_stages()),
+        open_stage_names=tuple(s.api_name for s in mirror.load_stages() if not s.is_closed),
     )

@@ -84,7 +84,7 @@ class CreateMilestoneInput:
     description: str | None = None
     stage_name: str | None = strawberry.field(
         default=None,
-        description="The stage (OpportunityStage API name) it belongs to; null: GLOBAL.",
+        description="The open stage (OpportunityStage API name) it belongs to; null: GLOBAL.",
     )
     weight: float = strawberry.field(default=1.0, description="Its share of progress (> 0).")
     completion: MilestoneCompletionMode = MilestoneCompletionMode.MANUAL
@@ -98,7 +98,7 @@ class UpdateMilestoneInput:
     name: str | None = strawberry.UNSET
     description: str | None = strawberry.UNSET
     stage_name: str | None = strawberry.field(
-        default=strawberry.UNSET, description="Null: make it GLOBAL."
+        default=strawberry.UNSET, description="An open stage's API name; null: make it GLOBAL."
     )
     weight: float | None = strawberry.UNSET
     completion: MilestoneCompletionMode | None = strawberry.UNSET

@@ -5,6 +5,7 @@ cursors and the health sums are theirs."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -142,6 +143,31 @@ async def test_the_alerts_connection_pages(store_engine: Engine, client: GraphQL
     assert sorted(seen) == sorted(expected)
     response = await client.post(ALERTS, {"first": 2, "after": "nonsense"}, as_user=team.admin)
     assert response.json()["errors"][0]["extensions"]["code"] == "INVALID_CURSOR"
+
+
+def _forged(body: str) -> str:
+    return base64.urlsafe_b64encode(body.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # Well formed, but no UTC time exists for them: they crashed binding the key.
+        "alr1:0001-01-01T00:00:00+14:00:alert_AAAAAAAAAAAAAAAAAAAA",
+        "alr1:9999-12-31T23:59:59-14:00:alert_AAAAAAAAAAAAAAAAAAAA",
+        "alr1:2026-13-01T00:00:00+00:00:alert_AAAAAAAAAAAAAAAAAAAA",
+        "alr1:2026-01-01T00:00:00:alert_AAAAAAAAAAAAAAAAAAAA",  # no offset
+        "alr1:2026-01-01T00:00:00+00:00:alert_AAAAAAAAAAAAAAAAAAAA\n",
+    ],
+)
+async def test_a_forged_alerts_cursor_is_invalid_not_a_crash(
+    store_engine: Engine, client: GraphQLClient, body: str
+) -> None:
+    team = org_with_describe(store_engine)
+    variables = {"first": 2, "after": _forged(body)}
+    response = await client.post(ALERTS, variables, as_user=team.admin)
+    [error] = response.json()["errors"]
+    assert error["extensions"] == {"code": "INVALID_CURSOR", "field": "after"}
 
 
 async def test_rule_health_is_for_admins(store_engine: Engine, client: GraphQLClient) -> None:

@@ -103,6 +103,33 @@ async def test_bad_input_is_a_typed_error_and_saves_nothing(
     assert stored_rules(store_engine) == []
 
 
+@pytest.mark.parametrize(
+    ("fix_fields", "expected"),
+    [
+        # 10,000 names were 10,000 errors (one per repeat) after the TOO_LONG.
+        (["Amount"] * 10_000, [("TOO_LONG", "more than 50 fix fields")]),
+        (
+            ["Amount", "amount", "Amount", "CloseDate", "CloseDate"],
+            [
+                ("DUPLICATE_FIELD", "amount is named more than once"),
+                ("DUPLICATE_FIELD", "CloseDate is named more than once"),
+            ],
+        ),
+    ],
+)
+async def test_a_long_or_repetitive_fix_field_list_gets_one_error_per_problem(
+    store_engine: Engine,
+    client: GraphQLClient,
+    fix_fields: list[str],
+    expected: list[tuple[str, str]],
+) -> None:
+    team = org_with_describe(store_engine)
+    variables = {"input": rule_input(fixFields=fix_fields)}
+    payload = await payload_of(client, CREATE, variables, team.admin)
+    assert [(e["code"], e["message"]) for e in payload["errors"]] == expected
+    assert stored_rules(store_engine) == []
+
+
 async def test_every_problem_is_reported_at_once(
     store_engine: Engine, client: GraphQLClient
 ) -> None:

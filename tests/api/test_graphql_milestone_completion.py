@@ -139,6 +139,9 @@ async def test_refused_completions_say_why_and_change_nothing(store_engine: Engi
         (COMPLETE, "bad", manual.id, opportunity, "INVALID_ID"),
         (COMPLETE, mine.id, theirs.id, field, "NOT_FOUND"),
         (COMPLETE, mine.id, "rule_" + "x" * 20, field, "INVALID_ID"),
+        # A trailing newline is no id (a regex ending in $ let both through, as NOT_FOUND).
+        (COMPLETE, mine.id + "\n", manual.id, opportunity, "INVALID_ID"),
+        (COMPLETE, mine.id, manual.id + "\n", field, "INVALID_ID"),
         (COMPLETE, mine.id, formula.id, field, "NOT_MANUAL"),
         (COMPLETE, mine.id, retired.id, field, "RETIRED"),
         (COMPLETE, mine.id, done.id, field, "ALREADY_COMPLETED"),

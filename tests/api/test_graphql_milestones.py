@@ -133,6 +133,8 @@ BAD_DEFINITIONS: list[tuple[dict[str, Any], str, str]] = [
     ({"weight": -2}, "input.weight", "INVALID_WEIGHT"),
     ({"weight": 1e9}, "input.weight", "INVALID_WEIGHT"),
     ({"stageName": "Closing Soon"}, "input.stageName", "UNKNOWN_STAGE"),
+    # A closed deal keeps the health it closed with: a closed stage's milestone never counts.
+    ({"stageName": "Closed Won"}, "input.stageName", "UNKNOWN_STAGE"),
     ({"name": "   "}, "input.name", "REQUIRED"),
     ({"name": "x" * 256}, "input.name", "TOO_LONG"),
     ({"completion": "FORMULA"}, "input.formula", "FORMULA_REQUIRED"),
@@ -251,4 +253,34 @@ async def test_a_reorder_must_name_every_milestone_once(
         answer = await payload_of(client, REORDER, {"ids": ids}, team.admin)
     assert answer["milestones"] is None
     assert [(e["field"], e["code"]) for e in answer["errors"]] == [("ids", code)]
+    assert process_rows(store_engine) == before
+
+
+@pytest.mark.parametrize(
+    ("ids", "code", "message"),
+    [
+        # 20,000 unknown ids were each named in the message (a 500 KB answer) and each bound
+        # as a SQL parameter of the lookup.
+        ([f"ms_{i:020d}" for i in range(1_001)], "TOO_LONG", "ids: at most 1000 ids"),
+        (
+            [f"ms_{i % 7:020d}" for i in range(700)],
+            "NOT_FOUND",
+            "ids: no such milestone: ms_00000000000000000000, ms_00000000000000000001, "
+            "ms_00000000000000000002, ms_00000000000000000003, ms_00000000000000000004 "
+            "and 2 more",
+        ),
+    ],
+)
+async def test_a_huge_reorder_is_refused_briefly(
+    store_engine: Engine, ids: list[str], code: str, message: str
+) -> None:
+    team = f.team(store_engine)
+    milestone(store_engine, "A")
+    before = process_rows(store_engine)
+    async with graphql_client(store_engine) as client:
+        answer = await payload(client, REORDER, {"ids": ids}, team.admin)
+    assert answer["milestones"] is None
+    assert [(e["field"], e["code"], e["message"]) for e in answer["errors"]] == [
+        ("ids", code, message)
+    ]
     assert process_rows(store_engine) == before
