@@ -278,7 +278,7 @@ async def test_a_huge_reorder_is_refused_briefly(
     milestone(store_engine, "A")
     before = process_rows(store_engine)
     async with graphql_client(store_engine) as client:
-        answer = await payload(client, REORDER, {"ids": ids}, team.admin)
+        answer = await payload_of(client, REORDER, {"ids": ids}, team.admin)
     assert answer["milestones"] is None
     assert [(e["field"], e["code"], e["message"]) for e in answer["errors"]] == [
         ("ids", code, message)
