@@ -217,7 +217,10 @@ class BulkValues(Sequence[Value]):
         """The rows whose value is True, in order, without making every value."""
         if self._column.dtype != pl.Boolean:
             return [row for row, value in enumerate(self._values) if value is True]
-        rows = set(self._column.arg_true().to_list())
+        column_rows: list[int] = self._column.arg_true().to_list()
+        if not self._overrides:
+            return column_rows
+        rows = set(column_rows)
         for row, value in self._overrides.items():
             if value is True:
                 rows.add(row)
