@@ -252,6 +252,13 @@ async def _change_completion(
     principal = await context.principal()
     org_id = principal.org_id
     opportunity = await _visible_opportunity(context, raw_opportunity_id)
+    if opportunity.is_closed:
+        # Its health stays the one it had when it closed; its milestones with it.
+        raise Refused(
+            MilestoneErrorCode.OPPORTUNITY_CLOSED,
+            "the opportunity is closed: its milestones stay as they were when it closed",
+            field="input.opportunityId",
+        )
     milestone = await _manual_milestone(context, org_id, raw_milestone_id)
     done = await run_in_threadpool(change, org_id, milestone, opportunity, principal.user_id)
     if done is None:

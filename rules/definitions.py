@@ -84,6 +84,7 @@ class MilestoneErrorCode(Enum):
     NOT_MANUAL = "not_manual"  # formula milestones are completed by evaluation only
     ALREADY_COMPLETED = "already_completed"
     NOT_COMPLETED = "not_completed"
+    OPPORTUNITY_CLOSED = "opportunity_closed"  # a closed deal keeps what it had when it closed
     INVALID_ORDER = "invalid_order"  # a reorder that is not a permutation of the milestones
 
 

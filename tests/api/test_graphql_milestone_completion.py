@@ -126,6 +126,7 @@ async def test_refused_completions_say_why_and_change_nothing(store_engine: Engi
     mine = f.opportunity(store_engine, rep)
     not_mine = f.opportunity(store_engine, team.reps[2])  # the other region's rep
     other_org = f.opportunity(store_engine, other_team.reps[0])
+    won = f.opportunity(store_engine, rep, stage="Closed Won")
     manual = milestone(store_engine, "Budget confirmed")
     done = milestone(store_engine, "Discovery call held")
     formula = milestone(store_engine, "Decision maker", formula="NOT(ISBLANK(Decision_Maker__c))")
@@ -148,6 +149,8 @@ async def test_refused_completions_say_why_and_change_nothing(store_engine: Engi
         (UNCOMPLETE, mine.id, manual.id, field, "NOT_COMPLETED"),
         (UNCOMPLETE, not_mine.id, done.id, opportunity, "NOT_FOUND"),
         (UNCOMPLETE, mine.id, formula.id, field, "NOT_MANUAL"),
+        (COMPLETE, won.id, manual.id, opportunity, "OPPORTUNITY_CLOSED"),
+        (UNCOMPLETE, won.id, done.id, opportunity, "OPPORTUNITY_CLOSED"),
     ]
     async with graphql_client(store_engine) as client:
         await payload_of(client, RETIRE, {"id": retired.id}, team.admin)
