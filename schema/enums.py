@@ -17,6 +17,7 @@ from rules.process import (
     RuleOrigin,
     Severity,
 )
+from rules.severity_weights import SeverityWeightErrorCode
 from services.validation_import import ImportOutcome
 from store.queries import SortDirection, SortField
 
@@ -47,6 +48,9 @@ strawberry.enum(
 )
 strawberry.enum(CompletionHow, description="How a completion was made.")
 strawberry.enum(MilestoneErrorCode, description="Why a milestone mutation changed nothing.")
+strawberry.enum(
+    SeverityWeightErrorCode, description="Why a change of the severity weights saved nothing."
+)
 
 __all__ = [
     "AccessLevel",
@@ -60,6 +64,7 @@ __all__ = [
     "Resolution",
     "RuleOrigin",
     "Severity",
+    "SeverityWeightErrorCode",
     "SortDirection",
     "SortField",
 ]

@@ -9,8 +9,14 @@ import strawberry
 from schema.mutations.alert_rules import AlertRuleMutations
 from schema.mutations.import_validation_rules import ImportValidationRulesMutation
 from schema.mutations.milestones import MilestoneMutations
+from schema.mutations.severity_weights import SeverityWeightMutations
 
 
 @strawberry.type
-class Mutation(AlertRuleMutations, ImportValidationRulesMutation, MilestoneMutations):
+class Mutation(
+    AlertRuleMutations,
+    ImportValidationRulesMutation,
+    MilestoneMutations,
+    SeverityWeightMutations,
+):
     pass

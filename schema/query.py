@@ -15,6 +15,7 @@ from schema.connection import After, OpportunityConnection, PageSize
 from schema.inputs import OpportunityFilterInput, OpportunityOrderInput
 from schema.milestones import MilestoneQueries
 from schema.permissions import query
+from schema.severity_weights import SeverityWeightQueries
 from schema.status import Me, SyncStatus
 from schema.types import Info, Opportunity, Stage
 from store.queries import OpportunityFilter, Ordering
@@ -23,7 +24,7 @@ AUTHENTICATED = IsAuthenticated()
 
 
 @strawberry.type
-class Query(AlertQueries, MilestoneQueries):
+class Query(AlertQueries, MilestoneQueries, SeverityWeightQueries):
     @query("The caller.", AUTHENTICATED)
     async def me(self, info: Info) -> Me:
         return cast("Me", await status.me(info.context))
