@@ -34,6 +34,14 @@ class WeightProblem:
 
 
 def check_severity_weights(given: Sequence[tuple[Severity, int]]) -> list[WeightProblem]:
+    if len(given) > len(Severity):  # one problem, not one per repeat: the answer stays short
+        return [
+            WeightProblem(
+                "input",
+                SeverityWeightErrorCode.DUPLICATE_SEVERITY,
+                f"at most one weight per severity ({len(Severity)})",
+            )
+        ]
     problems: list[WeightProblem] = []
     seen: set[Severity] = set()
     for index, (severity, weight) in enumerate(given):

@@ -22,6 +22,13 @@ def test_every_problem_is_reported_at_its_input_path() -> None:
     assert check_severity_weights([(Severity.HIGH, 0), (Severity.LOW, 100)]) == []
 
 
+def test_a_flood_of_entries_is_one_problem() -> None:
+    given = [(Severity.HIGH, 5)] * 10_000
+    assert [(p.field, p.code) for p in check_severity_weights(given)] == [
+        ("input", Code.DUPLICATE_SEVERITY)
+    ]
+
+
 def test_a_change_keeps_what_it_does_not_name_and_drops_defaults() -> None:
     current = {**DEFAULT_SEVERITY_WEIGHTS, Severity.LOW: 0, Severity.HIGH: 15}
     assert changed_weights(current, [(Severity.HIGH, 10), (Severity.CRITICAL, 30)]) == {
