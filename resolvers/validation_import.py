@@ -1,6 +1,6 @@
 """importValidationRules: the org's validation rules read through its Salesforce gateway and
-kept as alert rules (services.validation_import), then the imported and updated rules
-evaluated like any saved rule."""
+kept as alert rules (services.validation_import), then the imported, updated and retired
+rules evaluated like any saved or retired rule."""
 
 from __future__ import annotations
 
@@ -13,11 +13,8 @@ from salesforce.errors import GatewayError
 from salesforce.sync import safe_error
 from services import validation_import
 from services.orgs import UnknownOrg
-from services.validation_import import ImportOutcome, ImportResult
+from services.validation_import import ImportResult, evaluated_rule_ids
 from store.process_models import AlertRule
-
-# What the import wrote: its rules are evaluated at once.
-WRITTEN = (ImportOutcome.IMPORTED, ImportOutcome.UPDATED)
 
 
 class SalesforceUnreachable(ClientError):
@@ -25,7 +22,8 @@ class SalesforceUnreachable(ClientError):
 
 
 async def import_validation_rules(context: RequestContext) -> list[ImportResult]:
-    """One result per active Opportunity validation rule, in Salesforce's order. A gateway
+    """One result per active Opportunity validation rule, in Salesforce's order, then one per
+    rule retired because its validation rule is no longer active. A gateway
     failure (Salesforce unreachable, credentials refused, API budget spent) writes nothing
     and is the payload's SALESFORCE_UNAVAILABLE error, with the gateway's own (secret-free)
     words."""
@@ -47,7 +45,9 @@ async def import_validation_rules(context: RequestContext) -> list[ImportResult]
         raise SalesforceUnreachable(
             f"the org's validation rules could not be read from Salesforce ({safe_error(error)})"
         ) from None
-    written = [r.rule_id for r in results if r.rule_id and r.outcome in WRITTEN]
+    # What the import wrote (imported, updated, retired rules) is evaluated at once, as
+    # retireAlertRule evaluates a rule it retires (its alerts resolve RULE_RETIRED).
+    written = evaluated_rule_ids(results)
     if written:
         await evaluate_rules(context, written)
     return results

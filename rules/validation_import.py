@@ -12,7 +12,8 @@ past) is flagged too. `imported_rule` turns one rule, as the Tooling API gives i
   field, or one a rep cannot edit), the updateable Opportunity fields the formula reads, in
   the order it first reads them;
 - kind FIX_REQUIRED, severity HIGH (Salesforce refuses the save: it is no detail), no hold time;
-- name: the rule's API name with spaces ("Amount Required Late Stage").
+- name: the rule's API name with spaces ("Amount Required Late Stage"; `validation_name`
+  gives the API name back).
 
 It is skipped, with a reason a person understands, when it uses an edit-time function
 (ISCHANGED, PRIORVALUE, ISNEW, ISCLONE: they compare the record with the save in progress,
@@ -47,6 +48,7 @@ __all__ = [
     "ValidationRuleRecord",
     "import_digest",
     "imported_rule",
+    "validation_name",
 ]
 
 IMPORTED_KIND = AlertKind.FIX_REQUIRED
@@ -162,6 +164,13 @@ def literal_template(text: str) -> str:
 def rule_name(record: ValidationRuleRecord) -> str:
     """The imported rule's name: the API name a Salesforce admin knows, with spaces."""
     return " ".join(record.name.replace("_", " ").split()) or record.name
+
+
+def validation_name(name: str) -> str:
+    """The API name `rule_name` made `name` from: a Salesforce API name has no spaces and no
+    two underscores in a row, so putting the underscores back is exact (for a name an admin
+    did not edit in dealpulse)."""
+    return name.replace(" ", "_")
 
 
 def imported_rule(

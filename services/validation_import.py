@@ -13,10 +13,21 @@ its formula) is converted by `rules.validation_import.imported_rule` and reporte
   validation rule became unimportable is kept as it was (the reason says so), and so is a
   retired one whose validation rule changed: retiring it was an admin's decision.
 
-Re-running is idempotent: a second import reports every rule UNCHANGED or SKIPPED and writes
-nothing. The imported and updated rules are then evaluated over every open opportunity
-(by default `services.evaluation.evaluate_org`; the API passes the org refresher's entry point,
-which holds the org's pass lock; a caller that evaluates everything next can skip it).
+A rule imported earlier (origin VALIDATION_RULE, not retired) whose validation rule is no
+longer among the active ones (deactivated or deleted in Salesforce) is retired, as
+retireAlertRule retires it (store.alert_rules.retire_rule, then an evaluation that resolves its
+alerts RULE_RETIRED): Salesforce no longer enforces it, so dealpulse stops alerting on it. It is
+reported SKIPPED ("no longer active in Salesforce..."), after the active ones, by name; its
+`name` is the API name its dealpulse name was made from (`validation_name`: spaces back to
+underscores; if an admin renamed the rule in dealpulse, that name). MANUAL and RECOMMENDED
+rules are never touched.
+
+Re-running is idempotent: a second import reports every active rule UNCHANGED or SKIPPED and
+writes nothing; a rule it retired is retired already, so it is not reported again (retired
+rules are left alone). The imported, updated and retired rules are then evaluated over every
+open opportunity (by default `services.evaluation.evaluate_org`; the API passes the org
+refresher's entry point, which holds the org's pass lock; a caller that evaluates everything
+next can skip it).
 
 The formula catalog and the Opportunity describe are the ones the mirror stored at its last
 sync (what evaluation compiles against), or the gateway's describe before the first sync.
@@ -34,10 +45,16 @@ from typing import Any, Protocol
 from sqlalchemy import Engine
 
 from rules.process import RuleOrigin
-from rules.validation_import import ImportDraft, Skip, ValidationRuleRecord, imported_rule
+from rules.validation_import import (
+    ImportDraft,
+    Skip,
+    ValidationRuleRecord,
+    imported_rule,
+    validation_name,
+)
 from services.evaluation import EvaluationReport, evaluate_org
 from services.org_catalog import OPPORTUNITY, org_catalog
-from store.alert_rules import create_rule, list_rules, update_rule
+from store.alert_rules import create_rule, list_rules, retire_rule, update_rule
 from store.process_models import AlertRule
 
 
@@ -54,6 +71,16 @@ class ImportResult:
     outcome: ImportOutcome
     reason: str | None = None  # why it was skipped
     rule_id: str | None = None  # the dealpulse rule it is (or was earlier) imported as
+    retired: bool = False  # this import retired that rule: its alerts are to be resolved
+
+
+RETIRED_REASON = "no longer active in Salesforce: its alert rule was retired"
+
+
+def evaluated_rule_ids(results: list[ImportResult]) -> list[str]:
+    """The rules an import wrote (imported, updated or retired): those to evaluate now."""
+    written = (ImportOutcome.IMPORTED, ImportOutcome.UPDATED)
+    return [r.rule_id for r in results if r.rule_id and (r.outcome in written or r.retired)]
 
 
 class ValidationRuleReader(Protocol):
@@ -127,6 +154,32 @@ def _import_one(
     return ImportResult(record.name, ImportOutcome.UPDATED, rule_id=updated.id)
 
 
+def _retire_gone(
+    engine: Engine,
+    org_id: str,
+    imported: list[AlertRule],
+    active_ids: set[str],
+    author_id: str | None,
+    now: datetime,
+) -> list[ImportResult]:
+    """Retire the live imported rules whose validation rule is not among `active_ids`."""
+    results = []
+    for rule in imported:
+        live_import = rule.origin == RuleOrigin.VALIDATION_RULE.value and rule.retired_at is None
+        if not live_import or rule.source_id is None or rule.source_id in active_ids:
+            continue
+        retired = retire_rule(engine, org_id, rule.id, author_id, now)
+        if retired is None:  # retired meanwhile, by an admin: nothing of this import's
+            continue
+        results.append(
+            ImportResult(
+                validation_name(rule.name), ImportOutcome.SKIPPED, RETIRED_REASON, rule.id,
+                retired=True,
+            )
+        )  # fmt: skip
+    return results
+
+
 def import_validation_rules(
     engine: Engine,
     gateway: ValidationRuleReader,
@@ -146,21 +199,16 @@ def import_validation_rules(
     if known.opportunity_describe is None:  # not synced yet
         known = org_catalog(engine, org_id, describe=gateway.describe(OPPORTUNITY))
     catalog, describe = known.catalog, known.opportunity_describe or {}
-    imported = {
-        rule.source_id: rule
-        for rule in list_rules(engine, org_id, include_retired=True)
-        if rule.source_id is not None
-    }
+    rules = list_rules(engine, org_id, include_retired=True)  # by name
+    imported = {rule.source_id: rule for rule in rules if rule.source_id is not None}
     results = []
     for record in records:
         converted = imported_rule(record, catalog, describe)
         existing = imported.get(record.id)
         results.append(_import_one(engine, org_id, record, converted, existing, author_id, now))
-    changed = [
-        r.rule_id
-        for r in results
-        if r.rule_id and r.outcome in (ImportOutcome.IMPORTED, ImportOutcome.UPDATED)
-    ]
+    active_ids = {record.id for record in records}
+    results += _retire_gone(engine, org_id, rules, active_ids, author_id, now)
+    changed = evaluated_rule_ids(results)
     if changed and then_evaluate:
         if evaluate is None:
             evaluate_org(engine, org_id, rule_ids=changed, now=now)
@@ -174,5 +222,6 @@ __all__ = [
     "ImportOutcome",
     "ImportResult",
     "ValidationRuleReader",
+    "evaluated_rule_ids",
     "import_validation_rules",
 ]

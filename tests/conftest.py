@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,20 @@ def devorg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDevorg]:
     running = start_devorg(tmp_path_factory.mktemp("devorg"), api_daily_limit=1_000_000)
     yield running
     running.stop()
+
+
+@pytest.fixture
+def restore_rules(devorg: RunningDevorg) -> Iterator[sqlite3.Connection]:
+    """The session devorg's database, its validation rules' messages and activity put back
+    after the test (the import tests edit or deactivate them)."""
+    conn = sqlite3.connect(devorg.database, isolation_level=None)
+    saved = conn.execute('SELECT "Id", "ErrorMessage", "Active" FROM "ValidationRule"').fetchall()
+    yield conn
+    conn.executemany(
+        'UPDATE "ValidationRule" SET "ErrorMessage" = ?, "Active" = ? WHERE "Id" = ?',
+        [(message, active, rule_id) for rule_id, message, active in saved],
+    )
+    conn.close()
 
 
 @pytest.fixture

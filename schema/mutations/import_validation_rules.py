@@ -41,7 +41,7 @@ class ValidationRuleImport:
         description="Why it was skipped, for a person to read; null otherwise."
     )
 
-    @described("The alert rule it is kept as; null when it was skipped.")
+    @described("The alert rule it is (or was earlier) imported as; null when it never was.")
     async def alert_rule(self, info: Info, parent: Parent[ImportResult]) -> AlertRule | None:
         return cast("AlertRule | None", await resolve.alert_rule_of(info.context, parent))
 
@@ -57,7 +57,8 @@ class ImportValidationRulesMutation:
     @mutation(
         "Import the org's active Opportunity validation rules as FIX_REQUIRED alert rules "
         "(admins); rules using ISCHANGED, PRIORVALUE, ISNEW or ISCLONE, or that do not "
-        "compile, are skipped with the reason.",
+        "compile, are skipped with the reason; the rule imported from one no longer active "
+        "in Salesforce is retired (its alerts resolve RULE_RETIRED) and reported SKIPPED.",
         IsAdmin(),
     )
     async def import_validation_rules(self, info: Info) -> ImportValidationRulesPayload:

@@ -1,10 +1,12 @@
 """importValidationRules over the real app and devorg (real HTTP, Tooling API): the seeded
 validation rules become FIX_REQUIRED rules whose alerts open on exactly the records an
 independent predicate over the mirror selects; PRIORVALUE's rule is skipped with its reason;
-a re-run is idempotent; reps are refused; a Salesforce failure writes nothing."""
+a re-run is idempotent; a rule deactivated in Salesforce is retired at the re-import, its
+alerts resolved RULE_RETIRED; reps are refused; a Salesforce failure writes nothing."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,6 +17,7 @@ from sqlmodel import Session, col, select
 from services.orgs import OrgRefresher
 from store import alert_rules
 from store.models import Opportunity, SfUser
+from store.process_models import Alert
 from tests.devorg_server import RunningDevorg
 from tests.graphql_client import GraphQLClient, graphql_client
 
@@ -99,6 +102,50 @@ async def test_an_admin_imports_the_orgs_validation_rules(
         for r in first["results"]
     ]
     assert len(alert_rules.list_rules(store_engine, devorg.seed.org_id)) == 3
+
+
+RETIRED_IMPORT = """mutation { importValidationRules {
+  results { name outcome reason alertRule { id active retiredAt } } errors { message } } }"""
+
+
+async def test_a_rule_deactivated_in_salesforce_is_retired(
+    store_engine: Engine,
+    client: GraphQLClient,
+    devorg: RunningDevorg,
+    restore_rules: sqlite3.Connection,
+) -> None:
+    admin = _user(devorg, "admin")
+    first = await _import(client, admin)
+    [amount] = [r for r in first["results"] if r["name"] == "Amount_Required_Late_Stage"]
+    rule_id = amount["alertRule"]["id"]
+    expected = _amount_missing_late(store_engine, devorg.seed.org_id)
+    assert expected  # the seed breaks the rule on a few deals: not vacuous
+    restore_rules.execute(
+        'UPDATE "ValidationRule" SET "Active" = 0 WHERE "ValidationName" = ?',
+        ["Amount_Required_Late_Stage"],
+    )
+
+    data = await client.data(RETIRED_IMPORT, as_user=admin)
+
+    payload = data["importValidationRules"]
+    assert payload["errors"] == []
+    last = payload["results"][-1]
+    assert (last["name"], last["outcome"], last["reason"]) == (
+        "Amount_Required_Late_Stage", "SKIPPED",
+        "no longer active in Salesforce: its alert rule was retired",
+    )  # fmt: skip
+    assert last["alertRule"]["id"] == rule_id
+    assert last["alertRule"]["active"] is False
+    assert last["alertRule"]["retiredAt"] is not None
+    # Resolved at once, as retireAlertRule resolves them, not at the next clock tick.
+    with Session(store_engine) as session:
+        alerts = session.exec(select(Alert).where(col(Alert.rule_id) == rule_id)).all()
+    assert {a.opportunity_id for a in alerts} == expected
+    assert {(a.status, a.resolution) for a in alerts} == {("RESOLVED", "RULE_RETIRED")}
+    assert [r["outcome"] for r in payload["results"][:-1]] == ["UNCHANGED"] * 2 + ["SKIPPED"]
+
+    again = await _import(client, admin)
+    assert "Amount_Required_Late_Stage" not in [r["name"] for r in again["results"]]
 
 
 async def test_a_rep_cannot_import(

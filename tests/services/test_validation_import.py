@@ -1,6 +1,7 @@
 """The import's outcomes over the store, with the org's rules handed in as the Tooling API
 gives them: imported, unchanged, updated (an admin's dealpulse edits kept), skipped (and what
-happens to a rule imported earlier), retired rules left alone, the evaluation it asks for."""
+happens to a rule imported earlier), retired rules left alone, a rule whose validation rule is
+no longer active retired (once), the evaluation it asks for."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sqlalchemy import Engine
 from rules.validation_import import ValidationRuleRecord
 from services.evaluation import EvaluationReport
 from services.validation_import import ImportOutcome, ImportResult, import_validation_rules
-from store.alert_rules import list_rules, retire_rule, rule_versions, update_rule
+from store.alert_rules import create_rule, list_rules, retire_rule, rule_versions, update_rule
 from tests import factories as f
 from tests.services import evaluation_rows as rows
 
@@ -182,3 +183,63 @@ def test_the_import_of_another_org_is_its_own(store_engine: Engine, team: f.Team
     [result] = import_validation_rules(store_engine, org, f.ORG_B, None, NOW, evaluate=evaluations)
     assert result.outcome is ImportOutcome.IMPORTED  # the same Salesforce id, another org
     assert [r.org_id for r in list_rules(store_engine, f.ORG_B)] == [f.ORG_B]
+
+
+def test_a_rule_gone_from_salesforce_is_retired_once(store_engine: Engine, team: f.Team) -> None:
+    org, evaluations = FakeOrg([AMOUNT, TOP_OF_PAGE]), Evaluations()
+    run(store_engine, org, evaluations)
+    amount = by_name(store_engine)["Amount Required"]
+    # A manual rule of the same name (no source) and a recommended one are not the import's.
+    manual = create_rule(
+        store_engine, f.ORG_A,
+        {"name": "Amount Required", "kind": "FIX_REQUIRED", "severity": "LOW",
+         "condition": "ISBLANK(Amount)", "message": "m"},
+        "005ADMIN", NOW,
+    )  # fmt: skip
+    recommended = create_rule(
+        store_engine, f.ORG_A,
+        {"name": "Recommended", "kind": "INFORMATIVE", "severity": "LOW", "origin": "RECOMMENDED",
+         "source_id": "rec-1", "condition": "ISBLANK(Amount)", "message": "m"},
+        None, NOW,
+    )  # fmt: skip
+    org.rules = [TOP_OF_PAGE]  # Amount_Required deactivated (or deleted) in Salesforce
+    later = NOW + timedelta(hours=1)
+
+    results = import_validation_rules(
+        store_engine, org, f.ORG_A, "005ADMIN", later, evaluate=evaluations
+    )
+
+    assert [(r.name, r.outcome, r.reason, r.rule_id) for r in results] == [
+        ("Next_Step_Named", ImportOutcome.UNCHANGED, None, results[0].rule_id),
+        ("Amount_Required", ImportOutcome.SKIPPED,
+         "no longer active in Salesforce: its alert rule was retired", amount.id),
+    ]  # fmt: skip
+    rules = {r.id: r for r in list_rules(store_engine, f.ORG_A, include_retired=True)}
+    retired = rules[amount.id]
+    assert (retired.active, retired.retired_at, retired.author_id) == (False, later, "005ADMIN")
+    assert (rules[manual.id].retired_at, rules[manual.id].active) == (None, True)
+    assert (rules[recommended.id].retired_at, rules[recommended.id].active) == (None, True)
+    assert evaluations.calls[-1] == (f.ORG_A, [amount.id], later)  # resolves its alerts
+
+    # Again: retired already, it is left alone and not reported; nothing is evaluated.
+    again = run(store_engine, org, evaluations, later + timedelta(hours=1))
+    assert again == [("Next_Step_Named", ImportOutcome.UNCHANGED, None)]
+    assert len(evaluations.calls) == 2
+    assert rule_versions(store_engine, f.ORG_A, amount.id)[-1].version == 1
+    still = {r.id: r for r in list_rules(store_engine, f.ORG_A, include_retired=True)}
+    assert (still[amount.id].retired_at, still[amount.id].updated_at) == (later, later)
+
+
+def test_a_retired_rule_resolves_its_alerts_rule_retired(
+    store_engine: Engine, team: f.Team
+) -> None:
+    """Without an evaluate of the caller's: evaluate_org resolves the retired rule's alerts."""
+    f.opportunity(store_engine, team.reps[0], stage="Proposal", amount=None)
+    org = FakeOrg([AMOUNT])
+    import_validation_rules(store_engine, org, f.ORG_A, "005ADMIN", NOW)
+    [alert] = rows.alerts(store_engine)
+    assert alert.status == "OPEN"
+    org.rules = []
+    import_validation_rules(store_engine, org, f.ORG_A, "005ADMIN", NOW + timedelta(hours=1))
+    [alert] = rows.alerts(store_engine)
+    assert (alert.status, alert.resolution) == ("RESOLVED", "RULE_RETIRED")

@@ -1,23 +1,24 @@
 """The import over a synced devorg (real HTTP): its three continuous rules imported and their
 alerts opened exactly on the deals an independent predicate over the mirror picks (devorg runs
 its rules with dealpulse's engine, so the engine is not the judge), the PRIORVALUE rule skipped
-with its reason, a second run idempotent, and an edit in Salesforce an UPDATED re-import that
-re-renders the open alerts."""
+with its reason, a second run idempotent, an edit in Salesforce an UPDATED re-import that
+re-renders the open alerts, and a rule deactivated in Salesforce retired at the re-import (its
+alerts resolved RULE_RETIRED; a manual rule of the same name untouched)."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from services.evaluation import evaluate_org
 from services.orgs import OrgRefresher
 from services.validation_import import ImportOutcome, import_validation_rules
-from store.alert_rules import list_rules
+from store.alert_rules import create_rule, list_rules
 from store.models import Opportunity
 from store.process_models import Alert
 from tests.devorg_server import RunningDevorg
@@ -54,19 +55,6 @@ def open_deals(engine: Engine, org_id: str) -> list[Opportunity]:
     )
     with Session(engine) as session:
         return list(session.exec(query))
-
-
-@pytest.fixture
-def restore_rules(devorg: RunningDevorg) -> Iterator[sqlite3.Connection]:
-    """The session devorg's database, its validation rules put back after the test."""
-    conn = sqlite3.connect(devorg.database, isolation_level=None)
-    saved = conn.execute('SELECT "Id", "ErrorMessage" FROM "ValidationRule"').fetchall()
-    yield conn
-    conn.executemany(
-        'UPDATE "ValidationRule" SET "ErrorMessage" = ? WHERE "Id" = ?',
-        [(message, rule_id) for rule_id, message in saved],
-    )
-    conn.close()
 
 
 def test_import_over_devorg(
@@ -126,3 +114,66 @@ def test_import_over_devorg(
     after = alerts_by_rule(store_engine)[meeting_rule.id]
     assert {o: a.id for o, a in after.items()} == {o: a.id for o, a in first_alerts.items()}
     assert {(a.rule_version, a.message) for a in after.values()} == {(2, "Book the next meeting.")}
+
+
+def alerts_of(engine: Engine, rule_id: str) -> list[Alert]:
+    with Session(engine) as session:
+        return list(session.exec(select(Alert).where(col(Alert.rule_id) == rule_id)))
+
+
+def test_a_rule_deactivated_in_salesforce_is_retired(
+    store_engine: Engine,
+    refresher: OrgRefresher,
+    devorg: RunningDevorg,
+    restore_rules: sqlite3.Connection,
+) -> None:
+    org_id, admin = devorg.seed.org_id, devorg.seed.users["admin"].user_id
+    gateway = refresher.gateway(org_id)
+    now = datetime.now(UTC)
+    import_validation_rules(store_engine, gateway, org_id, admin, now)
+    rules = {r.name: r for r in list_rules(store_engine, org_id)}
+    meeting = rules["Next Meeting Not In Past"]
+    # An admin's own rule of the same name and condition, with alerts of its own.
+    manual = create_rule(
+        store_engine, org_id,
+        {"name": meeting.name, "kind": "FIX_REQUIRED", "severity": "LOW",
+         "condition": meeting.condition, "message": "Mine."},
+        admin, now,
+    )  # fmt: skip
+    evaluate_org(store_engine, org_id, rule_ids=[manual.id], now=now)
+    opened = {a.id for a in alerts_of(store_engine, meeting.id)}
+    assert len(opened) >= 5
+    assert {a.status for a in alerts_of(store_engine, manual.id)} == {"OPEN"}
+
+    restore_rules.execute(
+        'UPDATE "ValidationRule" SET "Active" = 0 WHERE "ValidationName" = ?',
+        ["Next_Meeting_Not_In_Past"],
+    )
+    results = import_validation_rules(store_engine, gateway, org_id, admin, now)
+
+    assert [(r.name, r.outcome, r.reason, r.rule_id) for r in results] == [
+        ("Amount_Required_Late_Stage", ImportOutcome.UNCHANGED, None, results[0].rule_id),
+        ("Decision_Maker_Before_Proposal", ImportOutcome.UNCHANGED, None, results[1].rule_id),
+        ("Stage_Cannot_Move_Backwards", ImportOutcome.SKIPPED, results[2].reason, None),
+        ("Next_Meeting_Not_In_Past", ImportOutcome.SKIPPED,
+         "no longer active in Salesforce: its alert rule was retired", meeting.id),
+    ]  # fmt: skip
+    after = {r.id: r for r in list_rules(store_engine, org_id, include_retired=True)}
+    assert (after[meeting.id].active, after[meeting.id].retired_at) == (False, now)
+    retired_alerts = alerts_of(store_engine, meeting.id)
+    assert {a.id for a in retired_alerts} == opened
+    assert {(a.status, a.resolution) for a in retired_alerts} == {("RESOLVED", "RULE_RETIRED")}
+    assert (after[manual.id].active, after[manual.id].retired_at) == (True, None)
+    assert {a.status for a in alerts_of(store_engine, manual.id)} == {"OPEN"}
+    other_rules = [
+        rules["Amount Required Late Stage"].id,
+        rules["Decision Maker Before Proposal"].id,
+    ]
+    assert all(after[i].retired_at is None for i in other_rules)
+
+    # Again: the retired rule is not reported again, and nothing changes.
+    again = import_validation_rules(store_engine, gateway, org_id, admin, now)
+    assert [r.name for r in again] == [r.name for r in results[:3]]
+    assert {(a.id, a.status) for a in alerts_of(store_engine, meeting.id)} == {
+        (a.id, a.status) for a in retired_alerts
+    }
