@@ -10,7 +10,6 @@ resolve as RULE_CHANGED at once, not at the next clock tick).
 from __future__ import annotations
 
 import dataclasses
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +31,6 @@ from services.org_catalog import org_catalog
 from store import alert_rules
 from store.process_models import AlertRule
 
-logger = logging.getLogger(__name__)
 RULE_PREFIX = "rule"
 # Before the org's first sync: no field is known, so no fix field can be checked as valid.
 NO_DESCRIBE: dict[str, Any] = {"fields": []}
@@ -118,13 +116,8 @@ async def _problems(context: RequestContext, org_id: str, draft: RuleDraft) -> l
 
 async def evaluate_rules(context: RequestContext, rule_ids: list[str]) -> None:
     """The rules' alerts brought up to date now, over every open opportunity (under the org's
-    pass lock). The save stands whatever happens here: a rule that fails to evaluate records
-    its error in its health, and a pass that fails is logged; the evaluation clock evaluates
-    the rules again within its interval."""
-    try:
-        await context.evaluate(rule_ids=rule_ids)
-    except Exception:
-        logger.exception("evaluation of rules %s after their save failed", rule_ids)
+    pass lock); the save stands whatever happens there."""
+    await context.evaluate_after_write(f"saving rules {rule_ids}", rule_ids=rule_ids)
 
 
 async def _reread(context: RequestContext, org_id: str, rule_id: str) -> AlertRule | None:

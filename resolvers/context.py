@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from services.evaluation import Evaluate, EvaluationReport
 from services.freshness import Freshness
 from services.validation_import import ValidationRuleReader
 
+logger = logging.getLogger(__name__)
 # An org's Salesforce gateway by org id (services.orgs.OrgRefresher.gateway).
 Gateways = Callable[[str], ValidationRuleReader]
 
@@ -92,6 +94,22 @@ class RequestContext:
             rule_ids=rule_ids,
         )
         return await run_in_threadpool(run)
+
+    async def evaluate_after_write(
+        self,
+        what: str,
+        *,
+        opportunity_ids: Collection[str] | None = None,
+        rule_ids: Collection[str] | None = None,
+    ) -> None:
+        """`evaluate` after a write that is saved already: the write stands whatever happens
+        here. A pass that fails is logged (`what` was written, no values) and the evaluation
+        clock evaluates the org again within its interval; a rule that fails records its
+        error in its health."""
+        try:
+            await self.evaluate(opportunity_ids=opportunity_ids, rule_ids=rule_ids)
+        except Exception:
+            logger.exception("evaluation after %s failed", what)
 
     async def principal(self) -> Principal:
         return (await self.session()).principal

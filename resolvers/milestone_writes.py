@@ -15,7 +15,6 @@ after a completion.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -34,7 +33,6 @@ from store import milestones
 from store.models import Opportunity
 from store.process_models import Milestone, MilestoneCompletion
 
-logger = logging.getLogger(__name__)
 MILESTONE_PREFIX = "ms"
 MAX_NOTE = 1_000
 # An org has a few dozen milestones; a reorder names each once.
@@ -115,10 +113,9 @@ async def _evaluate(
     changes no record a condition reads (health still counts every live alert). The write
     stands whatever happens here: a pass that fails is logged, and the next clock tick
     evaluates the deals again."""
-    try:
-        await context.evaluate(opportunity_ids=opportunity_ids, rule_ids=())
-    except Exception:
-        logger.exception("evaluation after a milestone write failed (org %s)", org_id)
+    await context.evaluate_after_write(
+        f"a milestone write (org {org_id})", opportunity_ids=opportunity_ids, rule_ids=()
+    )
 
 
 async def _live_milestone(

@@ -4,7 +4,6 @@ at once over every open opportunity, since each one's health penalty may change.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,8 +19,6 @@ from rules.severity_weights import (
     is_default,
 )
 from store import alerts
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -63,10 +60,6 @@ async def set_severity_weights(
     current = await run_in_threadpool(_current, context, org_id)
     stored = changed_weights(current, given)
     saved = await run_in_threadpool(alerts.set_severity_weights, context.engine, org_id, stored)
-    try:
-        # No rule is evaluated (no condition reads a weight); every open deal's health is.
-        await context.evaluate(opportunity_ids=None, rule_ids=())
-    except Exception:
-        # The change stands: the next clock tick evaluates the deals again.
-        logger.exception("evaluation after a severity weight change failed (org %s)", org_id)
+    # No rule is evaluated (no condition reads a weight); every open deal's health is.
+    await context.evaluate_after_write(f"a severity weight change (org {org_id})", rule_ids=())
     return WeightsOutcome(_views(weights_over_defaults(saved.severity_weights)), [])

@@ -53,7 +53,7 @@ from rules.fact_registry import STORED_FACTS, Moment
 from rules.formula.bulk_frame import BulkFrame, raw_value
 from rules.formula.checker import Catalog
 from rules.formula.types import FormulaType
-from store.column_reads import raw_rows
+from store.column_reads import SQLITE_TIME_FORMAT, raw_rows
 from store.mirror import READ_CHUNK
 from store.models import DerivedFacts, Opportunity, SfUser, UserRole, fact_column
 from store.related_columns import JOINS, RELATED_COLUMNS
@@ -179,7 +179,7 @@ def _sqlite_decoder(kind: TypeEngine[Any]) -> Callable[[Sequence[Any]], list[Any
     if isinstance(kind, UtcDateTime):
         return lambda raws: (
             pl.Series(raws, dtype=pl.String())
-            .str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_zone="UTC", strict=True)
+            .str.to_datetime(SQLITE_TIME_FORMAT, time_zone="UTC", strict=True)
             .to_list()
         )
     if isinstance(kind, Money):

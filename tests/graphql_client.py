@@ -15,6 +15,7 @@ from strawberry.schema.base import BaseSchema
 from api.app import create_app
 from api.settings import Settings
 from auth.dev_tokens import issue_dev_token
+from services.evaluation import Evaluate
 from services.freshness import SyncOrg
 from store.models import SfUser
 
@@ -84,11 +85,13 @@ async def graphql_client(
     *,
     sync_org: SyncOrg | None = None,
     schema: BaseSchema | None = None,
+    evaluate: Evaluate | None = None,
     **settings: Any,
 ) -> AsyncIterator[GraphQLClient]:
-    """A client of the real app on `engine`; `schema` replaces the API's (a test schema)."""
+    """A client of the real app on `engine`; `schema` replaces the API's (a test schema),
+    `evaluate` the evaluation pass a write runs."""
     configured = make_settings(**settings)
-    app = create_app(configured, engine=engine, sync_org=sync_org, schema=schema)
+    app = create_app(configured, engine=engine, sync_org=sync_org, schema=schema, evaluate=evaluate)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield GraphQLClient(http=http, app=app, settings=configured)

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from rules.catalog import rule_catalog
 from rules.formula import FormulaError, compile_formula
+from services.evaluation import EvaluationReport
 from store import milestones
 from tests import factories as f
 from tests.api.milestone_requests import (
@@ -284,3 +285,23 @@ async def test_a_huge_reorder_is_refused_briefly(
         ("ids", code, message)
     ]
     assert process_rows(store_engine) == before
+
+
+async def test_a_write_stands_when_the_evaluation_after_it_fails(
+    store_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """RequestContext.evaluate_after_write: the milestone is saved and answered, the failed
+    pass is logged, and nothing reaches the client."""
+    team = f.team(store_engine)
+    describe(store_engine)
+
+    def failing(org_id: str, **_: object) -> EvaluationReport:
+        raise RuntimeError("the pass broke")
+
+    values = {"name": "Discovery call held", "stageName": "Prospecting"}
+    async with graphql_client(store_engine, evaluate=failing) as client:
+        answer = await payload_of(client, CREATE, {"input": values}, team.admin)
+    assert answer["errors"] == []
+    assert answer["milestone"]["name"] == "Discovery call held"
+    assert [m.name for m in milestones.list_milestones(store_engine, f.ORG_A)] == [values["name"]]
+    assert any("evaluation after a milestone write" in r.getMessage() for r in caplog.records)
