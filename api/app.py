@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from strawberry.schema.base import BaseSchema
 
 from api.graphql_view import GraphQLView
@@ -19,6 +19,7 @@ from api.settings import Settings
 from auth.dev_tokens import MIN_KEY_LENGTH
 from resolvers.context import Gateways
 from schema.schema import SchemaLimits, build_schema
+from services.alert_events import AlertBroker, LocalBroker
 from services.evaluation import Evaluate
 from services.freshness import Freshness, SyncOrg
 from services.orgs import OrgRefresher
@@ -45,6 +46,7 @@ def create_app(
     sync_org: SyncOrg | None = None,
     evaluate: Evaluate | None = None,
     gateways: Gateways | None = None,
+    alert_events: AlertBroker | None = None,
     scheduler: Scheduler | None = None,
     schema: BaseSchema | None = None,
 ) -> Starlette:
@@ -54,7 +56,9 @@ def create_app(
     write runs (OrgRefresher.evaluate: give the one whose pass locks the sync passes hold;
     default: an OrgRefresher of the app's own); `gateways(org_id)` the org's Salesforce
     gateway for the mutations that read Salesforce (OrgRefresher.gateway; default likewise,
-    and the gateways it opened are closed on shutdown).
+    and the gateways it opened are closed on shutdown). `alert_events` is where the
+    `alertsChanged` subscription listens: the broker of the OrgRefresher whose passes run
+    (default: the app's own's, or a broker of its own when `evaluate` comes from elsewhere).
     `scheduler` runs its jobs while the app lives. `schema` defaults to build_schema with the
     settings' limits."""
     if len(settings.secret_key.get_secret_value()) < MIN_KEY_LENGTH:
@@ -83,9 +87,10 @@ def create_app(
         own = OrgRefresher(database, settings)  # connects to an org only when asked to
         evaluate = evaluate or own.evaluate
         gateways = gateways or own.gateway
+        alert_events = alert_events or own.alert_events
     graphql = GraphQLView(
         schema, settings=settings, engine=database, freshness=freshness, evaluator=evaluate,
-        gateways=gateways,
+        gateways=gateways, alert_events=alert_events or LocalBroker(),
     )  # fmt: skip
 
     async def healthz(_: Request) -> JSONResponse:
@@ -112,6 +117,7 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),  # subscriptions (graphql-transport-ws)
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
         ],

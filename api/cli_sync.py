@@ -120,10 +120,11 @@ def serve(settings: Settings, host: str, port: int) -> None:
         sync_org=refresher.hot,
         evaluate=refresher.evaluate,
         gateways=refresher.gateway,
+        alert_events=refresher.alert_events,
         scheduler=Scheduler(jobs),
     )
     try:
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        uvicorn.run(app, host=host, port=port, log_level="info", ws="websockets-sansio")
     finally:
         refresher.close()
         engine.dispose()

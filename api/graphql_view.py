@@ -26,15 +26,19 @@ from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema.base import BaseSchema
 from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET, UnsetType
 
 from api.settings import Settings
 from auth.dev_tokens import DevPrincipal, bearer_token, verify_dev_token
 from auth.errors import AuthenticationError
 from resolvers.context import Gateways, Limits, RequestContext
+from services.alert_events import AlertBroker
 from services.evaluation import Evaluate
 from services.freshness import Freshness
 
@@ -68,6 +72,19 @@ def preferred_media_type(accept: str | None) -> str:
     return best[2] if best else JSON
 
 
+def _request_id(request: Request | WebSocket) -> str:
+    """The request's id: the client's own (to correlate with its logs) only if it is plainly an
+    id, as it is echoed in a header and written to our logs; else a new one. Kept on the
+    request, so every part of it names the same id (a WebSocket has no sub-response)."""
+    known = getattr(request.state, "request_id", None)
+    if isinstance(known, str):
+        return known
+    given = request.headers.get("x-request-id", "")
+    request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+    request.state.request_id = request_id
+    return request_id
+
+
 class GraphQLSubResponse(Response):
     media: str = JSON
 
@@ -82,8 +99,15 @@ class GraphQLView(GraphQL[RequestContext, None]):
         freshness: Freshness,
         evaluator: Evaluate | None = None,
         gateways: Gateways | None = None,
+        alert_events: AlertBroker | None = None,
     ) -> None:
-        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
+        super().__init__(
+            schema,
+            graphql_ide="graphiql",
+            allow_queries_via_get=True,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        )
+        self.alert_events = alert_events
         self.settings = settings
         self.engine = engine
         self.freshness = freshness
@@ -110,12 +134,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
         sub.status_code = None  # type: ignore[assignment]
         del sub.headers["content-length"]
         sub.media = preferred_media_type(request.headers.get("accept"))
-        # A client's own id is kept (to correlate with its logs) only if it is plainly an id:
-        # it is echoed in a header and written to our logs.
-        request_id = request.headers.get("x-request-id", "")
-        if not _REQUEST_ID.fullmatch(request_id):
-            request_id = uuid.uuid4().hex
-        sub.headers["x-request-id"] = request_id
+        sub.headers["x-request-id"] = _request_id(request)
         request.state.sub_response = sub
         return sub
 
@@ -136,10 +155,27 @@ class GraphQLView(GraphQL[RequestContext, None]):
             freshness=self.freshness,
             limits=self.limits,
             credentials=credentials,
-            request_id=request.state.sub_response.headers["x-request-id"],
+            request_id=_request_id(request),
             evaluator=self.evaluator,
             gateways=self.gateways,
+            alert_events=self.alert_events,
         )
+
+    async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
+        """graphql-transport-ws `connection_init`: its payload's `Authorization` (a Bearer
+        token) authenticates the connection; without one, the upgrade request's header must
+        have. A refused token closes the connection (4403) before anything runs."""
+        given = (context.connection_params or {}).get("Authorization")
+        if given is not None:
+            try:
+                token = bearer_token(given) if isinstance(given, str) else None
+                context.credentials = verify_dev_token(self.settings, token)
+            except AuthenticationError as error:
+                context.credentials = error
+        if context.authentication_error is not None:
+            raise ConnectionRejectionError({"message": str(context.authentication_error)})
+        acknowledged: UnsetType = UNSET  # a plain connection_ack
+        return acknowledged
 
     async def execute_single(  # type: ignore[override]
         self, *, request: Request, context: RequestContext, **kwargs: Any

@@ -16,6 +16,7 @@ from auth.dev_tokens import DevPrincipal
 from auth.errors import AuthenticationError
 from auth.principals import Principal, resolve_principal
 from resolvers.loaders import Loaders, make_loaders
+from services.alert_events import AlertBroker
 from services.evaluation import Evaluate, EvaluationReport
 from services.freshness import Freshness
 from services.validation_import import ValidationRuleReader
@@ -57,6 +58,10 @@ class RequestContext:
     # The org's Salesforce gateway (OrgRefresher.gateway), for the mutations that read the
     # org (importValidationRules); None: the app reaches no org.
     gateways: Gateways | None = None
+    # Where live alert updates come from (the OrgRefresher's broker); None: none are served.
+    alert_events: AlertBroker | None = None
+    # A WebSocket's `connection_init` payload (graphql-transport-ws sets it).
+    connection_params: dict[str, object] | None = None
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     _ready: asyncio.Task[Session] | None = None
 

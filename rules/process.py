@@ -84,3 +84,14 @@ DEFAULT_SEVERITY_WEIGHTS: dict[Severity, int] = {
     Severity.HIGH: 10,
     Severity.CRITICAL: 20,
 }
+
+
+class AlertChangeKind(Enum):
+    """What a live update says happened to an alert (`alertsChanged`): the AlertEventKinds a
+    person's to-do list follows (a re-rendered message is not one)."""
+
+    OPENED = "OPENED"
+    RESOLVED = "RESOLVED"
+    SNOOZED = "SNOOZED"
+    REOPENED = "REOPENED"
+    DISMISSED = "DISMISSED"

@@ -9,6 +9,7 @@ import strawberry
 from auth.visibility import AccessLevel
 from rules.definitions import AlertRuleErrorCode, MilestoneErrorCode
 from rules.process import (
+    AlertChangeKind,
     AlertKind,
     AlertStatus,
     CompletionHow,
@@ -38,6 +39,7 @@ strawberry.enum(
     "hold time) is never shown: asking for it finds nothing.",
 )
 strawberry.enum(Resolution, description="Why a resolved alert was resolved.")
+strawberry.enum(AlertChangeKind, description="What happened to an alert (live updates).")
 strawberry.enum(AlertRuleErrorCode, description="Why an alert rule was not saved or previewed.")
 strawberry.enum(ImportOutcome, description="What an import did with a validation rule.")
 
@@ -54,6 +56,7 @@ strawberry.enum(
 
 __all__ = [
     "AccessLevel",
+    "AlertChangeKind",
     "AlertKind",
     "AlertRuleErrorCode",
     "AlertStatus",

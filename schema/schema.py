@@ -25,6 +25,7 @@ from resolvers.errors import ClientError
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import SCALAR_MAP
+from schema.subscription import Subscription
 from schema.text_guard import RefuseUnstorableText
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
@@ -95,6 +96,7 @@ def build_schema(
     return Schema(
         query=query,
         mutation=mutation,
+        subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
     )

@@ -41,6 +41,7 @@ from rules.fact_registry import Moment
 from rules.formula.bulk_frame import BulkFrame
 from rules.lifecycle import Change, Transition
 from rules.time_zones import local_date, org_time_zone
+from services.alert_events import AlertBroker, publish_stored_events
 from services.evaluation_formulas import (
     RuleOutcome,
     Unevaluable,
@@ -168,10 +169,12 @@ def evaluate_org(
     opportunity_ids: Collection[str] | None = None,
     rule_ids: Collection[str] | None = None,
     now: datetime | None = None,
+    events: AlertBroker | None = None,
 ) -> EvaluationReport:
     """Evaluate `rule_ids` (None: every active rule) and every formula milestone over
     `opportunity_ids` (None: every open opportunity of the org; closed and deleted ones among
-    them get their alerts resolved and their health frozen or removed), at `now`."""
+    them get their alerts resolved and their health frozen or removed), at `now`. The alert
+    changes it stored are published to `events` once committed (live updates)."""
     started = perf_counter()
     now = now or datetime.now(UTC)
     ids_asked = None if opportunity_ids is None else sorted(set(opportunity_ids))
@@ -219,7 +222,8 @@ def evaluate_org(
         rule_health=stored_health,
         local_date=local_date(now, tz) if full else None,
     )
-    save_evaluation(engine, org_id, writes)
+    stored_events = save_evaluation(engine, org_id, writes)
+    publish_stored_events(engine, org_id, stored_events, events)
     errors = {r.rule_id: r.error for r in rule_health if r.error is not None}
     errors |= {m: str(o) for m, o in formulas.milestones.items() if isinstance(o, Unevaluable)}
     kinds = Counter(t.change for t in steps.transitions)

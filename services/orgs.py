@@ -28,6 +28,7 @@ from rules.time_zones import local_date, org_time_zone, seconds_until_midnight
 from salesforce.gateway import Gateway
 from salesforce.login import AuthFlow, OrgConnection
 from salesforce.sync import PageHook
+from services.alert_events import AlertBroker, LocalBroker
 from services.evaluation import EvaluationReport
 from services.passes import clock_tick, evaluate_retrying, pass_error, sync_pass
 from services.refresh import RefreshResult
@@ -80,8 +81,12 @@ class OrgRefresher:
     `hot(org_id)` for requests, `evaluate(org_id, ...)` after a write dealpulse makes,
     `full_all()`, `tick_all()` and `evaluate_all()` for the scheduler."""
 
-    def __init__(self, engine: Engine, secrets: SalesforceSecrets) -> None:
+    def __init__(
+        self, engine: Engine, secrets: SalesforceSecrets, alert_events: AlertBroker | None = None
+    ) -> None:
         self._engine = engine
+        # Where every pass run here publishes the alert changes it stored (live updates).
+        self.alert_events: AlertBroker = alert_events or LocalBroker()
         self._secrets = secrets
         self._gateways: dict[str, Gateway] = {}
         self._registry_lock = threading.Lock()
@@ -107,7 +112,10 @@ class OrgRefresher:
     ) -> RefreshResult:
         gateway = self.gateway(org_id)
         with self._pass_lock(org_id):
-            return sync_pass(self._engine, gateway, org_id, hot=kind == "hot", on_page=on_page)
+            return sync_pass(
+                self._engine, gateway, org_id, hot=kind == "hot", on_page=on_page,
+                events=self.alert_events,
+            )  # fmt: skip
 
     def hot(self, org_id: str) -> RefreshResult | None:
         """The request-time pass: one API call when little changed (see HOT_OBJECTS). None
@@ -120,12 +128,12 @@ class OrgRefresher:
             synced_at = queries.org_synced_at(self._engine, org_id)
             if synced_at is not None and synced_at >= asked_at:
                 return None
-            return sync_pass(self._engine, gateway, org_id, hot=True)
+            return sync_pass(self._engine, gateway, org_id, hot=True, events=self.alert_events)
 
     def tick(self, org_id: str) -> int:
         """The clock tick of one org (no Salesforce call); how many opportunities got facts."""
         with self._pass_lock(org_id):  # no gateway: a tick makes no Salesforce call
-            return clock_tick(self._engine, org_id)
+            return clock_tick(self._engine, org_id, events=self.alert_events)
 
     def evaluate(
         self,
@@ -142,7 +150,12 @@ class OrgRefresher:
         once more, then raises PassCollision (services.passes.evaluate_retrying)."""
         with self._pass_lock(org_id):
             return evaluate_retrying(
-                self._engine, org_id, opportunity_ids=opportunity_ids, rule_ids=rule_ids, now=now
+                self._engine,
+                org_id,
+                opportunity_ids=opportunity_ids,
+                rule_ids=rule_ids,
+                now=now,
+                events=self.alert_events,
             )
 
     def evaluate_on_the_clock(self, org_id: str, now: datetime | None = None) -> None:
@@ -153,7 +166,7 @@ class OrgRefresher:
         last_date, zone = evaluation_clock(self._engine, org_id)
         if last_date is not None and local_date(now, org_time_zone(zone)) != last_date:
             with self._pass_lock(org_id):
-                clock_tick(self._engine, org_id, now=now)
+                clock_tick(self._engine, org_id, now=now, events=self.alert_events)
             return
         self.evaluate(org_id, now=now)
 

@@ -34,6 +34,7 @@ from sqlalchemy.exc import IntegrityError
 
 from salesforce.gateway import Gateway
 from salesforce.sync import HOT_OBJECTS, PageHook, safe_error
+from services.alert_events import AlertBroker
 from services.evaluation import EvaluationReport, evaluate_org
 from services.refresh import RefreshResult, refresh_facts, refresh_org
 from store.mirror import Mirror
@@ -53,6 +54,7 @@ def evaluate_retrying(
     opportunity_ids: Collection[str] | None = None,
     rule_ids: Collection[str] | None = None,
     now: datetime | None = None,
+    events: AlertBroker | None = None,
 ) -> EvaluationReport:
     """services.evaluation.evaluate_org, run once more when a unique index refused one of its
     writes (the whole pass rolled back: nothing of it stands). PassCollision if it is refused
@@ -60,8 +62,9 @@ def evaluate_retrying(
     for attempt in (1, 2):
         try:
             return evaluate_org(
-                engine, org_id, opportunity_ids=opportunity_ids, rule_ids=rule_ids, now=now
-            )
+                engine, org_id, opportunity_ids=opportunity_ids, rule_ids=rule_ids, now=now,
+                events=events,
+            )  # fmt: skip
         except IntegrityError:
             if attempt == 2:
                 break
@@ -87,9 +90,12 @@ def _evaluate(
     org_id: str,
     opportunity_ids: Collection[str] | None,
     now: datetime | None,
+    events: AlertBroker | None,
 ) -> EvaluationReport | None:
     try:
-        return evaluate_retrying(engine, org_id, opportunity_ids=opportunity_ids, now=now)
+        return evaluate_retrying(
+            engine, org_id, opportunity_ids=opportunity_ids, now=now, events=events
+        )
     except PassCollision as error:  # not a bug: no traceback
         logger.warning("%s", error)
         return None
@@ -106,6 +112,7 @@ def sync_pass(
     hot: bool = False,
     on_page: PageHook | None = None,
     now: datetime | None = None,
+    events: AlertBroker | None = None,
 ) -> RefreshResult:
     """One sync pass of `org_id`. Raises the sync's error (a GatewayError, usually) after
     refreshing the facts of what it had already committed (see `refresh_org`)."""
@@ -115,17 +122,23 @@ def sync_pass(
     report = result.sync
     changed = report.changed_opportunity_ids | report.deleted_opportunity_ids
     if report.full.get("Opportunity") or Mirror(engine, org_id).time_zone() != zone_before:
-        return replace(result, evaluation=_evaluate(engine, org_id, None, now))
+        return replace(result, evaluation=_evaluate(engine, org_id, None, now, events))
     if changed:
-        return replace(result, evaluation=_evaluate(engine, org_id, changed, now))
+        return replace(result, evaluation=_evaluate(engine, org_id, changed, now, events))
     return result
 
 
-def clock_tick(engine: Engine, org_id: str, *, now: datetime | None = None) -> int:
+def clock_tick(
+    engine: Engine,
+    org_id: str,
+    *,
+    now: datetime | None = None,
+    events: AlertBroker | None = None,
+) -> int:
     """Recompute the stored facts of every open opportunity of `org_id` at `now` (last
     activity and next meeting move when a meeting happens), then evaluate the org in full
     (TODAY() and day counts move with the clock). Returns how many got facts."""
     open_ids = Mirror(engine, org_id).opportunity_ids(open_only=True)
     refreshed = refresh_facts(engine, org_id, open_ids, now=now) if open_ids else 0
-    _evaluate(engine, org_id, None, now)
+    _evaluate(engine, org_id, None, now, events)
     return refreshed

@@ -43,6 +43,16 @@ class AlertChange:
 
 
 @dataclass(frozen=True)
+class StoredAlertEvent:
+    """An alert_event row a pass wrote (what live updates publish once it is committed)."""
+
+    alert_id: str
+    opportunity_id: str
+    kind: AlertEventKind
+    at: datetime
+
+
+@dataclass(frozen=True)
 class RuleHealthUpdate:
     rule_id: str
     error: str | None  # why the rule (or some of its rows) could not be evaluated
@@ -79,11 +89,14 @@ def _by_id(scope: OrgScope, **values: Any) -> Any:
     return scope.update(Alert).where(_ALERT.c.id == bindparam("p_id")).values(**values)
 
 
-def _apply_alerts(session: Session, scope: OrgScope, changes: Sequence[AlertChange]) -> None:
+def _apply_alerts(
+    session: Session, scope: OrgScope, changes: Sequence[AlertChange]
+) -> list[StoredAlertEvent]:
     dropped: list[str] = []
     updates: dict[Change, list[dict[str, Any]]] = {}
     inserts: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
+    stored: list[StoredAlertEvent] = []
     for change in changes:
         t = change.transition
         alert_id = t.alert_id
@@ -112,6 +125,7 @@ def _apply_alerts(session: Session, scope: OrgScope, changes: Sequence[AlertChan
                 "id": new_id("evt"), "alert_id": alert_id, "at": t.at, "kind": kind.name,
                 "status": t.status.name, "detail": detail,
             })  # fmt: skip
+            stored.append(StoredAlertEvent(alert_id, t.opportunity_id, kind, t.at))
     for start in range(0, len(dropped), READ_CHUNK):
         session.execute(
             scope.delete(Alert).where(_ALERT.c.id.in_(dropped[start : start + READ_CHUNK]))
@@ -146,6 +160,7 @@ def _apply_alerts(session: Session, scope: OrgScope, changes: Sequence[AlertChan
         session.execute(insert(_ALERT), scope.stamp(inserts))
     if events:
         session.execute(insert(table_of(AlertEvent)), scope.stamp(events))
+    return stored
 
 
 def _apply_messages(session: Session, scope: OrgScope, messages: Mapping[str, str]) -> None:
@@ -231,13 +246,16 @@ def _apply_settings(session: Session, scope: OrgScope, writes: EvaluationWrites)
     settings.last_local_date = writes.local_date.isoformat()
 
 
-def save_evaluation(engine: Engine, org_id: str, writes: EvaluationWrites) -> None:
-    """Store what a pass found, in one transaction."""
+def save_evaluation(
+    engine: Engine, org_id: str, writes: EvaluationWrites
+) -> list[StoredAlertEvent]:
+    """Store what a pass found, in one transaction; the alert events it stored."""
     scope = OrgScope(org_id)
     with session_scope(engine) as session:
-        _apply_alerts(session, scope, writes.alerts)
+        stored = _apply_alerts(session, scope, writes.alerts)
         _apply_messages(session, scope, writes.messages)
         _apply_completions(session, scope, writes)
         _apply_health(session, scope, writes)
         _apply_rule_health(session, scope, writes)
         _apply_settings(session, scope, writes)
+    return stored  # committed: session_scope commits on leaving

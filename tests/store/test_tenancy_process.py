@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, SQLModel, select
 
 from rules.process import AlertKind, Severity
-from store import alert_rules, alerts, milestones
+from store import alert_feed, alert_rules, alerts, milestones
 from store.alerts import AlertFilter
 from store.process_models import (
     Alert,
@@ -103,6 +103,7 @@ ALERT_READS = {
     "evaluation_settings",
 }  # fmt: skip
 ALERT_WRITES = {"set_severity_weights"}
+FEED_READS = {"opportunity_owners", "alerts_by_ids"}
 # Functions of these modules that take no org: they compute over rows already read.
 PURE = {"condition_version", "alert_key"}
 
@@ -152,6 +153,18 @@ def test_every_alert_read_answers_only_its_orgs_rows(store_engine: Engine) -> No
     assert alerts.evaluation_settings(engine, A).severity_weights == {"HIGH": SCORE[A]}
 
 
+def test_every_alert_feed_read_answers_only_its_orgs_rows(store_engine: Engine) -> None:
+    two_orgs_with_process(store_engine)
+    with Session(store_engine) as session:
+        every_alert = [(a.org_id, a.id) for a in session.exec(select(Alert)).all()]
+    assert {org for org, _ in every_alert} == {A, B}
+    found = alert_feed.alerts_by_ids(store_engine, A, [alert_id for _, alert_id in every_alert])
+    assert {a.org_id for a in found.values()} == {A}
+    assert [a.message for a in found.values()] == ["A alert"]
+    owners = alert_feed.opportunity_owners(store_engine, A, DEALS)
+    assert set(owners) == {DEAL}  # B_ONLY_DEAL is org B's alone
+
+
 def test_every_write_changes_only_its_orgs_rows(store_engine: Engine) -> None:
     two_orgs_with_process(store_engine)
     engine, before = store_engine, _b_rows(store_engine)
@@ -192,6 +205,7 @@ def test_every_process_repository_function_is_checked_here() -> None:
         alert_rules: RULE_READS | RULE_WRITES,
         milestones: MILESTONE_READS | MILESTONE_WRITES,
         alerts: ALERT_READS | ALERT_WRITES,
+        alert_feed: FEED_READS,
     }
     for module, names in checked.items():
         assert _public_functions(module) - PURE == names, f"check {module.__name__}'s new function"
