@@ -17,6 +17,7 @@ from schema.milestones import MilestoneQueries
 from schema.permissions import query
 from schema.severity_weights import SeverityWeightQueries
 from schema.status import Me, SyncStatus
+from schema.todo import TodoQueries
 from schema.types import Info, Opportunity, Stage
 from store.queries import OpportunityFilter, Ordering
 
@@ -24,7 +25,7 @@ AUTHENTICATED = IsAuthenticated()
 
 
 @strawberry.type
-class Query(AlertQueries, MilestoneQueries, SeverityWeightQueries):
+class Query(AlertQueries, MilestoneQueries, SeverityWeightQueries, TodoQueries):
     @query("The caller.", AUTHENTICATED)
     async def me(self, info: Info) -> Me:
         return cast("Me", await status.me(info.context))
