@@ -36,6 +36,15 @@ EXAMPLE_QUERY = (
     " fixFields { name } openedAt } } } } }"
 )
 
+# The rep's to-do list: the deals with fields to fix, most urgent first, each with the fields'
+# editor metadata and the lastModifiedAt a quick-fix sends back.
+TODO_QUERY = (
+    "{ todo(first: 5) { totalCount remainingTodoCount summary { total amount bySeverity"
+    " { severity count } } edges { node { opportunity { id name amount closeDate"
+    " lastModifiedAt } alerts { id message rule { name } } fixFields { name label type"
+    " currentValue required length picklistValues { value label } } priority reasons } } } }"
+)
+
 
 def set_up_process(
     settings: Settings, org_id: str, admin_id: str, console: Console
@@ -73,7 +82,12 @@ def set_up_process(
 
 def write_demo_json(graphql_url: str, devorg_url: str, tokens: dict[str, str]) -> Path:
     """The URLs and ready-to-use tokens, owner-readable only (they are credentials)."""
-    body = {"graphql_url": graphql_url, "devorg_url": devorg_url, "tokens": tokens}
+    body = {
+        "graphql_url": graphql_url,
+        "devorg_url": devorg_url,
+        "tokens": tokens,
+        "examples": {"todo_query": TODO_QUERY},
+    }
     DEMO_JSON.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(DEMO_JSON, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
@@ -107,12 +121,15 @@ def run(
         for role in ROLES:
             console.print(f"token {role:8} {tokens[role]}", soft_wrap=True)
         console.print(f"(also in {path})\n\nTry, as the rep:")
-        console.print(
-            f"curl -s {graphql_url} -H 'Authorization: Bearer {tokens['rep']}' "
-            f"-H 'Content-Type: application/json' -d '{json.dumps({'query': EXAMPLE_QUERY})}'",
-            soft_wrap=True,
-            markup=False,
-        )
+        for title, query in (("", EXAMPLE_QUERY), ("\nThe rep's to-do list:", TODO_QUERY)):
+            if title:
+                console.print(title)
+            console.print(
+                f"curl -s {graphql_url} -H 'Authorization: Bearer {tokens['rep']}' "
+                f"-H 'Content-Type: application/json' -d '{json.dumps({'query': query})}'",
+                soft_wrap=True,
+                markup=False,
+            )
         cli_sync.serve(settings, "127.0.0.1", port)
     finally:
         devorg.should_exit = True

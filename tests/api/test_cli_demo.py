@@ -8,14 +8,21 @@ import pytest
 from rich.console import Console
 from sqlalchemy import Engine
 
-from api.cli_demo import set_up_process
+from api.cli_demo import TODO_QUERY, set_up_process
+from auth.dev_tokens import issue_dev_token
 from services.demo_process import MILESTONES, RULES
 from services.orgs import OrgRefresher
 from store.queries import all_orgs
 from tests.devorg_server import RunningDevorg
-from tests.graphql_client import make_settings
+from tests.graphql_client import graphql_client, make_settings
 
 pytestmark = pytest.mark.sqlite_only
+# The validation rules the demo imports as fix-alerts (devorg.validation's, by their names).
+IMPORTED_RULE_NAMES = {
+    "Amount_Required_Late_Stage",
+    "Next_Meeting_Not_In_Past",
+    "Decision_Maker_Before_Proposal",
+}
 
 
 def test_the_demo_sets_up_its_process_and_says_so(
@@ -40,3 +47,31 @@ def test_the_demo_sets_up_its_process_and_says_so(
     ) in said
     assert evaluation.alerts_open > 0
     assert [org.id for org in all_orgs(store_engine)] == [org_id]
+
+
+@pytest.mark.anyio
+async def test_the_demos_todo_query_runs_as_it_is_and_lists_the_reps_bad_data(
+    store_engine: Engine, refresher: OrgRefresher, devorg: RunningDevorg
+) -> None:
+    settings = make_settings(database_url=store_engine.url.render_as_string(hide_password=False))
+    org_id = devorg.seed.org_id
+    set_up_process(settings, org_id, devorg.seed.users["admin"].user_id, Console(file=None))
+    rep = devorg.seed.users["rep"].user_id
+    async with graphql_client(store_engine) as client:
+        response = await client.post(
+            TODO_QUERY, token=issue_dev_token(client.settings, org_id, rep)
+        )
+    payload = response.json()
+    assert "errors" not in payload, payload
+    todo = payload["data"]["todo"]
+    assert todo["totalCount"] == todo["remainingTodoCount"] > 0
+    assert todo["summary"]["total"] >= todo["totalCount"]
+    rules = {alert["rule"]["name"] for edge in todo["edges"] for alert in edge["node"]["alerts"]}
+    assert rules <= {rule.name for rule in RULES} | IMPORTED_RULE_NAMES
+    for edge in todo["edges"]:
+        node = edge["node"]
+        assert node["reasons"]
+        assert node["opportunity"]["lastModifiedAt"]
+        assert all(field["label"] and field["type"] for field in node["fixFields"])
+    priorities = [edge["node"]["priority"] for edge in todo["edges"]]
+    assert priorities == sorted(priorities, reverse=True)
