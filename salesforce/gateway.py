@@ -8,7 +8,8 @@ What it adds to simple-salesforce:
   request; a second 401 is a `SalesforceAuthError`.
 - **Retries** of idempotent reads (queries, describe) on 500/502/503, timeouts and connection
   errors, with exponential backoff and full jitter, bounded by `RetryPolicy.max_attempts`.
-  Writes are never retried (a 5xx may hide a write that happened).
+  Writes are never retried (a 5xx may hide a write that happened): such a failure is
+  `WriteOutcomeUnknown`, resolved by reading the record back (salesforce.writes).
 - **Error mapping** to `salesforce.errors` (tokens and secrets never appear in messages).
 - **Accounting**: `api_calls` counts every HTTP request this gateway sent (token requests,
   retries and pages included), counted in the `requests.Session`; `api_usage` is the org's
@@ -46,6 +47,8 @@ from salesforce.errors import (
     SalesforceAuthError,
     SalesforceRequestError,
     SalesforceUnavailable,
+    WriteOutcomeUnknown,
+    error_items,
     first_error,
 )
 from salesforce.login import OrgConnection, session_for
@@ -229,7 +232,12 @@ class Gateway:
                     total,
                 )
 
-    def _call(self, op: Callable[[Salesforce], T], *, idempotent: bool) -> T:
+    def call(self, op: Callable[[Salesforce], T], *, idempotent: bool) -> T:
+        """Run `op` on the org's client: re-authenticated once on a 401 (the request was not
+        processed, so reads and writes alike are repeated), idempotent reads retried on 5xx,
+        timeouts and connection errors. A write (`idempotent=False`) is never repeated after
+        it may have reached Salesforce: such a failure is WriteOutcomeUnknown, which the caller
+        resolves by reading the record back (salesforce.writes)."""
         attempt = 0
         reauthenticated = False
         while True:
@@ -258,13 +266,23 @@ class Gateway:
                         usage[1] if usage else None,
                     ) from None
                 if status not in _RETRYABLE_STATUS:
-                    raise SalesforceRequestError(code, message, fields, status) from None
-                if not idempotent or attempt >= self.retry.max_attempts:
+                    raise SalesforceRequestError(
+                        code, message, fields, status, items=error_items(exc.content)
+                    ) from None
+                if not idempotent:
+                    raise WriteOutcomeUnknown(
+                        f"Salesforce answered {status} {code} to a write"
+                    ) from None
+                if attempt >= self.retry.max_attempts:
                     raise SalesforceUnavailable(
                         f"Salesforce answered {status} {code} ({attempt} attempt(s))"
                     ) from None
             except (requests.Timeout, requests.ConnectionError) as exc:
-                if not idempotent or attempt >= self.retry.max_attempts:
+                if not idempotent:
+                    raise WriteOutcomeUnknown(
+                        f"{type(exc).__name__} talking to Salesforce during a write"
+                    ) from None
+                if attempt >= self.retry.max_attempts:
                     raise SalesforceUnavailable(
                         f"{type(exc).__name__} talking to Salesforce ({attempt} attempt(s))"
                     ) from None
@@ -273,7 +291,7 @@ class Gateway:
     # -- reads ----------------------------------------------------------------------------------
     def query_pages(self, soql: str, include_deleted: bool = False) -> Iterator[list[Any]]:
         """The records of `soql`, one list per page (each page one API call, retried alone)."""
-        first = self._call(
+        first = self.call(
             lambda sf: sf.query(soql, include_deleted=include_deleted), idempotent=True
         )
         return self.pages_from(first)
@@ -285,7 +303,7 @@ class Gateway:
             if result.get("done", True):
                 return
             next_url = str(result["nextRecordsUrl"])
-            result = self._call(partial(_query_more, next_url=next_url), idempotent=True)
+            result = self.call(partial(_query_more, next_url=next_url), idempotent=True)
 
     def first_pages(
         self, queries: Sequence[tuple[str, bool]], *, optional: Collection[int] = ()
@@ -310,7 +328,7 @@ class Gateway:
                 for number, (soql, deleted) in enumerate(queries)
             ],
         }
-        answer = self._call(
+        answer = self.call(
             lambda sf: cast(dict[str, Any], sf.restful("composite", method="POST", json=body)),
             idempotent=True,
         )
@@ -336,14 +354,14 @@ class Gateway:
         """The sObject describe, cached in memory until `refresh_metadata()`."""
         check_name(sobject)
         if refresh or sobject not in self._describes:
-            self._describes[sobject] = self._call(
+            self._describes[sobject] = self.call(
                 lambda sf: cast(SFType, getattr(sf, sobject)).describe(), idempotent=True
             )
         return self._describes[sobject]
 
     def tooling_query_all(self, soql: str) -> list[Any]:
         """Every record of a Tooling API query (each page one API call, retried alone)."""
-        first = self._call(
+        first = self.call(
             lambda sf: sf.toolingexecute("query/", params={"q": soql}), idempotent=True
         )
         return [record for page in self.pages_from(first) for record in page]
@@ -371,21 +389,10 @@ class Gateway:
     def deleted(self, sobject: str, start: datetime, end: datetime) -> dict[str, Any]:
         """sObject Get Deleted for [start, end) (Salesforce keeps about 15 days)."""
         check_name(sobject)
-        result = self._call(
+        result = self.call(
             lambda sf: cast(SFType, getattr(sf, sobject)).deleted(start, end), idempotent=True
         )
         return cast(dict[str, Any], result)
-
-    # -- writes ---------------------------------------------------------------------------------
-    def update(self, sobject: str, record_id: str, fields: dict[str, Any]) -> None:
-        """PATCH one record (not retried; a 401 is re-authenticated and repeated once)."""
-        check_name(sobject)
-        if not re.fullmatch(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?", record_id):
-            raise SalesforceRequestError("MALFORMED_ID", "not a Salesforce id", ("Id",))
-        self._call(
-            lambda sf: cast(SFType, getattr(sf, sobject)).update(record_id, fields),
-            idempotent=False,
-        )
 
     def close(self) -> None:
         self._http.close()

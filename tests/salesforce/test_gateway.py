@@ -16,6 +16,7 @@ from salesforce.errors import (
 )
 from salesforce.gateway import Gateway
 from salesforce.login import OrgConnection, session_for
+from salesforce.writes import RecordUpdate, WriteStatus, update_record
 from tests.devorg_server import RunningDevorg, free_port
 from tests.salesforce.conftest import FAST_RETRY, connection, gateway
 
@@ -105,10 +106,10 @@ def test_writes_are_not_retried(devorg_faults: RunningDevorg) -> None:
     gw = gateway(devorg_faults)
     gw.connect()
     devorg_faults.control("PUT", "faults", {"fail_next": 1})
-    with pytest.raises(SalesforceUnavailable):
-        gw.update("Opportunity", opp, {"NextStep": "never sent"})
+    failed = update_record(gw, "Opportunity", RecordUpdate(opp, {"NextStep": "never sent"}, None))
+    assert failed.status is WriteStatus.WRITE_UNKNOWN
     assert gw.api_calls == 2
-    gw.update("Opportunity", opp, {"NextStep": "sent"})
+    update_record(gw, "Opportunity", RecordUpdate(opp, {"NextStep": "sent"}, None))
     assert sf.Opportunity.get(opp)["NextStep"] == "sent"
 
 
@@ -120,7 +121,8 @@ def test_expired_session_is_renewed_once_for_reads_and_writes(devorg: RunningDev
     gw = gateway(devorg, "jwt")
     gw.connect()
     devorg.control("POST", "expire-sessions")
-    gw.update("Opportunity", opp, {"NextStep": "after expiry"})
+    done = update_record(gw, "Opportunity", RecordUpdate(opp, {"NextStep": "after expiry"}, None))
+    assert done.status is WriteStatus.APPLIED
     assert gw.logins == 2
     devorg.control("POST", "expire-sessions")
     assert list(gw.query_pages(COUNT_USERS)) == [[]]
@@ -133,9 +135,10 @@ def test_salesforce_errors_map_to_request_errors(devorg: RunningDevorg) -> None:
         list(gw.query_pages("SELECT Nope FROM Opportunity"))
     assert malformed.value.code == "INVALID_FIELD"
     assert malformed.value.status == 400
-    with pytest.raises(SalesforceRequestError) as missing:
-        gw.update("Opportunity", "006000000000000AAA", {"Name": "x"})
-    assert missing.value.status == 404
+    missing = update_record(
+        gw, "Opportunity", RecordUpdate("006000000000000AAA", {"Name": "x"}, None)
+    )
+    assert (missing.status, missing.errors[0].code) == (WriteStatus.REFUSED, "NOT_FOUND")
     with pytest.raises(SalesforceRequestError, match="INVALID_FIELD"):
         gw.describe("Opportunity; DROP")
 
