@@ -96,9 +96,9 @@ def _insert_if_absent(session: Session, values: dict[str, Any]) -> bool:
         statement = sqlite.insert(table).values(values).on_conflict_do_nothing()
     else:  # pragma: no cover - dealpulse runs on these two
         raise NotImplementedError(f"idempotency keys on {dialect}")
-    result = session.execute(statement)
-    assert isinstance(result, CursorResult)
-    return result.rowcount == 1
+    # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT.
+    inserted = session.execute(statement.returning(table.c.key)).first()
+    return inserted is not None
 
 
 def claim_key(
@@ -131,10 +131,9 @@ def claim_key(
                 scope.update(IdempotencyKey)
                 .where(_key(scope, user_id, key), col(IdempotencyKey.expires_at) <= now)
                 .values(fresh)
+                .returning(col(IdempotencyKey.key))
             )
-            taken = session.execute(take_over)
-            assert isinstance(taken, CursorResult)
-            if taken.rowcount == 1:
+            if session.execute(take_over).first() is not None:
                 return Claim(ClaimState.NEW)
             found = session.exec(
                 scope.select(IdempotencyKey).where(_key(scope, user_id, key))
