@@ -1,5 +1,6 @@
-"""The sales process's vocabulary: the enums of milestones, alert rules and alerts, declared
-once (registered with Strawberry as they are, stored by name in store.process_models).
+"""The sales process's vocabulary: the enums of milestones, alert rules, alerts and the audit
+trail of writes, declared once (registered with Strawberry as they are, stored by name in
+store.process_models and store.write_models).
 
 Health's default severity weights live here too (documented in the README): the points an
 open alert of each severity takes off an opportunity's health, unless the org sets its own.
@@ -95,3 +96,23 @@ class AlertChangeKind(Enum):
     SNOOZED = "SNOOZED"
     REOPENED = "REOPENED"
     DISMISSED = "DISMISSED"
+
+
+class AuditAction(Enum):
+    """What a person's write was (stored by name in store.write_models.AuditEntry)."""
+
+    QUICK_FIX = "QUICK_FIX"  # fields of an opportunity corrected from a fix-alert's editor
+    CHECK_IN = "CHECK_IN"  # a note (a completed Task), optionally a new next step
+    SNOOZE = "SNOOZE"
+    UNSNOOZE = "UNSNOOZE"
+    DISMISS = "DISMISS"
+    MILESTONE = "MILESTONE"  # a manual milestone completed or un-completed
+
+
+class AuditOutcome(Enum):
+    """How a write ended."""
+
+    APPLIED = "APPLIED"
+    REFUSED = "REFUSED"  # refused before anything was written: permission, validation
+    CONFLICT = "CONFLICT"  # the record changed since the caller read it (412 from Salesforce)
+    FAILED = "FAILED"  # Salesforce or the store failed

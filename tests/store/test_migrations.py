@@ -86,6 +86,19 @@ def test_0003_downgrades_and_upgrades_again(empty_database: Connection) -> None:
     assert _differences_from_the_models(empty_database) == []
 
 
+def test_0008_downgrades_and_upgrades_again(empty_database: Connection) -> None:
+    config = alembic_config("unused://")
+    config.attributes["connection"] = empty_database
+    command.upgrade(config, "head")
+    command.downgrade(config, "0007")
+    tables = set(empty_database.dialect.get_table_names(empty_database))
+    assert not tables & {"audit_entry", "idempotency_key"}
+    assert "alert" in tables
+    command.upgrade(config, "head")
+    empty_database.commit()
+    assert _differences_from_the_models(empty_database) == []
+
+
 def test_upgrade_by_url_is_idempotent(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'twice.sqlite3'}"
     upgrade(url)
