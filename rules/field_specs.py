@@ -22,7 +22,7 @@ class PicklistValue:
 @dataclass(frozen=True)
 class FieldSpec:
     """One describe field as an editor needs it. `picklist_values`: the active values only, in
-    the describe's order."""
+    the describe's order. `precision`: digits in all, for numbers (an int's `digits`)."""
 
     name: str
     label: str
@@ -56,7 +56,8 @@ class FieldSpec:
             label=str(field.get("label") or field["name"]),
             type=kind,
             length=_positive(field.get("length")),
-            precision=_positive(field.get("precision")),
+            # An int's describe says precision 0 and carries its digits in `digits`.
+            precision=_positive(field.get("digits" if kind == "int" else "precision")),
             scale=_count(field.get("scale")),
             required=required,
             updateable=bool(field.get("updateable", False)),

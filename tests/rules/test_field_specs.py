@@ -50,3 +50,13 @@ def test_numbers_keep_precision_and_scale_and_help_text() -> None:
 def test_field_specs_by_name_and_empty_without_a_describe() -> None:
     assert field_specs(None) == {}
     assert list(field_specs({"fields": [{"name": "A"}, {"label": "no name"}]})) == ["A"]
+
+
+def test_an_int_carries_its_digits_as_precision() -> None:
+    # Salesforce's describe says precision 0 for an int and puts its size in `digits`.
+    spec = FieldSpec.from_describe(
+        {"name": "NumberOfEmployees", "type": "int", "digits": 8, "precision": 0, "scale": 0}
+    )
+    assert spec.precision == 8
+    other = FieldSpec.from_describe({"name": "X", "type": "double", "digits": 8, "precision": 5})
+    assert other.precision == 5
