@@ -16,14 +16,14 @@ from auth.dev_tokens import DevPrincipal
 from auth.errors import AuthenticationError
 from auth.principals import Principal, resolve_principal
 from resolvers.loaders import Loaders, make_loaders
+from salesforce.gateway import Gateway
 from services.alert_events import AlertBroker
 from services.evaluation import Evaluate, EvaluationReport
 from services.freshness import Freshness
-from services.validation_import import ValidationRuleReader
 
 logger = logging.getLogger(__name__)
 # An org's Salesforce gateway by org id (services.orgs.OrgRefresher.gateway).
-Gateways = Callable[[str], ValidationRuleReader]
+Gateways = Callable[[str], Gateway]
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,8 @@ class RequestContext:
     request_id: str
     # The org's evaluation pass (OrgRefresher.evaluate); None: writes are not evaluated.
     evaluator: Evaluate | None = None
-    # The org's Salesforce gateway (OrgRefresher.gateway), for the mutations that read the
-    # org (importValidationRules); None: the app reaches no org.
+    # The org's Salesforce gateway (OrgRefresher.gateway), for the mutations that read or
+    # write the org (importValidationRules, quickFix, checkIn); None: the app reaches no org.
     gateways: Gateways | None = None
     # Where live alert updates come from (the OrgRefresher's broker); None: none are served.
     alert_events: AlertBroker | None = None

@@ -12,6 +12,8 @@ from rules.process import (
     AlertChangeKind,
     AlertKind,
     AlertStatus,
+    AuditAction,
+    AuditOutcome,
     CompletionHow,
     MilestoneCompletionMode,
     Resolution,
@@ -19,6 +21,7 @@ from rules.process import (
     Severity,
 )
 from rules.severity_weights import SeverityWeightErrorCode
+from rules.write_outcomes import QuickFixErrorCode
 from services.validation_import import ImportOutcome
 from store.queries import SortDirection, SortField
 
@@ -54,16 +57,29 @@ strawberry.enum(
     SeverityWeightErrorCode, description="Why a change of the severity weights saved nothing."
 )
 
+# The rep's writes (rules.process, rules.write_outcomes).
+strawberry.enum(AuditAction, description="What a person's write was.")
+strawberry.enum(AuditOutcome, description="How a write ended.")
+strawberry.enum(
+    QuickFixErrorCode,
+    description="Why a field or a record was not written (quick-fix, check-in). The codes up "
+    "to NOT_VISIBLE are dealpulse's own checks, made before any Salesforce call; "
+    "FIELD_CUSTOM_VALIDATION_EXCEPTION to SESSION_EXPIRED come from Salesforce.",
+)
+
 __all__ = [
     "AccessLevel",
     "AlertChangeKind",
     "AlertKind",
     "AlertRuleErrorCode",
     "AlertStatus",
+    "AuditAction",
+    "AuditOutcome",
     "CompletionHow",
     "ImportOutcome",
     "MilestoneCompletionMode",
     "MilestoneErrorCode",
+    "QuickFixErrorCode",
     "Resolution",
     "RuleOrigin",
     "Severity",

@@ -7,16 +7,20 @@ from __future__ import annotations
 import strawberry
 
 from schema.mutations.alert_rules import AlertRuleMutations
+from schema.mutations.check_in import CheckInMutation
 from schema.mutations.import_validation_rules import ImportValidationRulesMutation
 from schema.mutations.milestones import MilestoneMutations
+from schema.mutations.quick_fix import QuickFixMutations
 from schema.mutations.severity_weights import SeverityWeightMutations
 
 
 @strawberry.type
 class Mutation(
     AlertRuleMutations,
+    CheckInMutation,
     ImportValidationRulesMutation,
     MilestoneMutations,
+    QuickFixMutations,
     SeverityWeightMutations,
 ):
     pass
