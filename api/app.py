@@ -84,7 +84,8 @@ def create_app(
         )
     own: OrgRefresher | None = None  # the app's own, closed at shutdown (its gateways' HTTP)
     if evaluate is None or gateways is None:
-        own = OrgRefresher(database, settings)  # connects to an org only when asked to
+        # It connects to an org only when asked to.
+        own = OrgRefresher(database, settings, request_timeout=settings.salesforce_timeout_seconds)
         evaluate = evaluate or own.evaluate
         gateways = gateways or own.gateway
         alert_events = alert_events or own.alert_events

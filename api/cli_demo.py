@@ -51,7 +51,7 @@ def set_up_process(
 ) -> DemoProcessReport:
     """The ready-made process of the synced demo org, evaluated once (see demo_process)."""
     engine = make_engine(settings.database_url)
-    refresher = OrgRefresher(engine, settings)
+    refresher = OrgRefresher(engine, settings, request_timeout=settings.salesforce_timeout_seconds)
     try:
         report = set_up_demo_process(
             engine, refresher.gateway(org_id), org_id, admin_id, datetime.now(UTC),

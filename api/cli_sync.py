@@ -58,7 +58,7 @@ def refresher_of(settings: Settings) -> Iterator[tuple[Engine, OrgRefresher]]:
     """The database (migrated first) and an OrgRefresher on it, closed afterwards."""
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
-    refresher = OrgRefresher(engine, settings)
+    refresher = OrgRefresher(engine, settings, request_timeout=settings.salesforce_timeout_seconds)
     try:
         yield engine, refresher
     finally:
@@ -107,7 +107,7 @@ def sync_orgs(settings: Settings, only: str | None, bar: Progress) -> bool:
 def serve(settings: Settings, host: str, port: int) -> None:
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
-    refresher = OrgRefresher(engine, settings)
+    refresher = OrgRefresher(engine, settings, request_timeout=settings.salesforce_timeout_seconds)
     jobs = org_jobs(
         refresher,
         sync_interval_seconds=settings.sync_interval_seconds,

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=200, ge=1)
     # A larger request body is refused (413) before it is read into memory.
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    # How long one Salesforce HTTP request may take; a write that times out is read back.
+    salesforce_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
     # Secrets of the non-JWT Salesforce flows (see services/orgs.py); never stored in the database.
     sf_client_secret: SecretStr = Field(default=SecretStr(""))
     sf_password: SecretStr = Field(default=SecretStr(""))

@@ -25,7 +25,7 @@ from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from rules.time_zones import local_date, org_time_zone, seconds_until_midnight
-from salesforce.gateway import Gateway
+from salesforce.gateway import Gateway, RetryPolicy
 from salesforce.login import AuthFlow, OrgConnection
 from salesforce.sync import PageHook
 from services.alert_events import AlertBroker, LocalBroker
@@ -82,9 +82,16 @@ class OrgRefresher:
     `full_all()`, `tick_all()` and `evaluate_all()` for the scheduler."""
 
     def __init__(
-        self, engine: Engine, secrets: SalesforceSecrets, alert_events: AlertBroker | None = None
+        self,
+        engine: Engine,
+        secrets: SalesforceSecrets,
+        alert_events: AlertBroker | None = None,
+        *,
+        request_timeout: float = RetryPolicy.timeout,
     ) -> None:
+        """`request_timeout`: seconds one Salesforce HTTP request may take."""
         self._engine = engine
+        self._retry = RetryPolicy(timeout=request_timeout)
         # Where every pass run here publishes the alert changes it stored (live updates).
         self.alert_events: AlertBroker = alert_events or LocalBroker()
         self._secrets = secrets
@@ -98,7 +105,9 @@ class OrgRefresher:
                 org = queries.org(self._engine, org_id)
                 if org is None:
                     raise UnknownOrg(org_id)
-                self._gateways[org_id] = Gateway(connection_for(org, self._secrets))
+                self._gateways[org_id] = Gateway(
+                    connection_for(org, self._secrets), retry=self._retry
+                )
             return self._gateways[org_id]
 
     def _pass_lock(self, org_id: str) -> threading.Lock:

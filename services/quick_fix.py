@@ -181,7 +181,7 @@ def quick_fix(context: WriteContext, requests: Sequence[FixRequest]) -> list[Rec
         assert describe is not None  # a record passes the checks only with a describe
         outcomes.update(_write(context, describe, pending))
     ordered = [outcomes[n] for n in range(len(requests))]
-    _audit(context, requests, ordered, visible, claimed)
+    _audit(context, requests, ordered, visible)
     _settle_keys(context, requests, ordered, claimed)
     return ordered
 
@@ -476,12 +476,11 @@ def _audit(
     requests: Sequence[FixRequest],
     outcomes: Sequence[RecordOutcome],
     visible: Mapping[str, Opportunity],
-    claimed: set[int],
 ) -> None:
-    """One row per field of every attempt made now (replayed answers are not attempts)."""
+    """One row per field of every attempt made now (a replayed answer is not an attempt)."""
     records = []
-    for number, (request, outcome) in enumerate(zip(requests, outcomes, strict=True)):
-        if number not in claimed:
+    for request, outcome in zip(requests, outcomes, strict=True):
+        if outcome.replayed:
             continue
         error = "; ".join(f"{p.code.name}: {p.message}" for p in outcome.problems)[:1000] or None
         before = visible.get(request.opportunity_id)
