@@ -52,7 +52,7 @@ def test_the_app_refuses_to_start_without_a_usable_secret_key(
 class _Gateway:
     """Stands in for salesforce.gateway.Gateway: counts its closes, connects nowhere."""
 
-    def __init__(self, connection: Any) -> None:
+    def __init__(self, connection: Any, **_options: Any) -> None:
         self.instance_url = connection.instance_url
         self.closes = 0
 

@@ -79,13 +79,15 @@ def mirrored(engine: Engine, org_id: str, opportunity_id: str) -> Opportunity:
         return row
 
 
-def owned_open(engine: Engine, org_id: str, owner_id: str | None) -> list[Opportunity]:
+def owned_open(
+    engine: Engine, org_id: str, owner_id: str | None, *, closed_too: bool = False
+) -> list[Opportunity]:
     """The open opportunities of `owner_id` (None: of everyone), by id."""
     query = select(Opportunity).where(
-        col(Opportunity.org_id) == org_id,
-        col(Opportunity.is_closed).is_(False),
-        col(Opportunity.is_deleted).is_(False),
+        col(Opportunity.org_id) == org_id, col(Opportunity.is_deleted).is_(False)
     )
+    if not closed_too:
+        query = query.where(col(Opportunity.is_closed).is_(False))
     if owner_id is not None:
         query = query.where(col(Opportunity.owner_id) == owner_id)
     with Session(engine) as session:
