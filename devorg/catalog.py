@@ -364,6 +364,10 @@ TASK = SObject(
         _picklist("Priority", "Priority", ("High", "Normal", "Low"), nillable=False,
                   defaulted_on_create=True),
         _picklist("Type", "Type", ("Call", "Email", "Meeting", "Other")),
+        Field("Description", "Comments", "textarea", length=32000),
+        # Salesforce takes it on create only.
+        _picklist("TaskSubtype", "Task Subtype",
+                  ("Task", "Email", "ListEmail", "Cadence", "Call", "LinkedIn"), updateable=False),
         Field("IsClosed", "Closed", "boolean", nillable=False, **_RO),
     ),
 )  # fmt: skip

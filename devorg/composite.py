@@ -37,6 +37,11 @@ _REFERENCE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,79}$")
 _QUERY_PATH = re.compile(r"^/services/data/v\d+\.\d+/(query|queryAll)(/|$|\?)")
 _REFERENCE = re.compile(r"@\{([A-Za-z][A-Za-z0-9_]*)((?:\.[A-Za-z0-9_]+|\[\d+\])+)\}")
 _PATH_STEP = re.compile(r"\.([A-Za-z0-9_]+)|\[(\d+)\]")
+# The request headers a subrequest may carry in `httpHeaders` (Salesforce's list, less those
+# devorg has no use for).
+_SUBREQUEST_HEADERS = frozenset(
+    {"if-match", "if-none-match", "if-modified-since", "if-unmodified-since", "sforce-auto-assign"}
+)
 # Marks the scope of a subrequest, so that a composite request cannot nest another.
 _SUBREQUEST = "devorg.composite_subrequest"
 
@@ -63,6 +68,13 @@ def _validated(body: Any) -> tuple[bool, list[dict[str, Any]]]:
         if not isinstance(ref, str) or not _REFERENCE_ID.match(ref) or ref in seen:
             raise _invalid("each subrequest needs a unique alphanumeric referenceId")
         seen.add(ref)
+        headers = sub.get("httpHeaders", {})
+        if not isinstance(headers, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
+        ):
+            raise _invalid("httpHeaders must be an object of header names to strings")
+        if {k.lower() for k in headers} - _SUBREQUEST_HEADERS:
+            raise _invalid(f"httpHeaders may carry only {sorted(_SUBREQUEST_HEADERS)}")
     if sum(1 for sub in subrequests if _QUERY_PATH.match(sub["url"])) > MAX_QUERIES:
         raise _invalid(f"a composite request can hold at most {MAX_QUERIES} query subrequests")
     all_or_none = body.get("allOrNone", False)
@@ -98,7 +110,7 @@ def _resolve(value: Any, results: dict[str, Any]) -> Any:
 
 
 async def _dispatch(
-    request: Request, method: str, url: str, body: Any
+    request: Request, method: str, url: str, body: Any, own_headers: dict[str, str]
 ) -> tuple[int, dict[str, str], Any]:
     """Run one subrequest through the app's router, answering as a standalone request would."""
     path, _, query = url.partition("?")
@@ -111,7 +123,8 @@ async def _dispatch(
         "raw_path": path.encode(),
         "query_string": query.encode(),
         "headers": [*headers, *[(k, v) for k, v in request.scope["headers"]
-                                if k in (b"authorization", b"sforce-query-options")]],
+                                if k in (b"authorization", b"sforce-query-options")],
+                    *[(k.lower().encode(), v.encode()) for k, v in own_headers.items()]],
         "state": {"session": request.state.session},
         _SUBREQUEST: True,
     }  # fmt: skip
@@ -182,7 +195,9 @@ async def _run(
         try:
             url = _resolve(sub["url"], results)
             sub_body = _resolve(sub.get("body"), results)
-            status, headers, answer = await _dispatch(request, sub["method"], url, sub_body)
+            status, headers, answer = await _dispatch(
+                request, sub["method"], url, sub_body, sub.get("httpHeaders", {})
+            )
         except SalesforceApiError as exc:  # a reference that does not resolve
             status, headers, answer = exc.status, {}, exc.body()
         results[ref] = answer

@@ -68,9 +68,16 @@ async def api_usage(request: Request) -> Response:
     return JSONResponse({"used": used, "limit": state.settings.api_daily_limit})
 
 
+async def writes(request: Request) -> Response:
+    """Records written through the API since the org was created (creates, updates, deletes)."""
+    state = _authorised(request)
+    return JSONResponse({"writes": usage.writes(state.db)})
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/_devorg/faults", faults, methods=["GET", "PUT"]),
         Route("/_devorg/expire-sessions", expire_sessions, methods=["POST"]),
         Route("/_devorg/api-usage", api_usage, methods=["PUT"]),
+        Route("/_devorg/writes", writes, methods=["GET"]),
     ]

@@ -41,6 +41,9 @@ CREATE TABLE IF NOT EXISTS _auth_code (
     code_challenge_method TEXT, expires_at REAL NOT NULL, used INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS _api_usage (day TEXT PRIMARY KEY, used INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS _write_count (
+    id INTEGER PRIMARY KEY CHECK (id = 1), writes INTEGER NOT NULL
+);
 """
 
 # Indexes the REST endpoints and typical sync queries need on large orgs.
@@ -145,6 +148,19 @@ class OrgDatabase:
         for obj, col in _INDEXES:
             statements.append(f'CREATE INDEX IF NOT EXISTS "ix_{obj}_{col}" ON "{obj}" ("{col}");')
         self.conn.executescript("\n".join(statements))
+        self._add_new_columns()
+
+    def _add_new_columns(self) -> None:
+        """Columns a newer catalog has and a file seeded by an older devorg lacks (a field
+        added to an object, Task.Description say), added empty."""
+        for sobj in catalog.ALL_OBJECTS:
+            table = table_name(sobj)
+            present = {row[1] for row in self.conn.execute(f"PRAGMA table_info({table})")}
+            for fld in stored_columns(sobj):
+                if fld.name not in present:
+                    self.conn.execute(
+                        f"ALTER TABLE {table} ADD COLUMN {column(fld.name)} {fld.sql_type}"
+                    )
 
     # -- ids --------------------------------------------------------------------------------
     def new_id(self, sobj: SObject) -> str:

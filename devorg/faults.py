@@ -22,6 +22,11 @@ _FAILURES = {
 @dataclass
 class Faults:
     latency_ms: int = 0
+    # The request is handled (a write committed), THEN its answer waits this long: a client
+    # that times out does not know the write happened. Only for the next `latency_after_next`
+    # API requests when that is above 0.
+    latency_after_ms: int = 0
+    latency_after_next: int = 0
     # The next `fail_next` API requests fail with `fail_status`.
     fail_next: int = 0
     fail_status: int = 503
@@ -33,7 +38,10 @@ class Faults:
     def update(self, changes: dict[str, object]) -> None:
         """Apply `changes`, all or nothing: a bad value leaves every fault as it was."""
         values: dict[str, int | float] = {}
-        for name in ("latency_ms", "fail_next", "fail_status", "error_rate", "error_status"):
+        for name in (
+            "latency_ms", "latency_after_ms", "latency_after_next", "fail_next", "fail_status",
+            "error_rate", "error_status",
+        ):  # fmt: skip
             if name in changes:
                 value = changes[name]
                 if not isinstance(value, int | float) or isinstance(value, bool):
@@ -50,11 +58,25 @@ class Faults:
     def as_dict(self) -> dict[str, object]:
         return {
             "latency_ms": self.latency_ms,
+            "latency_after_ms": self.latency_after_ms,
+            "latency_after_next": self.latency_after_next,
             "fail_next": self.fail_next,
             "fail_status": self.fail_status,
             "error_rate": self.error_rate,
             "error_status": self.error_status,
         }
+
+    def late_answer(self) -> float:
+        """Seconds this request's answer waits after it was handled (consumes one
+        `latency_after_next`)."""
+        if not self.latency_after_ms:
+            return 0.0
+        if self.latency_after_next > 0:
+            self.latency_after_next -= 1
+            if self.latency_after_next == 0:
+                delay, self.latency_after_ms = self.latency_after_ms, 0
+                return delay / 1000
+        return self.latency_after_ms / 1000
 
     def failure(self) -> SalesforceApiError | None:
         """The error this request should fail with, if any (consumes one `fail_next`)."""

@@ -49,5 +49,8 @@ class ApiGuard(BaseHTTPMiddleware):
             used = usage.count_request(state.db)
             request.state.session = session
             response = await call_next(request)
+            late = state.faults.late_answer()
+            if late:
+                await asyncio.sleep(late)
         response.headers["Sforce-Limit-Info"] = f"api-usage={used}/{limit}"
         return response

@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Route
 
 from devorg import catalog, describe, replication, usage
 from devorg.catalog import SUPPORTED_VERSIONS, SObject
+from devorg.conditional import NotModified, check_conditions
 from devorg.db import OrgDatabase
 from devorg.records import record_json, select_fields
 from devorg.state import DevorgState
@@ -200,11 +201,19 @@ async def sobject_row(request: Request) -> Response:
         record_id = _get_record_id(request, sobj)
         row = _state(request).db.get(sobj, record_id)
         assert row is not None
+        try:
+            check_conditions(request.headers, row, reading=True)
+        except NotModified:
+            return Response(status_code=304)
         fields = select_fields(sobj, request.query_params.get("fields"))
         return JSONResponse(record_json(_version(request), sobj, row, fields))
     record_id = _record_id(request, sobj)
     if request.method == "PATCH":
         body = require_object(await _json_body(request), sobj.name)
+        row = _state(request).db.get(sobj, record_id)
+        assert row is not None  # located above
+        # Checked and written in one step: handlers run one at a time on the event loop.
+        check_conditions(request.headers, row, reading=False)
         _writer(request).update(sobj, record_id, body)
     else:
         _writer(request).delete(sobj, record_id)

@@ -17,6 +17,7 @@ from devorg import catalog
 from devorg.catalog import SObject
 from devorg.db import OrgDatabase
 from devorg.ids import normalize_id
+from devorg.usage import count_write
 from devorg.write_body import ErrorItem, JsonObject, WriteError, write_error
 from devorg.write_effects import (
     apply_create_defaults,
@@ -125,6 +126,7 @@ class Writer:
             run_validation_rules(self.db, sobj, row)
             self.db.insert(sobj, row)
             self._after_save(sobj, None, row, now)
+            count_write(self.db)
         return str(row["Id"])
 
     # -- update -----------------------------------------------------------------------------
@@ -153,6 +155,7 @@ class Writer:
             run_validation_rules(self.db, sobj, row, before)
             self.db.update(sobj, record_id, {k: v for k, v in row.items() if before.get(k) != v})
             self._after_save(sobj, before, row, now)
+            count_write(self.db)
 
     # -- delete -----------------------------------------------------------------------------
     def delete(self, sobj: SObject, record_id: str) -> None:
@@ -166,6 +169,7 @@ class Writer:
             self._soft_delete(sobj, record_id, now)
             if sobj.name in ("Task", "Event"):
                 refresh_last_activity(self.db, row.get("WhatId"), now)
+            count_write(self.db)
 
     def _soft_delete(self, sobj: SObject, record_id: str, now: str) -> None:
         self.db.update(

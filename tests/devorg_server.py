@@ -66,7 +66,11 @@ class RunningDevorg:
         return response.json() if response.content else None
 
     def reset_faults(self) -> None:
-        self.control("PUT", "faults", {"latency_ms": 0, "fail_next": 0, "error_rate": 0})
+        self.control(
+            "PUT", "faults",
+            {"latency_ms": 0, "latency_after_ms": 0, "latency_after_next": 0, "fail_next": 0,
+             "error_rate": 0},
+        )  # fmt: skip
 
     def stop(self) -> None:
         self.server.should_exit = True

@@ -134,6 +134,38 @@ async def test_a_stale_read_is_a_conflict_without_any_call(write_org: WriteOrg) 
     assert datetime.fromisoformat(current["LastModifiedDate"]) == opportunity.last_modified_date
 
 
+async def test_a_record_edited_in_salesforce_after_the_check_is_a_conflict_from_the_412(
+    write_org: WriteOrg,
+) -> None:
+    """The mirror has not seen the edit, so dealpulse's own check passes; Salesforce's
+    If-Unmodified-Since refuses the write and the read-back brings the current values."""
+    engine, org_id = write_org.engine, write_org.org_id
+    owner, owned = busiest_owner(engine, org_id)
+    opportunity = owned[5]
+    write_org.devorg.sf().Opportunity.update(opportunity.id, {"NextStep": "Edited in Salesforce"})
+    async with graphql_client(engine) as client:
+        writes_before = write_org.devorg_writes()
+        used = write_org.api_used()
+        payload = await _fix(
+            client,
+            write_org.token_of(client, owner),
+            fix_input(opportunity, {"NextStep": "From dealpulse"}, _key()),
+        )
+        assert write_org.calls_since(used) == 2  # the refused PATCH and the read-back
+        assert write_org.devorg_writes() == writes_before
+    assert payload["outcome"] == "CONFLICT"
+    assert [(e["field"], e["code"]) for e in payload["errors"]] == [
+        ("input.expectedLastModified", "CONFLICT")
+    ]
+    assert payload["currentValues"]["NextStep"] == "Edited in Salesforce"
+    assert write_org.devorg.sf().Opportunity.get(opportunity.id)["NextStep"] == (
+        "Edited in Salesforce"
+    )
+    assert mirrored(engine, org_id, opportunity.id).fields["NextStep"] == "Edited in Salesforce"
+    (entry,) = audit_log(engine, org_id, [opportunity.id])[opportunity.id]
+    assert (entry.outcome, entry.new_value) == ("CONFLICT", "From dealpulse")
+
+
 async def test_a_repeated_key_writes_once_and_other_values_under_it_are_refused(
     write_org: WriteOrg,
 ) -> None:
@@ -144,12 +176,14 @@ async def test_a_repeated_key_writes_once_and_other_values_under_it_are_refused(
     first_input = fix_input(opportunity, {"NextStep": "Send the proposal"}, key)
     async with graphql_client(engine) as client:
         token = write_org.token_of(client, owner)
+        writes_before = write_org.devorg_writes()
         first = await _fix(client, token, first_input)
         written = write_org.devorg.sf().Opportunity.get(opportunity.id)["LastModifiedDate"]
         used = write_org.api_used()
         again = await _fix(client, token, first_input)
         assert write_org.calls_since(used) == 0
         other = await _fix(client, token, {**first_input, "values": {"NextStep": "Other"}})
+        assert write_org.devorg_writes() == writes_before + 1
     assert (first["outcome"], first["replayed"]) == ("APPLIED", False)
     assert (again["outcome"], again["replayed"], again["errors"]) == ("APPLIED", True, [])
     assert write_org.devorg.sf().Opportunity.get(opportunity.id)["LastModifiedDate"] == written

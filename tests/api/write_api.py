@@ -55,6 +55,10 @@ class WriteOrg:
         """Salesforce API requests since `api_used()` answered `used` (this read excluded)."""
         return self.api_used() - used - 1
 
+    def devorg_writes(self) -> int:
+        """Records devorg has written through its API so far (creates, updates, deletes)."""
+        return int(self.devorg.control("GET", "writes")["writes"])
+
 
 def open_alerts_of_rule(engine: Engine, org_id: str, rule_name: str) -> dict[str, Alert]:
     """OPEN alerts of the rule named, by opportunity id."""

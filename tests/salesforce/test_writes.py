@@ -73,6 +73,31 @@ def test_a_validation_rule_refuses_the_field_and_nothing_changes(small: RunningD
     assert small.sf().Opportunity.get(opp)["NextStep"] is None
 
 
+EARLIER = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def test_a_record_changed_since_is_412_changed_and_left_alone(small: RunningDevorg) -> None:
+    opp = _new_opportunity(small, "Changed since")
+    gw = gateway(small)
+    result = update_record(gw, "Opportunity", RecordUpdate(opp, {"NextStep": "x"}, EARLIER))
+    assert result.status is WriteStatus.CHANGED
+    assert small.sf().Opportunity.get(opp)["NextStep"] is None
+
+
+def test_composite_applies_each_records_own_condition(small: RunningDevorg) -> None:
+    ids = [_new_opportunity(small, f"Cond {n}") for n in range(3)]
+    gw = gateway(small)
+    updates = [RecordUpdate(i, {"NextStep": "y"}, LATER) for i in ids]
+    updates[1] = RecordUpdate(ids[1], {"NextStep": "y"}, EARLIER)
+    results = update_records(gw, "Opportunity", updates)
+    assert [r.status for r in results] == [
+        WriteStatus.APPLIED,
+        WriteStatus.CHANGED,
+        WriteStatus.APPLIED,
+    ]
+    assert [small.sf().Opportunity.get(i)["NextStep"] for i in ids] == ["y", None, "y"]
+
+
 def test_many_updates_take_one_composite_call_per_25(small: RunningDevorg) -> None:
     ids = [_new_opportunity(small, f"Batch {n}") for n in range(30)]
     gw = gateway(small)
