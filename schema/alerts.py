@@ -94,7 +94,15 @@ class Alert:
     message: str = strawberry.field(description="The rule's message rendered for the deal.")
     rule_version: int = strawberry.field(description="The rule version the alert follows.")
     opened_at: datetime | None
-    snoozed_until: datetime | None
+    snoozed_until: datetime | None = strawberry.field(
+        description="Until when it is snoozed (SNOOZED only): evaluation re-opens it then if "
+        "its condition still holds. A snoozed alert still counts against health."
+    )
+    snooze_reason: str | None = strawberry.field(
+        description="Why it was last snoozed (kept after the snooze ends)."
+    )
+    dismissed_at: datetime | None
+    dismiss_reason: str | None = strawberry.field(description="Why it was dismissed.")
     resolved_at: datetime | None
     resolution: Resolution | None
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import strawberry
 
 from auth.visibility import AccessLevel
+from rules.alert_actions import DismissAlertErrorCode, SnoozeAlertErrorCode, UnsnoozeAlertErrorCode
 from rules.definitions import AlertRuleErrorCode, MilestoneErrorCode
 from rules.process import (
     AlertChangeKind,
@@ -43,6 +44,9 @@ strawberry.enum(
 )
 strawberry.enum(Resolution, description="Why a resolved alert was resolved.")
 strawberry.enum(AlertChangeKind, description="What happened to an alert (live updates).")
+strawberry.enum(SnoozeAlertErrorCode, description="Why an alert was not snoozed.")
+strawberry.enum(UnsnoozeAlertErrorCode, description="Why an alert was not unsnoozed.")
+strawberry.enum(DismissAlertErrorCode, description="Why an alert was not dismissed.")
 strawberry.enum(AlertRuleErrorCode, description="Why an alert rule was not saved or previewed.")
 strawberry.enum(ImportOutcome, description="What an import did with a validation rule.")
 
@@ -76,6 +80,7 @@ __all__ = [
     "AuditAction",
     "AuditOutcome",
     "CompletionHow",
+    "DismissAlertErrorCode",
     "ImportOutcome",
     "MilestoneCompletionMode",
     "MilestoneErrorCode",
@@ -84,6 +89,8 @@ __all__ = [
     "RuleOrigin",
     "Severity",
     "SeverityWeightErrorCode",
+    "SnoozeAlertErrorCode",
     "SortDirection",
     "SortField",
+    "UnsnoozeAlertErrorCode",
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import strawberry
 
+from schema.mutations.alert_actions import AlertActionMutations
 from schema.mutations.alert_rules import AlertRuleMutations
 from schema.mutations.check_in import CheckInMutation
 from schema.mutations.import_validation_rules import ImportValidationRulesMutation
@@ -16,6 +17,7 @@ from schema.mutations.severity_weights import SeverityWeightMutations
 
 @strawberry.type
 class Mutation(
+    AlertActionMutations,
     AlertRuleMutations,
     CheckInMutation,
     ImportValidationRulesMutation,

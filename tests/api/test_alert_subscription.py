@@ -7,121 +7,30 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
-import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
-import uvicorn
 from sqlalchemy import Engine, update
 from sqlmodel import col
 from starlette.concurrency import run_in_threadpool
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from api.app import create_app
-from auth.dev_tokens import issue_dev_token
-from services.orgs import OrgRefresher
 from store.models import Opportunity, SfUser
 from tests import factories as f
 from tests import process_factories as pf
 from tests.api.alert_api import org_with_describe
-from tests.devorg_server import free_port
-from tests.graphql_client import make_settings
+from tests.api.subscriptions import (
+    PROTOCOL,
+    changes,
+    next_message,
+    served,
+    subscribed,
+    subscribed_listening,
+)
 
 pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
-
-PROTOCOL = "graphql-transport-ws"
-SUBSCRIPTION = """subscription($owner: ID) { alertsChanged(ownerId: $owner) {
-  change alert { id status } opportunity { id name } } }"""
-
-
-@dataclass
-class Served:
-    url: str
-    refresher: OrgRefresher
-    settings: Any
-
-    def token(self, user: SfUser) -> str:
-        return issue_dev_token(self.settings, user.org_id, user.id)
-
-
-@contextmanager
-def served(engine: Engine) -> Iterator[Served]:
-    settings = make_settings()
-    refresher = OrgRefresher(engine, settings)
-    app = create_app(
-        settings, engine=engine, evaluate=refresher.evaluate, alert_events=refresher.alert_events
-    )
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio"
-        )
-    )
-    thread = threading.Thread(target=server.run, name="dealpulse-api", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive(), "the API did not start"
-        assert time.monotonic() < deadline, "the API did not start in time"
-        time.sleep(0.02)
-    try:
-        yield Served(f"ws://127.0.0.1:{port}/graphql", refresher, settings)
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        refresher.close()
-
-
-async def _message(ws: ClientConnection) -> dict[str, Any]:
-    raw = await asyncio.wait_for(ws.recv(), timeout=10)
-    message: dict[str, Any] = json.loads(raw)
-    return message
-
-
-@asynccontextmanager
-async def subscribed(
-    api: Served,
-    user: SfUser,
-    *,
-    owner: str | None = None,
-    in_header: bool = False,
-) -> AsyncIterator[ClientConnection]:
-    """A connection acknowledged and subscribed (operation id "1")."""
-    bearer = f"Bearer {api.token(user)}"
-    headers = {"Authorization": bearer} if in_header else None
-    async with connect(api.url, subprotocols=[PROTOCOL], additional_headers=headers) as ws:  # type: ignore[list-item]
-        init: dict[str, Any] = {"type": "connection_init"}
-        if not in_header:
-            init["payload"] = {"Authorization": bearer}
-        await ws.send(json.dumps(init))
-        assert (await _message(ws))["type"] == "connection_ack"
-        payload = {"query": SUBSCRIPTION, "variables": {"owner": owner}}
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
-        yield ws
-
-
-async def _changes(ws: ClientConnection, count: int) -> list[dict[str, Any]]:
-    changes = []
-    while len(changes) < count:
-        message = await _message(ws)
-        assert message["type"] == "next", message
-        assert "errors" not in message["payload"], message
-        changes.append(message["payload"]["data"]["alertsChanged"])
-    return changes
-
-
-async def _subscribed_listening(api: Served, org_id: str) -> None:
-    """Wait until the broker has the subscription (subscribe is asynchronous)."""
-    deadline = time.monotonic() + 10
-    while not api.refresher.alert_events.listening(org_id):
-        assert time.monotonic() < deadline, "the subscription never registered"
-        await asyncio.sleep(0.02)
 
 
 def _past_due(engine: Engine, owner: SfUser, name: str) -> Any:
@@ -140,10 +49,10 @@ async def test_a_rep_sees_its_own_alerts_open_and_resolve_and_never_another_team
     pf.rule(store_engine, f.ORG_A)
     with served(store_engine) as api:
         async with subscribed(api, east) as ws:
-            await _subscribed_listening(api, f.ORG_A)
+            await subscribed_listening(api, f.ORG_A)
             report = await run_in_threadpool(api.refresher.evaluate, f.ORG_A, now=f.NOW)
             assert report.alerts_opened == 2, report
-            [opened] = await _changes(ws, 1)
+            [opened] = await changes(ws, 1)
             assert opened["change"] == "OPENED"
             assert opened["alert"]["status"] == "OPEN"
             assert opened["opportunity"] == {"id": mine.id, "name": "East deal"}
@@ -158,7 +67,7 @@ async def test_a_rep_sees_its_own_alerts_open_and_resolve_and_never_another_team
             await run_in_threadpool(
                 api.refresher.evaluate, f.ORG_A, opportunity_ids=[mine.id], now=later
             )
-            [resolved] = await _changes(ws, 1)
+            [resolved] = await changes(ws, 1)
             assert resolved["change"] == "RESOLVED"
             assert resolved["alert"] == {"id": opened["alert"]["id"], "status": "RESOLVED"}
             # nothing of the West deal ever arrived: the queue holds nothing more
@@ -176,17 +85,17 @@ async def test_a_manager_follows_one_rep_below_it_and_is_refused_another_teams(
     pf.rule(store_engine, f.ORG_A)
     with served(store_engine) as api:
         async with subscribed(api, manager, owner=east.id, in_header=True) as ws:
-            await _subscribed_listening(api, f.ORG_A)
+            await subscribed_listening(api, f.ORG_A)
             await run_in_threadpool(api.refresher.evaluate, f.ORG_A, now=f.NOW)
-            [opened] = await _changes(ws, 1)
+            [opened] = await changes(ws, 1)
             assert opened["opportunity"]["id"] == followed.id
         async with subscribed(api, manager, owner=west.id) as ws:
             # an execution error of a subscription: a `next` with errors, then `complete`
-            message = await _message(ws)
+            message = await next_message(ws)
             assert message["type"] == "next", message
             [error] = message["payload"]["errors"]
             assert error["extensions"]["code"] == "FORBIDDEN"
-            assert (await _message(ws))["type"] == "complete"
+            assert (await next_message(ws))["type"] == "complete"
 
 
 @pytest.mark.parametrize(
@@ -206,7 +115,7 @@ async def test_a_connection_without_a_valid_token_is_closed(
         async with connect(api.url, subprotocols=[PROTOCOL]) as ws:  # type: ignore[list-item]
             await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
             with pytest.raises(ConnectionClosed) as closed:
-                await _message(ws)
+                await next_message(ws)
             assert closed.value.rcvd is not None
             assert closed.value.rcvd.code == 4403
         assert not api.refresher.alert_events.listening(f.ORG_A)
