@@ -23,6 +23,7 @@ without going through float.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,8 @@ from salesforce.gateway import Gateway
 from salesforce.soql import by_ids, check_name, select
 from salesforce.sync_objects import ObjectSpec, object_specs
 from store.mirror import Mirror
+
+logger = logging.getLogger(__name__)
 
 # The Composite resource takes at most 25 subrequests per call.
 MAX_COMPOSITE_WRITES = 25
@@ -120,6 +123,7 @@ def update_record(gateway: Gateway, sobject: str, update: RecordUpdate) -> Write
     except SalesforceRequestError as error:
         return _refused(error, update.record_id)
     except WriteOutcomeUnknown as unknown:
+        logger.warning("update of %s %s: outcome unknown (%s)", sobject, update.record_id, unknown)
         return WriteResult(update.record_id, WriteStatus.WRITE_UNKNOWN, failure=unknown)
     return WriteResult(update.record_id, WriteStatus.APPLIED)
 
@@ -145,6 +149,8 @@ def update_records(
         try:
             results += _composite_updates(gateway, sobject, batch)
         except WriteOutcomeUnknown as unknown:
+            logger.warning("update of %d %s records: outcome unknown (%s)", len(batch), sobject,
+                           unknown)  # fmt: skip
             results += [
                 WriteResult(u.record_id, WriteStatus.WRITE_UNKNOWN, failure=unknown) for u in batch
             ]

@@ -219,9 +219,13 @@ def _create_task(
             QuickFixErrorCode.SALESFORCE_REFUSED,
             f"Salesforce refused the Task ({item.code}): {item.message}",
         )
-        return refused(opportunity_id, problem)
+        return _task_not_written(
+            context, gateway, describe, pending, refused(opportunity_id, problem)
+        )
     except GatewayError as error:
-        return not_sent(opportunity_id, error)
+        return _task_not_written(
+            context, gateway, describe, pending, not_sent(opportunity_id, error)
+        )
     sent = [pending] if pending is not None else []
     outcomes, found = settle(
         context,
@@ -251,16 +255,55 @@ def _create_task(
     )
 
 
+FIELDS_WRITTEN = "the field updates were written; the check-in Task was not: "
+
+
+def _task_not_written(
+    context: WriteContext,
+    gateway: Gateway,
+    describe: dict[str, Any],
+    pending: Pending | None,
+    task_outcome: RecordOutcome,
+) -> RecordOutcome:
+    """The Task was refused or not sent. Field updates sent before it stand in Salesforce:
+    they are read back and evaluated like any quick-fix, and the answer says they were written
+    (its problems start with FIELDS_WRITTEN) so that nobody retries them blindly."""
+    if pending is None:
+        return task_outcome
+    (fields,), _ = settle(
+        context, gateway, describe, [pending], touched=[pending.request.opportunity_id]
+    )
+    if fields.kind is not AuditOutcome.APPLIED:
+        return _at_input(fields)
+    problems = tuple(
+        WriteProblem(
+            p.field, p.code, FIELDS_WRITTEN + p.message.removesuffix("; nothing was written")
+        )
+        for p in task_outcome.problems
+    )
+    return RecordOutcome(
+        task_outcome.opportunity_id, task_outcome.kind, problems,
+        resolved_alert_ids=fields.resolved_alert_ids,
+    )  # fmt: skip
+
+
+def _fields_written(outcome: RecordOutcome) -> bool:
+    return outcome.ok or any(p.message.startswith(FIELDS_WRITTEN) for p in outcome.problems)
+
+
 def _audit(context: WriteContext, request: CheckInRequest, outcome: RecordOutcome) -> None:
     """A CHECK_IN row, and a QUICK_FIX row per field it changed (as quickFix audits them)."""
     error = "; ".join(f"{p.code.name}: {p.message}" for p in outcome.problems)[:1000] or None
 
     def row(action: AuditAction, field: str | None, new_value: object) -> AuditRecord:
+        kind = outcome.kind
+        if action is AuditAction.QUICK_FIX and _fields_written(outcome):
+            kind = AuditOutcome.APPLIED
         return AuditRecord(
             user_id=context.principal.user_id,
             action=action,
             opportunity_id=request.opportunity_id,
-            outcome=outcome.kind,
+            outcome=kind,
             field=field,
             new_value=new_value,
             error=error,

@@ -429,12 +429,13 @@ def _outcome(
             return failed(
                 opportunity_id,
                 QuickFixErrorCode.UNAVAILABLE,
-                "Salesforce did not answer in time; nothing was written",
+                "Salesforce did not confirm the write (an error or no answer in time); "
+                "read back unchanged: nothing was written",
             )
         return failed(
             opportunity_id,
             QuickFixErrorCode.UNAVAILABLE,
-            "Salesforce did not answer in time and the record could not be read "
+            "Salesforce did not confirm the write and the record could not be read "
             "back: whether it was written is not known; retry with the same key",
         )
     assert result.failure is not None

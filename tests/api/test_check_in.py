@@ -18,6 +18,7 @@ from tests.api.write_api import (
     busiest_owner,
     mirrored,
     open_alerts_of_rule,
+    writable,
     write_devorg,
     write_org,
 )
@@ -123,3 +124,35 @@ async def test_a_repeated_check_in_writes_one_task(write_org: WriteOrg) -> None:
         " AND Subject = 'Check-in: Sent the deck'"
     )
     assert len(write_org.devorg.sf().query_all(soql)["records"]) == 1
+
+
+async def test_a_task_not_sent_after_the_fields_were_written_says_so(write_org: WriteOrg) -> None:
+    """The budget allows one more call: the field update goes through, the Task does not. The
+    answer must not say "nothing was written": the fields stand in Salesforce and are audited
+    as applied."""
+    engine, org_id = write_org.engine, write_org.org_id
+    owner, owned = busiest_owner(engine, org_id)
+    opportunity = writable(owned)[0]
+    limit = write_org.devorg.settings.api_daily_limit
+    async with graphql_client(engine) as client:
+        token = write_org.token_of(client, owner)
+        write_org.devorg.control("PUT", "api-usage", {"used": limit - 1})
+        try:
+            response = await client.post(
+                CHECK_IN,
+                {"input": {"opportunityId": opportunity.id, "note": "Spoke to them",
+                           "nextStep": "Budget call", "idempotencyKey": str(uuid.uuid4())}},
+                token=token,
+            )  # fmt: skip
+        finally:
+            write_org.devorg.control("PUT", "api-usage", {"used": 0})
+    payload = response.json()["data"]["checkIn"]
+    assert (payload["outcome"], payload["taskId"]) == ("FAILED", None)
+    [error] = payload["errors"]
+    assert error["code"] == "API_LIMIT"
+    assert error["message"].startswith("the field updates were written; the check-in Task was not")
+    assert write_org.devorg.sf().Opportunity.get(opportunity.id)["NextStep"] == "Budget call"
+    rows = {
+        (e.action, e.outcome) for e in audit_log(engine, org_id, [opportunity.id])[opportunity.id]
+    }
+    assert rows == {("CHECK_IN", "FAILED"), ("QUICK_FIX", "APPLIED")}

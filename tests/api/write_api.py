@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +109,21 @@ def busiest_owner(engine: Engine, org_id: str) -> tuple[str, list[Opportunity]]:
         owners = list(session.exec(query).all())
     owner = max(sorted(set(owners)), key=owners.count)
     return owner, owned_open(engine, org_id, owner)
+
+
+LATE_STAGES = frozenset({"Proposal/Price Quote", "Negotiation/Review"})
+
+
+def writable(opportunities: list[Opportunity]) -> list[Opportunity]:
+    """Those an unrelated update can be saved on: no devorg validation rule fires on them
+    already (no late stage, whose rules want an amount and a decision maker, and no next
+    meeting date in the past)."""
+    today = date.today().isoformat()
+    return [
+        o for o in opportunities
+        if o.stage_name not in LATE_STAGES
+        and (o.fields.get("Next_Meeting_Date__c") or today) >= today
+    ]  # fmt: skip
 
 
 def fix_input(
