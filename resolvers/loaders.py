@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.dataloader import DataLoader
 
 from rules.process import AlertKind, AlertStatus
-from store import alert_rules, alerts, milestones, queries
+from store import alert_rules, alerts, audit, milestones, queries
 from store.alert_rules import NO_ALERTS, RuleHealthFigures
 from store.models import (
     Account,
@@ -36,11 +36,15 @@ from store.process_models import (
     OpportunityHealth,
 )
 from store.queries import Visibility
+from store.write_models import AuditEntry
 
 K = TypeVar("K")
 V = TypeVar("V")
 # Well below SQLite's and PostgreSQL's bound-parameter limits.
 MAX_BATCH = 1000
+# The newest entries of an opportunity's audit trail one request can read: the loader always
+# fetches this many, so `auditLog(first:)` with any `first` up to it shares one statement.
+AUDIT_LOG_DEPTH = 200
 
 
 def _loader(
@@ -108,6 +112,8 @@ class Loaders:
     milestones: DataLoader[bool, list[Milestone]]
     completions: DataLoader[str, list[MilestoneCompletion]]  # current ones, by opportunity
     health: DataLoader[str, OpportunityHealth | None]
+    # An opportunity's audit trail, newest first, at most AUDIT_LOG_DEPTH entries.
+    audit: DataLoader[str, list[AuditEntry]]
 
 
 def make_loaders(engine: Engine, visibility: Visibility) -> Loaders:
@@ -143,6 +149,9 @@ def make_loaders(engine: Engine, visibility: Visibility) -> Loaders:
         ),
         completions=_loader(by_org(milestones.completions_by_opportunity), _empty),
         health=_loader(by_org(alerts.health_by_opportunity), _none),
+        audit=_loader(
+            lambda keys: audit.audit_log(engine, org, keys, limit=AUDIT_LOG_DEPTH), _empty
+        ),
     )
 
 

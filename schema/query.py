@@ -3,14 +3,16 @@ then sees is its visibility's (auth.visibility), applied by the repositories."""
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Annotated, cast
 
 import strawberry
 
 from auth.permissions import IsAuthenticated
+from resolvers import audit as resolve_audit
 from resolvers import opportunities as resolve
 from resolvers import status
 from schema.alert_queries import AlertQueries
+from schema.audit import AuditEntry
 from schema.connection import After, OpportunityConnection, PageSize
 from schema.inputs import OpportunityFilterInput, OpportunityOrderInput
 from schema.milestones import MilestoneQueries
@@ -18,7 +20,7 @@ from schema.permissions import query
 from schema.severity_weights import SeverityWeightQueries
 from schema.status import Me, SyncStatus
 from schema.todo import TodoQueries
-from schema.types import Info, Opportunity, Stage
+from schema.types import AuditFirst, Info, Opportunity, Stage
 from store.queries import OpportunityFilter, Ordering
 
 AUTHENTICATED = IsAuthenticated()
@@ -37,6 +39,25 @@ class Query(AlertQueries, MilestoneQueries, SeverityWeightQueries, TodoQueries):
     @query("An opportunity by id; null if it does not exist or is not visible.", AUTHENTICATED)
     async def opportunity(self, info: Info, id: strawberry.ID) -> Opportunity | None:
         return cast("Opportunity | None", await resolve.opportunity_by_id(info.context, str(id)))
+
+    @query(
+        "An opportunity's audit trail (as Opportunity.auditLog), newest first; empty if it "
+        "does not exist or is not visible.",
+        AUTHENTICATED,
+    )
+    async def audit_log(
+        self,
+        info: Info,
+        opportunity_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(
+                description="The opportunity's Salesforce id (15 or 18 characters)."
+            ),
+        ],
+        first: AuditFirst = resolve_audit.DEFAULT_FIRST,
+    ) -> list[AuditEntry]:
+        found = await resolve_audit.audit_log(info.context, str(opportunity_id), first)
+        return cast("list[AuditEntry]", found)
 
     @query("The opportunities the caller may see, one page at a time.", AUTHENTICATED)
     async def opportunities(

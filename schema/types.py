@@ -18,21 +18,29 @@ from strawberry.scalars import JSON
 from strawberry.types.field import StrawberryField
 
 from resolvers import alert_listing
+from resolvers import audit as resolve_audit
 from resolvers import milestones as resolve_milestones
 from resolvers import opportunities as resolve
 from resolvers.context import RequestContext
 from resolvers.fields import field_value
+from resolvers.loaders import AUDIT_LOG_DEPTH
 from schema.enums import AlertKind, AlertStatus
 from schema.facts import opportunity_fact_fields
 from store import models
 
 if TYPE_CHECKING:
     from schema.alerts import Alert
+    from schema.audit import AuditEntry
     from schema.milestones import Health, OpportunityMilestone
 
 Info = strawberry.Info[RequestContext, None]
 # The sales process's types live in their own modules, which import this one.
 MILESTONES = strawberry.lazy("schema.milestones")
+# `first` of both auditLog fields (Opportunity.auditLog and the root query's).
+AuditFirst = Annotated[
+    int | None,
+    strawberry.argument(description=f"How many of the newest entries: 1 to {AUDIT_LOG_DEPTH}."),
+]
 
 
 def described(text: str) -> Callable[[Callable[..., Any]], StrawberryField]:
@@ -167,6 +175,19 @@ class Opportunity:
         self, info: Info, parent: Parent[models.Opportunity]
     ) -> Annotated[Health, MILESTONES] | None:
         return cast("Health | None", await resolve_milestones.health(info.context, parent))
+
+    @described(
+        "Its audit trail: the writes people made to it through dealpulse, newest first "
+        "(entries made at the same moment, one write's fields, in a stable order)."
+    )
+    async def audit_log(
+        self,
+        info: Info,
+        parent: Parent[models.Opportunity],
+        first: AuditFirst = resolve_audit.DEFAULT_FIRST,
+    ) -> list[Annotated[AuditEntry, strawberry.lazy("schema.audit")]]:
+        found = await resolve_audit.opportunity_audit_log(info.context, parent, first)
+        return cast("list[AuditEntry]", found)
 
     @described("When the org's mirror this answer comes from was synced.")
     async def synced_at(self, info: Info) -> datetime | None:
