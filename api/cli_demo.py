@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import Progress
+from sqlalchemy import Engine
 
 from api import cli_devorg, cli_sync
 from api.settings import STATE_DIR, Settings
@@ -21,6 +23,8 @@ from services.demo_process import DemoProcessReport, set_up_demo_process
 from services.orgs import OrgRefresher
 from services.validation_import import ImportOutcome
 from store.engine import make_engine
+from store.queries import Visibility
+from store.todo import todo_rows
 
 DEVORG_DB = STATE_DIR / "devorg.sqlite3"
 DEVORG_JSON = STATE_DIR / "devorg.json"
@@ -44,6 +48,43 @@ TODO_QUERY = (
     " lastModifiedAt } alerts { id message rule { name } } fixFields { name label type"
     " currentValue required length picklistValues { value label } } priority reasons } } } }"
 )
+
+
+# The fields the demo's quick-fix example can set, with the value it sets: a date a week or a
+# month ahead clears "in the past" alerts whatever day the demo runs.
+_EXAMPLE_FIXES = (("Next_Meeting_Date__c", 7), ("CloseDate", 30))
+# The devorg's rules on late stages (an amount, a decision maker): a deal that breaks one
+# already would have Salesforce refuse any change, which is no demo of a quick-fix.
+_LATE_STAGES = frozenset({"Proposal/Price Quote", "Negotiation/Review"})
+_QUICK_FIX_FIELDS = (
+    "outcome opportunity { id name health { score } } resolvedAlerts { id rule { name } }"
+    " remainingTodoCount errors { field message ... on QuickFixError { code } }"
+)
+
+
+def quick_fix_example(engine: Engine, org_id: str, rep_id: str, today: date) -> str | None:
+    """A quickFix document that runs as it is with the rep's token: the first of its to-do
+    items with a date to move forward, its value, the lastModifiedAt the mirror holds and an
+    idempotency key of its own (run twice, it answers the first outcome again). None when the
+    rep has nothing such to fix."""
+    rows = todo_rows(engine, Visibility(org_id, frozenset({rep_id})), rep_id).rows
+    for field, days in _EXAMPLE_FIXES:
+        for row in rows:
+            deal = row.opportunity
+            late = deal.stage_name in _LATE_STAGES
+            if late and (deal.amount is None or not deal.fields.get("Decision_Maker__c")):
+                continue
+            if deal.last_modified_date is None:
+                continue
+            if any(field in alert.fix_fields for alert in row.alerts):
+                value = json.dumps((today + timedelta(days=days)).isoformat())
+                expected = deal.last_modified_date.astimezone(UTC).isoformat()
+                return (
+                    f'mutation {{ quickFix(input: {{opportunityId: "{deal.id}", values: '
+                    f'{{{field}: {value}}}, expectedLastModified: "{expected}", '
+                    f'idempotencyKey: "demo-{uuid.uuid4()}"}}) {{ {_QUICK_FIX_FIELDS} }} }}'
+                )
+    return None
 
 
 def set_up_process(
@@ -80,13 +121,18 @@ def set_up_process(
     return report
 
 
-def write_demo_json(graphql_url: str, devorg_url: str, tokens: dict[str, str]) -> Path:
+def write_demo_json(
+    graphql_url: str, devorg_url: str, tokens: dict[str, str], quick_fix: str | None
+) -> Path:
     """The URLs and ready-to-use tokens, owner-readable only (they are credentials)."""
+    examples = {"todo_query": TODO_QUERY}
+    if quick_fix is not None:
+        examples["quick_fix_mutation"] = quick_fix
     body = {
         "graphql_url": graphql_url,
         "devorg_url": devorg_url,
         "tokens": tokens,
-        "examples": {"todo_query": TODO_QUERY},
+        "examples": examples,
     }
     DEMO_JSON.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(DEMO_JSON, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -115,13 +161,22 @@ def run(
         set_up_process(settings, org_id, users["admin"]["user_id"], console)
         tokens = {role: issue_dev_token(settings, org_id, users[role]["user_id"]) for role in ROLES}
         graphql_url = f"http://127.0.0.1:{port}/graphql"
-        path = write_demo_json(graphql_url, devorg_url, tokens)
+        engine = make_engine(settings.database_url)
+        try:
+            today = datetime.now(UTC).date()
+            quick_fix = quick_fix_example(engine, org_id, users["rep"]["user_id"], today)
+        finally:
+            engine.dispose()
+        path = write_demo_json(graphql_url, devorg_url, tokens, quick_fix)
         console.print(f"\nGraphQL API: {graphql_url}  (GraphiQL in a browser)")
         console.print(f"devorg:      {devorg_url}")
         for role in ROLES:
             console.print(f"token {role:8} {tokens[role]}", soft_wrap=True)
         console.print(f"(also in {path})\n\nTry, as the rep:")
-        for title, query in (("", EXAMPLE_QUERY), ("\nThe rep's to-do list:", TODO_QUERY)):
+        examples = [("", EXAMPLE_QUERY), ("\nThe rep's to-do list:", TODO_QUERY)]
+        if quick_fix is not None:
+            examples.append(("\nFix the first item in one call (a quick-fix):", quick_fix))
+        for title, query in examples:
             if title:
                 console.print(title)
             console.print(

@@ -181,7 +181,7 @@ def quick_fix(context: WriteContext, requests: Sequence[FixRequest]) -> list[Rec
         assert describe is not None  # a record passes the checks only with a describe
         outcomes.update(_write(context, describe, pending))
     ordered = [outcomes[n] for n in range(len(requests))]
-    _audit(context, requests, ordered, visible)
+    _audit(context, requests, ordered, visible, specs)
     _settle_keys(context, requests, ordered, claimed)
     return ordered
 
@@ -477,6 +477,7 @@ def _audit(
     requests: Sequence[FixRequest],
     outcomes: Sequence[RecordOutcome],
     visible: Mapping[str, Opportunity],
+    specs: Mapping[str, FieldSpec],
 ) -> None:
     """One row per field of every attempt made now (a replayed answer is not an attempt)."""
     records = []
@@ -495,8 +496,8 @@ def _audit(
                     opportunity_id=request.opportunity_id,
                     outcome=outcome.kind,
                     field=name[:255] if name else None,
-                    old_value=old.get(name) if name else None,
-                    new_value=request.values.get(name) if name else None,
+                    old_value=_as_recorded(specs, name, old.get(name)) if name else None,
+                    new_value=_as_recorded(specs, name, request.values.get(name)) if name else None,
                     error=error,
                     request_id=context.request_id,
                     connection=context.connection,
@@ -504,6 +505,20 @@ def _audit(
             )
     if records:
         record_audit(context.engine, context.org_id, records, context.now)
+
+
+def _as_recorded(specs: Mapping[str, FieldSpec], name: str, value: object) -> object:
+    """`value` as the trail keeps it: normalised by the describe when it is a valid value of
+    the field (money as its exact decimal at the field's scale, "58500.00", whether it came
+    as a number or as text), as it was otherwise (a refused value is recorded as sent)."""
+    checked = check_values(specs, {name: value})
+    if checked.problems:
+        return value
+    clean = next(iter(checked.clean.values()), value)
+    spec = next((s for s in specs.values() if s.name.lower() == name.lower()), None)
+    if isinstance(clean, Decimal) and spec is not None and spec.scale is not None:
+        return clean.quantize(Decimal(1).scaleb(-spec.scale))
+    return clean
 
 
 def _settle_keys(

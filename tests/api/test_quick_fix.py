@@ -20,6 +20,7 @@ from tests.api.write_api import (
     mirrored,
     open_alerts_of_rule,
     owned_open,
+    writable,
     write_devorg,
     write_org,
 )
@@ -252,3 +253,18 @@ async def test_bad_shapes_and_another_teams_deal_are_refused(write_org: WriteOrg
     assert write_org.devorg.sf().Opportunity.get(theirs.id)["NextStep"] == theirs.fields.get(
         "NextStep"
     )
+
+
+async def test_money_is_audited_as_exact_decimal_text(write_org: WriteOrg) -> None:
+    engine, org_id = write_org.engine, write_org.org_id
+    owner, owned = busiest_owner(engine, org_id)
+    opportunity = next(o for o in writable(owned) if o.amount is not None)
+    async with graphql_client(engine) as client:
+        payload = await _fix(
+            client, write_org.token_of(client, owner),
+            fix_input(opportunity, {"Amount": 58500}, _key()),
+        )  # fmt: skip
+    assert payload["outcome"] == "APPLIED", payload
+    (entry,) = audit_log(engine, org_id, [opportunity.id])[opportunity.id]
+    assert entry.new_value == "58500.00"
+    assert entry.old_value == f"{opportunity.amount:.2f}"
