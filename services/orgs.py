@@ -32,7 +32,7 @@ from services.alert_events import AlertBroker, LocalBroker
 from services.evaluation import EvaluationReport
 from services.passes import clock_tick, evaluate_retrying, pass_error, sync_pass
 from services.refresh import RefreshResult
-from store import queries
+from store import idempotency, queries
 from store.evaluation_state import evaluation_clock
 from store.mirror import Mirror
 from store.models import Org
@@ -204,6 +204,11 @@ class OrgRefresher:
         """The clock tick of every connected org (the scheduler's tick job); returns the ids
         of the orgs that failed, as `full_all`."""
         return self._each_org("clock tick", self.tick)
+
+    def purge_expired_keys(self) -> int:
+        """Delete the idempotency keys expired now, every org's (the scheduler's purge job);
+        how many."""
+        return idempotency.purge_expired(self._engine, datetime.now(UTC))
 
     def _each_org(self, what: str, run: Callable[[str], object]) -> list[str]:
         failed = []

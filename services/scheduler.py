@@ -21,6 +21,9 @@ from starlette.concurrency import run_in_threadpool
 from services.orgs import OrgRefresher
 
 logger = logging.getLogger(__name__)
+# Expired idempotency keys (kept store.idempotency.KEY_TTL) are deleted this often: they answer
+# nothing once expired, so the purge only keeps the table small.
+KEY_PURGE_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -42,12 +45,14 @@ def org_jobs(
     clock_tick_seconds: float,
     evaluation_interval_seconds: float | None = None,
 ) -> list[Job]:
-    """For every connected org: the full sync pass, the clock tick and (given its interval)
+    """For every connected org: the full sync pass, the clock tick, the purge of expired
+    idempotency keys and (given its interval)
     the evaluation clock, which also runs just after each org's midnight (one org failing
     never stops the others: OrgRefresher logs it and goes on)."""
     jobs = [
         Job("sync pass", sync_interval_seconds, refresher.full_all),
         Job("clock tick", clock_tick_seconds, refresher.tick_all),
+        Job("idempotency key purge", KEY_PURGE_SECONDS, refresher.purge_expired_keys),
     ]
     if evaluation_interval_seconds is not None:
         interval = evaluation_interval_seconds

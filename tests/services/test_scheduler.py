@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
+from sqlmodel import Session, select
 
 from services.orgs import OrgRefresher
-from services.scheduler import Job, Scheduler, org_jobs
+from services.scheduler import KEY_PURGE_SECONDS, Job, Scheduler, org_jobs
+from store.idempotency import KEY_TTL, claim_key
+from store.write_models import IdempotencyKey
+from tests import factories as f
 from tests.graphql_client import make_settings
 
 pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
@@ -59,10 +64,22 @@ async def test_stop_waits_for_a_run_in_progress() -> None:
     assert finished.is_set()
 
 
-def test_org_jobs_are_the_sync_pass_and_the_clock_tick(store_engine: Engine) -> None:
+def test_org_jobs_are_the_sync_pass_the_clock_tick_and_the_key_purge(store_engine: Engine) -> None:
     refresher = OrgRefresher(store_engine, make_settings())
     jobs = org_jobs(refresher, sync_interval_seconds=60, clock_tick_seconds=3600)
     assert [(j.name, j.every_seconds, j.run) for j in jobs] == [
         ("sync pass", 60, refresher.full_all),
         ("clock tick", 3600, refresher.tick_all),
+        ("idempotency key purge", KEY_PURGE_SECONDS, refresher.purge_expired_keys),
     ]
+
+
+def test_the_purge_job_deletes_the_keys_expired_now(store_engine: Engine) -> None:
+    f.org(store_engine)
+    now = datetime.now(UTC)
+    for key, claimed in (("old", now - KEY_TTL - timedelta(minutes=1)), ("recent", now)):
+        claim_key(store_engine, f.ORG_A, "005000000000001AAA", key, "QUICK_FIX", "d", claimed)
+    refresher = OrgRefresher(store_engine, make_settings())
+    assert refresher.purge_expired_keys() == 1
+    with Session(store_engine) as session:
+        assert [row.key for row in session.exec(select(IdempotencyKey)).all()] == ["recent"]
