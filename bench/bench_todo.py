@@ -106,10 +106,10 @@ def ms(seconds: float) -> str:
 def give_open_deals(database: Path, rep_id: str, target: int) -> int:
     """Hand the rep other owners' open deals (lowest ids first) in the scratch org until it
     owns `target` open ones; how many it owns. Straight into devorg's SQLite before it serves:
-    this shapes the seed (no seeded rep owns 500 deals with fix-alerts below ~100,000
+    this shapes the seed (no seeded rep owns 500 deals with fix-alerts below about 100,000
     opportunities, too many to sync within the bench's few minutes), and through the API
-    devorg's validation rules would refuse every deal already breaking one, the very deals
-    with fix-alerts."""
+    devorg's validation rules would refuse every deal already breaking one, many of those with
+    fix-alerts."""
     with sqlite3.connect(database) as connection:
         (owned,) = connection.execute(
             "SELECT count(*) FROM Opportunity WHERE IsClosed = 0 AND OwnerId = ?", (rep_id,)
