@@ -17,13 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import statistics
-import sys
 import tempfile
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import common
@@ -37,16 +31,8 @@ QUERY = """{ opportunities(first: 50) { edges { node {
   id name amount closeDate daysInStage stageNumber closeDatePushCount nextMeetingDate
   account { name } owner { name } stage { name } competitors
 } } } }"""
+BODY = json.dumps({"query": QUERY}).encode()
 ROLES = ("admin", "rep")
-
-
-@contextmanager
-def server(kind: str, source: str) -> Iterator[str]:
-    port = common.free_port()
-    argv = [sys.executable, str(Path(__file__).with_name("api_server.py")), kind, source, str(port)]
-    url = f"http://127.0.0.1:{port}/graphql"
-    with common.running(argv, url):
-        yield url
 
 
 def check(response: httpx.Response) -> dict[str, Any]:
@@ -59,48 +45,13 @@ def check(response: httpx.Response) -> dict[str, Any]:
     return dict(body)
 
 
-async def load(
-    url: str, token: str, concurrency: int, seconds: float, warmup: float
-) -> dict[str, Any]:
-    """`concurrency` clients in a closed loop for warmup + seconds; latencies after warm-up.
-    Each client has its own AsyncClient (one keep-alive connection): one pool shared by 32
-    coroutines costs httpx more than the ceiling server spends per request."""
-    headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
-    body = json.dumps({"query": QUERY}).encode()
-    latencies: list[float] = []
-    errors = 0
-    start = time.perf_counter()
-    measure_from, stop = start + warmup, start + warmup + seconds
-
-    async def one_client() -> None:
-        nonlocal errors
-        async with httpx.AsyncClient(timeout=60) as client:
-            while (sent := time.perf_counter()) < stop:
-                response = await client.post(url, content=body, headers=headers)
-                done = time.perf_counter()
-                if response.status_code != 200 or b'"errors"' in response.content:
-                    errors += 1
-                if sent >= measure_from:
-                    latencies.append(done - sent)
-
-    await asyncio.gather(*(one_client() for _ in range(concurrency)))
-    latencies.sort()
-    return {
-        "requests": len(latencies),
-        "rps": len(latencies) / seconds,
-        "p50": statistics.median(latencies) * 1000,
-        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
-        "errors": errors,
-    }
-
-
 def run_cells(
     label: str, role: str, url: str, token: str, args: argparse.Namespace
 ) -> list[list[object]]:
     rows: list[list[object]] = []
     for concurrency in args.concurrency:
         print(f"{label} {role} c={concurrency} ...", flush=True)
-        r = asyncio.run(load(url, token, concurrency, args.seconds, args.warmup))
+        r = asyncio.run(common.load(url, token, BODY, concurrency, args.seconds, args.warmup))
         rows.append([label, role, concurrency, r["requests"], f"{r['rps']:.1f}",
                      f"{r['p50']:.1f}", f"{r['p99']:.1f}", r["errors"]])  # fmt: skip
     return rows
@@ -128,7 +79,7 @@ def main() -> None:
     for backend in args.backends.split(","):
         url = common.mirror_url(backend, args.opportunities, args.seed)
         common.analyze(url)
-        with server("graphql", url) as endpoint:
+        with common.api_server("graphql", url) as endpoint:
             for role in ROLES:
                 headers = {"authorization": f"Bearer {tokens[role]}"}
                 first = check(httpx.post(endpoint, json={"query": QUERY}, headers=headers))
@@ -138,7 +89,7 @@ def main() -> None:
     with tempfile.NamedTemporaryFile("w", suffix=".json") as handle:
         json.dump(answer, handle)
         handle.flush()
-        with server("ceiling", handle.name) as endpoint:
+        with common.api_server("ceiling", handle.name) as endpoint:
             rows += run_cells("ceiling (Starlette, JSON from memory)", "admin's JSON", endpoint,
                               tokens["admin"], args)  # fmt: skip
 

@@ -1,4 +1,5 @@
-"""What bench_sync.py and bench_api.py share: the cached devorg, the mirror databases, tables.
+"""What the bench scripts share: the cached devorg, the mirror databases, the API servers and
+the closed-loop load generator, tables.
 
 Data files live under .dealpulse/bench/ (git-ignored): the seeded devorg per (N, seed), reused
 across runs, and the SQLite mirror that bench_sync.py leaves for bench_api.py. The PostgreSQL
@@ -8,11 +9,14 @@ devorg is reached the way production reaches it: the `dealpulse devorg` CLI and 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import platform
 import shlex
+import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -99,6 +103,19 @@ def devorg_json(opportunities: int, seed: int) -> Path:
     return config
 
 
+def scratch_devorg(config: Path, name: str) -> Path:
+    """A copy of the seeded org of `config` under CACHE/`name` (replacing any earlier copy), for
+    a bench that writes to it: the seeded org stays as seeded for the others. Its devorg.json
+    points at the seed's JWT key file, which is only read."""
+    directory = CACHE / name
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    for path in config.parent.glob("devorg.sqlite3*"):
+        shutil.copyfile(path, directory / path.name)
+    shutil.copyfile(config, directory / config.name)
+    return directory / config.name
+
+
 @contextmanager
 def devorg(config: Path) -> Iterator[dict[str, Any]]:
     """`dealpulse devorg serve` on a free port (it rewrites instance_url in devorg.json);
@@ -118,6 +135,58 @@ def reset_api_usage(config: dict[str, Any]) -> None:
         headers={"X-Devorg-Control": config["client_secret"]},
         timeout=10,
     ).raise_for_status()
+
+
+# -- API servers and load ------------------------------------------------------------------------
+@contextmanager
+def api_server(kind: str, source: str) -> Iterator[str]:
+    """One of api_server.py's servers in its own uvicorn process; yields its /graphql URL."""
+    port = free_port()
+    argv = [sys.executable, str(Path(__file__).with_name("api_server.py")), kind, source, str(port)]
+    url = f"http://127.0.0.1:{port}/graphql"
+    with running(argv, url):
+        yield url
+
+
+def percentile(ordered: Sequence[float], share: float) -> float:
+    """The value at `share` (0.99: p99) of an ascending list, nearest rank below."""
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+async def load(
+    url: str, token: str, body: bytes, concurrency: int, seconds: float, warmup: float
+) -> dict[str, Any]:
+    """`concurrency` clients POSTing `body` in a closed loop for warmup + seconds; latencies
+    after warm-up. Each client has its own AsyncClient (one keep-alive connection): one pool
+    shared by 32 coroutines costs httpx more than the ceiling server spends per request."""
+    headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+    latencies: list[float] = []
+    errors = 0
+    start = time.perf_counter()
+    measure_from, stop = start + warmup, start + warmup + seconds
+
+    async def one_client() -> None:
+        nonlocal errors
+        async with httpx.AsyncClient(timeout=60) as client:
+            while (sent := time.perf_counter()) < stop:
+                response = await client.post(url, content=body, headers=headers)
+                done = time.perf_counter()
+                if response.status_code != 200 or b'"errors"' in response.content:
+                    errors += 1
+                if sent >= measure_from:
+                    latencies.append(done - sent)
+
+    await asyncio.gather(*(one_client() for _ in range(concurrency)))
+    if not latencies:
+        raise RuntimeError(f"no request was sent within the {seconds:g} s measured: lengthen it")
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / seconds,
+        "p50": statistics.median(latencies) * 1000,
+        "p99": percentile(latencies, 0.99) * 1000,
+        "errors": errors,
+    }
 
 
 # -- mirrors --------------------------------------------------------------------------------------
