@@ -128,10 +128,9 @@ async def resolved_alerts(context: RequestContext, outcome: RecordOutcome) -> li
 async def remaining_todo_count(context: RequestContext) -> int:
     """The caller's own to-do items (opportunities with an open fix-alert) after the write."""
     principal = await context.principal()
-    rows = await run_in_threadpool(
-        todo.todo_rows, context.engine, principal.visibility, principal.user_id
+    return await run_in_threadpool(
+        todo.todo_count, context.engine, principal.visibility, principal.user_id
     )
-    return len(rows.rows)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, and_, false
+from sqlalchemy import Engine, and_, distinct, false, func
 from sqlmodel import Session, col, select
 
 from rules.process import AlertKind, AlertStatus, Severity
@@ -43,10 +43,13 @@ class TodoRows:
     weights: dict[Severity, int]  # the org's severity weights that differ from the defaults
 
 
-def todo_rows(engine: Engine, visibility: Visibility, owner_id: str) -> TodoRows:
+def _open_fix_alerts(visibility: Visibility, owner_id: str, *columns: Any) -> Any:
+    """SELECT `columns` over the owner's open, visible opportunities x their OPEN fix-alerts x
+    the alerts' versions (the to-do list's join)."""
     scope = visibility.scope
     query = (
-        select(Opportunity, Alert, AlertRuleVersion)
+        select(*columns)
+        .select_from(Opportunity)
         .join(
             Alert,
             and_(scope.owns(Alert), col(Alert.opportunity_id) == col(Opportunity.id)),
@@ -67,10 +70,25 @@ def todo_rows(engine: Engine, visibility: Visibility, owner_id: str) -> TodoRows
             col(Alert.status) == AlertStatus.OPEN.name,
             col(AlertRuleVersion.kind) == AlertKind.FIX_REQUIRED.name,
         )
-        .order_by(col(Opportunity.id), col(Alert.opened_at), col(Alert.id))
     )
     if visibility.owner_ids is not None:
         query = query.where(col(Opportunity.owner_id).in_(sorted(visibility.owner_ids)))
+    return query
+
+
+def todo_count(engine: Engine, visibility: Visibility, owner_id: str) -> int:
+    """How many items the owner's to-do list has (opportunities with an open fix-alert), in
+    one COUNT statement: what a write answers as `remainingTodoCount`, without the list."""
+    items = func.count(distinct(col(Opportunity.id)))
+    with Session(engine) as session:
+        return int(session.exec(_open_fix_alerts(visibility, owner_id, items)).one())
+
+
+def todo_rows(engine: Engine, visibility: Visibility, owner_id: str) -> TodoRows:
+    scope = visibility.scope
+    query = _open_fix_alerts(visibility, owner_id, Opportunity, Alert, AlertRuleVersion).order_by(
+        col(Opportunity.id), col(Alert.opened_at), col(Alert.id)
+    )
     catalog = scope.select(FieldCatalog).where(col(FieldCatalog.sobject) == "Opportunity")
     rows: dict[str, TodoRow] = {}
     with Session(engine) as session:
