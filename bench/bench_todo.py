@@ -68,8 +68,9 @@ from salesforce.writes import json_body, read_back, unmodified_since_header
 from services.demo_process import set_up_demo_process
 from services.evaluation import EvaluationReport
 from services.orgs import OrgRefresher
-from services.quick_fix import HISTORY_OVERLAP, FixRequest, WriteContext, quick_fix
+from services.quick_fix import quick_fix
 from services.refresh import refresh_facts
+from services.write_settle import HISTORY_OVERLAP, FixRequest, WriteContext
 from store.engine import make_engine
 from store.mirror import Mirror
 from store.models import Opportunity

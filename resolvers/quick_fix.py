@@ -19,7 +19,8 @@ from rules.write_outcomes import QuickFixErrorCode, RecordOutcome, WriteProblem,
 from salesforce.gateway import Gateway
 from services.check_in import CheckInRequest
 from services.check_in import check_in as services_check_in
-from services.quick_fix import MAX_BATCH, FixRequest, WriteContext, quick_fix
+from services.quick_fix import MAX_BATCH, quick_fix
+from services.write_settle import FixRequest, WriteContext
 from store import todo
 from store.alert_feed import alerts_by_ids
 from store.models import Opportunity

@@ -27,14 +27,8 @@ from rules.write_outcomes import QuickFixErrorCode, RecordOutcome, WriteProblem,
 from salesforce.errors import GatewayError, SalesforceRequestError, WriteOutcomeUnknown
 from salesforce.gateway import Gateway
 from salesforce.writes import RecordUpdate, WriteStatus, create_record, update_record
-from services.quick_fix import (
-    FixRequest,
-    Pending,
-    WriteContext,
-    check_fix,
-    not_sent,
-    settle,
-)
+from services.quick_fix import check_fix
+from services.write_settle import FixRequest, Pending, WriteContext, not_sent, settle
 from store import idempotency, queries
 from store.audit import AuditRecord, record_audit
 from store.idempotency import ClaimState
