@@ -27,9 +27,10 @@ from resolvers.ids import normalize_id, opaque_id
 from resolvers.milestones import OpportunityMilestoneView, opportunity_milestones
 from resolvers.opportunities import OPPORTUNITY_PREFIX
 from rules.definitions import MilestoneDraft, MilestoneErrorCode, Problem, check_milestone
-from rules.process import MilestoneCompletionMode
+from rules.process import AuditAction, AuditOutcome, MilestoneCompletionMode
 from services.org_catalog import org_catalog
 from store import milestones
+from store.audit import AuditRecord, record_audit
 from store.models import Opportunity
 from store.process_models import Milestone, MilestoneCompletion
 
@@ -242,10 +243,14 @@ async def _change_completion(
     raw_milestone_id: str,
     change: Callable[[str, Milestone, Opportunity, str], MilestoneCompletion | None],
     refusal: tuple[MilestoneErrorCode, str],
+    *,
+    completing: bool,
 ) -> CompletionOutcome:
     """Checks the opportunity (visible) and the milestone (manual, not retired), runs
     `change(org_id, milestone, opportunity, user_id)` (a store write, in a worker thread;
-    None: it did nothing, answered as `refusal`), then evaluates the deal."""
+    None: it did nothing, answered as `refusal`), audits it (MILESTONE, applied or refused;
+    the field is `milestone:<name>`, the values whether it is completed before and after),
+    then evaluates the deal."""
     principal = await context.principal()
     org_id = principal.org_id
     opportunity = await _visible_opportunity(context, raw_opportunity_id)
@@ -258,6 +263,15 @@ async def _change_completion(
         )
     milestone = await _manual_milestone(context, org_id, raw_milestone_id)
     done = await run_in_threadpool(change, org_id, milestone, opportunity, principal.user_id)
+    record = AuditRecord(
+        user_id=principal.user_id, action=AuditAction.MILESTONE, opportunity_id=opportunity.id,
+        outcome=AuditOutcome.APPLIED if done is not None else AuditOutcome.REFUSED,
+        field=f"milestone:{milestone.name}"[:255], old_value=not completing,
+        new_value=completing, request_id=context.request_id,
+        error=None if done is not None else f"{refusal[0].name}: {refusal[1]}",
+        connection="dealpulse",  # stored in dealpulse, not written to Salesforce
+    )  # fmt: skip
+    await run_in_threadpool(record_audit, context.engine, org_id, [record], context.now)
     if done is None:
         code, message = refusal
         raise Refused(code, message, field="input.milestoneId")
@@ -282,7 +296,7 @@ async def complete_milestone(
 
     already = (MilestoneErrorCode.ALREADY_COMPLETED, "already completed on this opportunity")
     return await _change_completion(
-        context, raw_opportunity_id, raw_milestone_id, complete, already
+        context, raw_opportunity_id, raw_milestone_id, complete, already, completing=True
     )
 
 
@@ -298,5 +312,5 @@ async def uncomplete_milestone(
 
     not_done = (MilestoneErrorCode.NOT_COMPLETED, "not completed on this opportunity")
     return await _change_completion(
-        context, raw_opportunity_id, raw_milestone_id, uncomplete, not_done
+        context, raw_opportunity_id, raw_milestone_id, uncomplete, not_done, completing=False
     )

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from store import milestones
+from store.audit import audit_log
 from tests import factories as f
 from tests.api.milestone_requests import (
     COMPLETE,
@@ -90,6 +91,14 @@ async def test_a_rep_completes_and_uncompletes_a_milestone_on_a_deal(
         (rep.id, rep.id),
         (team.managers[0].id, None),
     ]
+    # Each is audited (newest first in the trail).
+    trail = audit_log(store_engine, f.ORG_A, [deal.id])[deal.id]
+    assert [(e.action, e.user_id, e.old_value, e.new_value) for e in reversed(trail)] == [
+        ("MILESTONE", rep.id, False, True),
+        ("MILESTONE", rep.id, True, False),
+        ("MILESTONE", team.managers[0].id, False, True),
+    ]
+    assert {e.field for e in trail} == {"milestone:Proposal sent"}
 
 
 async def test_health_is_the_stored_one_and_null_before_evaluation(store_engine: Engine) -> None:
