@@ -29,9 +29,9 @@ SNOOZE = f"""mutation($input: SnoozeAlertInput!) {{ snoozeAlert(input: $input) {
 UNSNOOZE = f"""mutation($input: UnsnoozeAlertInput!) {{ unsnoozeAlert(input: $input) {{
   alert {{ id status snoozedUntil }} {ERRORS} }} }}"""
 DISMISS = f"""mutation($input: DismissAlertInput!) {{ dismissAlert(input: $input) {{
-  alert {{ id status dismissReason opportunity {{ health {{ score }} }} }} {ERRORS} }} }}"""
+  alert {{ id status dismissReason opportunity {{ health {{ penalty }} }} }} {ERRORS} }} }}"""
 TODO_ALERTS = "{ todo(first: 200) { edges { node { alerts { id } } } } }"
-HEALTH = "query($id: ID!) { opportunity(id: $id) { health { score } } }"
+HEALTH = "query($id: ID!) { opportunity(id: $id) { health { score penalty } } }"
 
 
 async def _run(
@@ -179,9 +179,10 @@ async def test_an_informative_alert_is_dismissed_a_fix_alert_is_not(write_org: W
     assert (payload["alert"]["status"], payload["alert"]["dismissReason"]) == (
         "DISMISSED", "Done it",
     )  # fmt: skip
-    # The dismissed alert no longer lowers health (the deal is evaluated at once).
-    score_before = before["data"]["opportunity"]["health"]["score"]
-    assert payload["alert"]["opportunity"]["health"]["score"] > score_before
+    # The dismissed alert no longer lowers health (the deal is evaluated at once). The penalty,
+    # not the score: a deal with more penalty than progress scores 0 before and after.
+    penalty_before = before["data"]["opportunity"]["health"]["penalty"]
+    assert payload["alert"]["opportunity"]["health"]["penalty"] < penalty_before
     assert _stored(engine, org_id, fix.id).status == "OPEN"
     assert _events(engine, org_id, info.id)[-1] == "DISMISSED"
     (entry,) = audit_log(engine, org_id, [fix.opportunity_id])[fix.opportunity_id]
