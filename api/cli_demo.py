@@ -19,10 +19,12 @@ from sqlalchemy import Engine
 from api import cli_devorg, cli_sync
 from api.settings import STATE_DIR, Settings
 from auth.dev_tokens import issue_dev_token
+from rules.time_zones import local_date, org_time_zone
 from services.demo_process import DemoProcessReport, set_up_demo_process
 from services.orgs import OrgRefresher
 from services.validation_import import ImportOutcome
 from store.engine import make_engine
+from store.mirror import Mirror
 from store.queries import Visibility
 from store.todo import todo_rows
 
@@ -163,7 +165,9 @@ def run(
         graphql_url = f"http://127.0.0.1:{port}/graphql"
         engine = make_engine(settings.database_url)
         try:
-            today = datetime.now(UTC).date()
+            # The org's date, as its validation rules see it (a day behind UTC's in the evening).
+            zone = org_time_zone(Mirror(engine, org_id).time_zone())
+            today = local_date(datetime.now(UTC), zone)
             quick_fix = quick_fix_example(engine, org_id, users["rep"]["user_id"], today)
         finally:
             engine.dispose()

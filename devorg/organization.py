@@ -8,10 +8,12 @@ there as on Salesforce.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from devorg import catalog
 from devorg.db import OrgDatabase, sf_datetime, utcnow
+from rules.time_zones import local_date, org_time_zone
 
 # The seeded demo org: Brightwave Software runs its books in US dollars from California.
 DEMO_SETTINGS: dict[str, Any] = {
@@ -62,3 +64,16 @@ def time_zone_key(db: OrgDatabase) -> str | None:
     """The org's TimeZoneSidKey (None while the database holds no Organization row)."""
     found = db.conn.execute('SELECT "TimeZoneSidKey" FROM "Organization" LIMIT 1').fetchone()
     return None if found is None else found[0]
+
+
+def demo_today() -> date:
+    """Today's date where the demo org is (its TimeZoneSidKey), which is what TODAY() means to
+    its users: between midnight UTC and midnight in California the UTC date is a day ahead."""
+    return local_date(utcnow(), org_time_zone(DEMO_SETTINGS["TimeZoneSidKey"]))
+
+
+def org_today(db: OrgDatabase) -> date:
+    """Today's date in the org's time zone, as its validation rules read it (UTC for a key
+    the zone database lacks); the demo org's while the database has no Organization row."""
+    zone = time_zone_key(db)
+    return demo_today() if zone is None else local_date(utcnow(), org_time_zone(zone))

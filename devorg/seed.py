@@ -93,9 +93,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from devorg import catalog, validation
-from devorg.db import OrgDatabase, sf_datetime, today_utc
+from devorg.db import OrgDatabase, sf_datetime
 from devorg.ids import make_id
-from devorg.organization import organization_row
+from devorg.organization import demo_today, organization_row
 from devorg.seed_accounts import build_accounts
 from devorg.seed_common import DAY, IdAllocator, day_of, dt_text
 from devorg.seed_deals import DealFactory
@@ -141,7 +141,7 @@ def seed_org(
         raise ValueError(f"the org database {db.path} is already seeded")
     if opportunities < 0:
         raise ValueError("opportunities must not be negative")
-    today = today or today_utc()
+    today = today or demo_today()  # the org's own date: the seeded row's zone
     today_day = day_of(today)
     rng = random.Random(seed)
     org_id = make_id("00D", rng.randrange(1, 62**5))

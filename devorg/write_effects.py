@@ -13,8 +13,8 @@ from typing import Any
 
 from devorg import catalog, validation
 from devorg.catalog import SObject
-from devorg.db import OrgDatabase, parse_sf_datetime, sf_datetime, today_utc, utcnow
-from devorg.organization import time_zone_key
+from devorg.db import OrgDatabase, parse_sf_datetime, sf_datetime, utcnow
+from devorg.organization import org_today, time_zone_key
 from devorg.write_body import ErrorItem, WriteError
 
 # Opportunity fields whose change writes an OpportunityHistory row (as in Salesforce).
@@ -220,7 +220,7 @@ def refresh_last_activity(db: OrgDatabase, opportunity_id: str | None, now: str)
     """
     if not opportunity_id or not opportunity_id.startswith(catalog.OPPORTUNITY.key_prefix):
         return
-    today = today_utc().isoformat()
+    today = org_today(db).isoformat()  # a past event: one before today where the org is
     latest = db.conn.execute(
         'SELECT MAX(d) FROM (SELECT MAX("ActivityDate") AS d FROM "Task" WHERE "WhatId" = ? '
         'AND "IsDeleted" = 0 AND "IsClosed" = 1 UNION ALL SELECT MAX("ActivityDate") FROM '

@@ -5,12 +5,13 @@ through quick-fix's checks (a refused one writes no Task); a repeated key writes
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlmodel import Session, select
 
+from devorg.organization import demo_today
 from store.audit import audit_log
 from store.models import Activity
 from tests.api.write_api import (
@@ -51,7 +52,7 @@ async def test_a_check_in_creates_the_task_and_resolves_the_idle_alert(
     idle = open_alerts_of_rule(engine, org_id, IDLE)
     assert idle, "the demo's data has idle deals"
     opportunity = mirrored(engine, org_id, sorted(idle)[0])
-    next_meeting = (date.today() + timedelta(days=7)).isoformat()
+    next_meeting = (demo_today() + timedelta(days=7)).isoformat()
     note = "Called the buyer: budget approved.\nThey want a demo for the CFO."
     used = write_org.api_used()
     payload = await _check_in(
@@ -69,7 +70,7 @@ async def test_a_check_in_creates_the_task_and_resolves_the_idle_alert(
     assert (task["Status"], task["WhatId"], task["OwnerId"]) == (
         "Completed", opportunity.id, opportunity.owner_id,
     )  # fmt: skip
-    assert task["ActivityDate"] == date.today().isoformat()  # the demo org's zone is UTC-ish
+    assert task["ActivityDate"] == demo_today().isoformat()  # the date in the org's zone
     record = write_org.devorg.sf().Opportunity.get(opportunity.id)
     assert (record["NextStep"], record["Next_Meeting_Date__c"]) == (
         "Demo for the CFO",

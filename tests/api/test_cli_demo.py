@@ -4,14 +4,13 @@ up, the skipped validation rule and why, and the first evaluation finished befor
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from rich.console import Console
 from sqlalchemy import Engine
 
 from api.cli_demo import TODO_QUERY, quick_fix_example, set_up_process
 from auth.dev_tokens import issue_dev_token
+from devorg.organization import demo_today
 from services.demo_process import MILESTONES, RULES
 from services.orgs import OrgRefresher
 from store.queries import all_orgs
@@ -69,7 +68,7 @@ async def test_the_demos_todo_query_runs_as_it_is_and_lists_the_reps_bad_data(
     assert todo["totalCount"] == todo["remainingTodoCount"] > 0
     # demo.json's quick-fix example finds a date of the rep's to fix (it runs as it is:
     # tests/api/test_demo_quick_fix.py, on an org of its own, as it writes to Salesforce).
-    example = quick_fix_example(store_engine, org_id, rep, date.today())
+    example = quick_fix_example(store_engine, org_id, rep, demo_today())
     assert example is not None
     assert "quickFix(input:" in example
     assert todo["summary"]["total"] >= todo["totalCount"]

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 import stat
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from api import cli_demo
 from api.cli_demo import TODO_QUERY, quick_fix_example, write_demo_json
+from devorg.organization import demo_today
 from tests.api.write_api import (
     LATE_STAGES,
     WriteOrg,
@@ -35,7 +35,7 @@ async def test_the_quick_fix_example_runs_as_it_is(write_org: WriteOrg) -> None:
     alerts = open_alerts_of_rule(engine, org_id, "Next meeting date is in the past")
     deals = [mirrored(engine, org_id, opp_id) for opp_id in sorted(alerts)]
     rep = next(d for d in deals if d.stage_name not in LATE_STAGES).owner_id
-    document = quick_fix_example(engine, org_id, rep, date.today())
+    document = quick_fix_example(engine, org_id, rep, demo_today())
     assert document is not None
     async with graphql_client(engine) as client:
         token = write_org.token_of(client, rep)

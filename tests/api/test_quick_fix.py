@@ -7,11 +7,12 @@ once; bad input of every kind is refused before any call."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
+from devorg.organization import demo_today
 from store.audit import audit_log
 from tests.api.write_api import (
     WriteOrg,
@@ -52,7 +53,7 @@ async def _fix(client: GraphQLClient, token: str, value: dict[str, Any]) -> dict
 
 
 def _future(days: int = 10) -> str:
-    return (date.today() + timedelta(days=days)).isoformat()
+    return (demo_today() + timedelta(days=days)).isoformat()
 
 
 async def test_a_rep_fixes_a_past_meeting_date(write_org: WriteOrg) -> None:
@@ -93,7 +94,7 @@ async def test_a_validation_rule_refuses_at_the_field_and_nothing_changes(
     engine, org_id = write_org.engine, write_org.org_id
     owner, owned = busiest_owner(engine, org_id)
     opportunity = owned[0]
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (demo_today() - timedelta(days=1)).isoformat()
     async with graphql_client(engine) as client:
         payload = await _fix(
             client,

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from devorg.organization import demo_today
 from store.audit import audit_log
 from tests.api.write_api import (
     WriteOrg,
@@ -125,7 +126,7 @@ async def test_an_answer_past_the_timeout_is_resolved_by_reading_back(
     owner, owned = busiest_owner(engine, org_id)
     owned = writable(owned)
     opportunity = owned[0]
-    new_date = (date.today() + timedelta(days=9)).isoformat()
+    new_date = (demo_today() + timedelta(days=9)).isoformat()
     value = fix_input(opportunity, {"Next_Meeting_Date__c": new_date}, str(uuid.uuid4()))
     async with graphql_client(engine, salesforce_timeout_seconds=1) as client:
         token = write_org.token_of(client, owner)

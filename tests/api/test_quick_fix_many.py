@@ -5,11 +5,12 @@ among them); 201 inputs are refused as a whole with nothing written."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from devorg.organization import demo_today
 from tests.api.write_api import WriteOrg, fix_input, owned_open, write_devorg, write_org
 from tests.graphql_client import graphql_client
 
@@ -36,7 +37,7 @@ async def _many(write_org: WriteOrg, inputs: list[dict[str, Any]]) -> dict[str, 
 async def test_200_records_take_9_calls_and_each_has_its_outcome(write_org: WriteOrg) -> None:
     opportunities = owned_open(write_org.engine, write_org.org_id, None, closed_too=True)[:200]
     assert len(opportunities) == 200
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (demo_today() - timedelta(days=1)).isoformat()
     inputs = [
         fix_input(o, {"NextStep": f"Step {n}"}, str(uuid.uuid4()))
         for n, o in enumerate(opportunities)

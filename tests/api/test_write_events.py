@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from sqlmodel import Session
 
+from devorg.organization import demo_today
 from store.models import SfUser
 from tests.api.subscriptions import Served, changes, served, subscribed, subscribed_listening
 from tests.api.write_api import (
@@ -67,7 +68,7 @@ async def test_a_subscriber_sees_its_fix_and_snooze_never_another_teams(
     with served(engine) as api:
         async with subscribed(api, mine_user) as ws:
             await subscribed_listening(api, org_id)
-            new_date = (date.today() + timedelta(days=5)).isoformat()
+            new_date = (demo_today() + timedelta(days=5)).isoformat()
             opportunity = mirrored(engine, org_id, fixed.opportunity_id)
             value = fix_input(opportunity, {"Next_Meeting_Date__c": new_date}, str(uuid.uuid4()))
             payload = await _post(api, mine_user, QUICK_FIX, value)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from auth.dev_tokens import issue_dev_token
+from devorg.organization import demo_today
 from services.demo_process import set_up_demo_process
 from services.orgs import OrgRefresher
 from store.mirror import Mirror
@@ -118,7 +119,7 @@ def writable(opportunities: list[Opportunity]) -> list[Opportunity]:
     """Those an unrelated update can be saved on: no devorg validation rule fires on them
     already (no late stage, whose rules want an amount and a decision maker, and no next
     meeting date in the past)."""
-    today = date.today().isoformat()
+    today = demo_today().isoformat()
     return [
         o for o in opportunities
         if o.stage_name not in LATE_STAGES
