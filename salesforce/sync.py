@@ -71,6 +71,9 @@ class SyncReport:
     skipped: dict[str, str] = field(default_factory=dict)
     changed_opportunity_ids: set[str] = field(default_factory=set)
     deleted_opportunity_ids: set[str] = field(default_factory=set)
+    # Ids of the changed records formulas read through opportunities (Account, User, UserRole;
+    # ObjectSpec.read_through_opportunities), by sObject.
+    changed_related_ids: dict[str, set[str]] = field(default_factory=dict)
     api_calls: int = 0
     error: str | None = None
 
@@ -219,6 +222,10 @@ class MirrorSync:
                     stamp = sf_datetime(record.get(spec.modstamp_field))
                     if stamp is not None and (newest is None or stamp > newest):
                         newest = stamp
+                    if spec.read_through_opportunities and isinstance(record.get("Id"), str):
+                        report.changed_related_ids.setdefault(spec.sobject, set()).add(
+                            record["Id"]
+                        )
                     if spec.opportunity_key:
                         opp_id = record.get(spec.opportunity_key)
                         if isinstance(opp_id, str) and opp_id.startswith("006"):

@@ -265,6 +265,10 @@ class ObjectSpec:
     extra_where: str = ""
     # The field naming the opportunity whose derived facts a change of this row affects.
     opportunity_key: str | None = None
+    # A record formulas read through an opportunity's relationships (Account.Industry,
+    # Owner.UserRole.Name: rules.catalog.RELATIONSHIPS): its change re-evaluates the open
+    # opportunities that reach it, though none of them changed.
+    read_through_opportunities: bool = False
     # Best effort: when Salesforce refuses the query, the failure is recorded on this object's
     # SyncState and the rest of the pass goes on.
     optional: bool = False
@@ -284,15 +288,15 @@ def object_specs(opportunity_describe: dict[str, Any]) -> tuple[ObjectSpec, ...]
                    ("Id", "Name", "TimeZoneSidKey", "DefaultCurrencyIsoCode", "SystemModstamp"),
                    _organization_row, has_is_deleted=False, optional=True),
         ObjectSpec("UserRole", UserRole, ("Id", "Name", "ParentRoleId", "SystemModstamp"),
-                   _user_role_row, has_is_deleted=False),
+                   _user_role_row, has_is_deleted=False, read_through_opportunities=True),
         ObjectSpec("User", SfUser,
                    ("Id", "Name", "Username", "Email", "Title", "IsActive", "ManagerId",
                     "UserRoleId", "Profile.Name", "SystemModstamp"),
-                   _user_row, has_is_deleted=False),
+                   _user_row, has_is_deleted=False, read_through_opportunities=True),
         ObjectSpec("Account", Account,
                    ("Id", "Name", "Type", "Industry", "BillingCountry", "NumberOfEmployees",
                     "AnnualRevenue", "OwnerId", "SystemModstamp", "IsDeleted"),
-                   _account_row),
+                   _account_row, read_through_opportunities=True),
         ObjectSpec("Opportunity", Opportunity, opportunity_fields(opportunity_describe),
                    opportunity_row, opportunity_key="Id"),
         ObjectSpec("OpportunityHistory", OpportunityHistory,

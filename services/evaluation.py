@@ -14,7 +14,8 @@ the deal's stage or not: health counts only the applicable ones) and un-complete
 no longer does; a completion made by hand is never undone.
 
 Who runs it (services.passes, services.orgs): every sync pass, on the opportunities it
-changed, closed or deleted (on all of them after a full load or a change of the org's zone);
+changed, closed or deleted and those whose account, owner or owner's role it changed (on all
+of them after a full load or a change of the org's zone);
 the clock tick and the evaluation clock (every DEALPULSE_EVALUATION_INTERVAL_SECONDS and just
 after the org's midnight), on all of them; a write dealpulse makes, on what it touched
 (RequestContext.evaluate). A steady pass writes little: health only where it changed, alert

@@ -5,9 +5,10 @@ the org's pass lock around each).
 
 - `sync_pass`: sync (incremental; in full the first time), then the derived facts of what
   changed, then the evaluation of what changed (rules, formula milestones, health; closed
-  and deleted deals resolve their alerts), of everything after a full load or when the org's
-  time zone moved. `hot=True` is the request-time variant: the HOT_OBJECTS only, one API call
-  when little changed.
+  and deleted deals resolve their alerts) and of the open deals whose account, owner or
+  owner's role changed (formulas read them: Account.Industry), of everything after a full
+  load or when the org's time zone moved. `hot=True` is the request-time variant: the
+  HOT_OBJECTS only, one API call when little changed.
 - `clock_tick`: time moves with no record change, so the time-dependent stored facts of every
   open opportunity are recomputed, then every open opportunity is evaluated. No Salesforce
   call.
@@ -123,6 +124,8 @@ def sync_pass(
     changed = report.changed_opportunity_ids | report.deleted_opportunity_ids
     if report.full.get("Opportunity") or Mirror(engine, org_id).time_zone() != zone_before:
         return replace(result, evaluation=_evaluate(engine, org_id, None, now, events))
+    # An account, owner or role that changed moves the formulas reading it through them.
+    changed |= Mirror(engine, org_id).open_opportunities_reaching(report.changed_related_ids)
     if changed:
         return replace(result, evaluation=_evaluate(engine, org_id, changed, now, events))
     return result

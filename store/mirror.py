@@ -13,7 +13,7 @@ of a sync atomic. Blocking: async callers use `run_in_threadpool`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -34,6 +34,7 @@ from store.models import (
     OpportunityStage,
     Org,
     Organization,
+    SfUser,
     SyncState,
 )
 from store.tenancy import OrgScope, table_of
@@ -228,6 +229,32 @@ class Mirror:
             if open_only:
                 stmt = stmt.where(col(Opportunity.is_closed).is_(False))
             return [str(i) for i in session.execute(stmt).scalars()]
+
+    def open_opportunities_reaching(self, related: Mapping[str, Iterable[str]]) -> set[str]:
+        """The open opportunities that reach one of the `related` records (by sObject:
+        "Account" ids through AccountId, "User" ids as owner, "UserRole" ids as the owner's
+        role), whose formulas' related fields a change of those records moves."""
+        reaching = {
+            "Account": lambda ids: col(Opportunity.account_id).in_(ids),
+            "User": lambda ids: col(Opportunity.owner_id).in_(ids),
+            "UserRole": lambda ids: col(Opportunity.owner_id).in_(
+                select(col(SfUser.id)).where(
+                    self.scope.owns(SfUser), col(SfUser.user_role_id).in_(ids)
+                )
+            ),
+        }
+        found: set[str] = set()
+        with session_scope(self.engine) as session:
+            for sobject, ids in related.items():
+                for chunk in _chunks(ids):
+                    stmt = select(col(Opportunity.id)).where(
+                        self.scope.owns(Opportunity),
+                        col(Opportunity.is_deleted).is_(False),
+                        col(Opportunity.is_closed).is_(False),
+                        reaching[sobject](chunk),
+                    )
+                    found.update(str(i) for i in session.execute(stmt).scalars())
+        return found
 
     def count(self, model: type[SQLModel], *, include_deleted: bool = False) -> int:
         table = table_of(model)

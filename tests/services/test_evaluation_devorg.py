@@ -6,7 +6,10 @@ opens date alerts with no record change."""
 
 from __future__ import annotations
 
+import sqlite3
+import uuid
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -176,3 +179,42 @@ def test_midnight_in_the_org_s_zone_opens_date_alerts_with_no_record_change(
     assert due_that_day
     assert firing(store_engine, org_id, rule.id) == before | due_that_day
     assert report.alerts_opened == len(due_that_day)
+
+
+def test_a_changed_account_re_evaluates_its_open_deals_at_the_next_sync(
+    store_engine: Engine, devorg: RunningDevorg, refresher: OrgRefresher
+) -> None:
+    """A rule reading Account.Name fires once the account is renamed, though no opportunity
+    changed: the sync evaluates the open deals that reach the changed account, not all."""
+    org_id = devorg.seed.org_id
+    sf = devorg.sf("admin")
+    token = uuid.uuid4().hex[:8]  # the session's devorg outlives each backend's run
+    account = sf.Account.create({"Name": f"Relatives {token}"})["id"]
+    deal = {"StageName": "Prospecting", "CloseDate": "2031-01-15", "AccountId": account}
+    opened = sf.Opportunity.create({**deal, "Name": "Relatives open"})["id"]
+    won = sf.Opportunity.create({**deal, "Name": "Relatives won", "StageName": "Closed Won"})
+    rule = rows.rule(store_engine, f'CONTAINS(Account.Name, "Renamed {token}")', org_id=org_id)
+    refresher.refresh(org_id, "full")
+    refresher.evaluate(org_id)
+    assert firing(store_engine, org_id, rule.id) == set()
+    # The deals' own changes (and their history rows) out of the next sync's overlap window:
+    # it must not bring them.
+    long_ago = (datetime.now(UTC) - timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+    with closing(sqlite3.connect(devorg.database)) as conn, conn:
+        for table, stamp, key in [
+            ("Opportunity", "SystemModstamp", "Id"),
+            ("OpportunityHistory", "SystemModstamp", "OpportunityId"),
+            ("OpportunityFieldHistory", "CreatedDate", "OpportunityId"),
+        ]:
+            conn.execute(
+                f'UPDATE "{table}" SET "{stamp}" = ? WHERE "{key}" IN (?, ?)',
+                [long_ago, opened, won["id"]],
+            )  # fmt: skip
+    sf.Account.update(account, {"Name": f"Renamed {token}"})
+    result = refresher.refresh(org_id, "full")
+    assert result.sync.changed_related_ids.get("Account", set()) >= {account}
+    assert opened not in result.sync.changed_opportunity_ids
+    assert result.evaluation is not None
+    assert result.evaluation.opportunities_evaluated < len(open_deals(store_engine, org_id))
+    assert firing(store_engine, org_id, rule.id) == {opened}
+    assert won["id"] not in firing(store_engine, org_id, rule.id)

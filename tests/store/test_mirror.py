@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from store.mirror import ORG_PASS, Mirror
 from store.models import DerivedFacts, Opportunity, OpportunityHistory, OpportunityStage
+from tests import factories as f
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -119,3 +120,29 @@ def test_catalog_stages_and_facts(store_engine: Engine) -> None:
     mirror.delete_facts(["006X"])
     with Session(store_engine) as session:
         assert session.exec(select(DerivedFacts)).all() == []
+
+
+def test_the_open_opportunities_reaching_changed_accounts_owners_and_roles(
+    store_engine: Engine,
+) -> None:
+    f.org(store_engine)
+    managers, reps = f.role(store_engine, "Managers"), f.role(store_engine, "Reps")
+    boss, rep = f.user(store_engine, "Boss", managers), f.user(store_engine, "Rep", reps)
+    acme, globex = f.account(store_engine, "Acme"), f.account(store_engine, "Globex")
+    on_acme = f.opportunity(store_engine, rep, account=acme)
+    bosses = f.opportunity(store_engine, boss, account=globex)
+    f.opportunity(store_engine, rep, account=acme, stage="Closed Won")  # closed: never
+    mirror = Mirror(store_engine, f.ORG_A)
+    assert mirror.open_opportunities_reaching({}) == set()
+    assert mirror.open_opportunities_reaching({"Account": [acme.id]}) == {on_acme.id}
+    assert mirror.open_opportunities_reaching({"User": [boss.id]}) == {bosses.id}
+    assert mirror.open_opportunities_reaching({"UserRole": [reps.id]}) == {on_acme.id}
+    both = {"Account": [globex.id], "UserRole": [reps.id]}
+    assert mirror.open_opportunities_reaching(both) == {on_acme.id, bosses.id}
+    # another org's records reach nothing here
+    assert (
+        Mirror(store_engine, "00D000000000002AAA").open_opportunities_reaching(
+            {"Account": [acme.id]}
+        )
+        == set()
+    )

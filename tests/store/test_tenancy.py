@@ -195,6 +195,8 @@ def test_every_mirror_read_answers_only_its_orgs_rows(store_engine: Engine) -> N
         "Opportunity": 1,
     }
     assert mirror.synced_at() == SYNCED[A]
+    related = {"Account": [ACCOUNT], "User": [USER, B_ONLY_USER], "UserRole": [REP_ROLE]}
+    assert mirror.open_opportunities_reaching(related) == {DEAL}
     assert mirror.time_zone() == "America/Denver"
     assert mirror.load_catalog("Opportunity") == {"org": "A"}
     assert [s.label for s in mirror.load_stages()] == ["A Prospecting"]
@@ -256,6 +258,6 @@ def test_every_mirror_method_is_checked_here() -> None:
         "ensure_org", "upsert", "mark_deleted", "opportunity_ids", "count", "sync_states",
         "record_attempt", "record_success", "record_failure", "synced_at", "save_catalog",
         "load_catalog", "save_stages", "load_stages", "load_fact_inputs", "save_facts",
-        "delete_facts", "time_zone",
+        "delete_facts", "time_zone", "open_opportunities_reaching",
     }  # fmt: skip
     assert {name for name in public if not name.startswith("_")} == checked
