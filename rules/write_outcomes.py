@@ -84,6 +84,8 @@ class RecordOutcome:
     resolved_alert_ids: tuple[str, ...] = ()
     task_id: str | None = None
     replayed: bool = False  # answered from its idempotency key, nothing done again
+    # A check-in whose Task failed after its field updates were written: they stand.
+    fields_applied: bool = False
 
     @property
     def ok(self) -> bool:
@@ -97,6 +99,7 @@ class RecordOutcome:
             "current_values": self.current_values,
             "resolved_alert_ids": list(self.resolved_alert_ids),
             "task_id": self.task_id,
+            "fields_applied": self.fields_applied,
         }
 
     @classmethod
@@ -109,6 +112,7 @@ class RecordOutcome:
             resolved_alert_ids=tuple(data.get("resolved_alert_ids") or ()),
             task_id=data.get("task_id"),
             replayed=True,
+            fields_applied=bool(data.get("fields_applied")),
         )
 
 

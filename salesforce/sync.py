@@ -223,9 +223,7 @@ class MirrorSync:
                     if stamp is not None and (newest is None or stamp > newest):
                         newest = stamp
                     if spec.read_through_opportunities and isinstance(record.get("Id"), str):
-                        report.changed_related_ids.setdefault(spec.sobject, set()).add(
-                            record["Id"]
-                        )
+                        report.changed_related_ids.setdefault(spec.sobject, set()).add(record["Id"])
                     if spec.opportunity_key:
                         opp_id = record.get(spec.opportunity_key)
                         if isinstance(opp_id, str) and opp_id.startswith("006"):

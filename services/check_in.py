@@ -261,7 +261,8 @@ def _task_not_written(
 ) -> RecordOutcome:
     """The Task was refused or not sent. Field updates sent before it stand in Salesforce:
     they are read back and evaluated like any quick-fix, and the answer says they were written
-    (its problems start with FIELDS_WRITTEN) so that nobody retries them blindly."""
+    (`fields_applied`, and its problems start with FIELDS_WRITTEN) so that nobody retries them
+    blindly."""
     if pending is None:
         return task_outcome
     (fields,), _ = settle(
@@ -277,12 +278,8 @@ def _task_not_written(
     )
     return RecordOutcome(
         task_outcome.opportunity_id, task_outcome.kind, problems,
-        resolved_alert_ids=fields.resolved_alert_ids,
+        resolved_alert_ids=fields.resolved_alert_ids, fields_applied=True,
     )  # fmt: skip
-
-
-def _fields_written(outcome: RecordOutcome) -> bool:
-    return outcome.ok or any(p.message.startswith(FIELDS_WRITTEN) for p in outcome.problems)
 
 
 def _audit(context: WriteContext, request: CheckInRequest, outcome: RecordOutcome) -> None:
@@ -291,7 +288,7 @@ def _audit(context: WriteContext, request: CheckInRequest, outcome: RecordOutcom
 
     def row(action: AuditAction, field: str | None, new_value: object) -> AuditRecord:
         kind = outcome.kind
-        if action is AuditAction.QUICK_FIX and _fields_written(outcome):
+        if action is AuditAction.QUICK_FIX and (outcome.ok or outcome.fields_applied):
             kind = AuditOutcome.APPLIED
         return AuditRecord(
             user_id=context.principal.user_id,
