@@ -46,3 +46,11 @@ class Settings(BaseSettings):
     sf_client_secret: SecretStr = Field(default=SecretStr(""))
     sf_password: SecretStr = Field(default=SecretStr(""))
     sf_refresh_token: SecretStr = Field(default=SecretStr(""))
+    # OAuth 2 (issue 10). The issuer is dealpulse's public base URL: the `iss` of its access
+    # tokens and the base of the endpoints its metadata lists; the audience is the API's.
+    oauth_issuer: str = "http://127.0.0.1:8000"
+    oauth_audience: str = "dealpulse-api"
+    # Access tokens are short-lived JWTs; no token lives longer than the maximum, whatever it says.
+    access_token_ttl_seconds: int = Field(default=600, gt=0, le=86_400)
+    # A retired signing key still verifies the tokens it signed for this long.
+    signing_key_grace_seconds: int = Field(default=86_400, ge=0)
