@@ -11,6 +11,7 @@ from pydantic import SecretStr
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+from api.cli_clients import clients_app
 from api.cli_formula import formula_app
 from api.settings import STATE_DIR, Settings
 
@@ -18,6 +19,7 @@ app = typer.Typer(no_args_is_help=True, help="dealpulse: continuous sales-proces
 devorg_app = typer.Typer(no_args_is_help=True, help="A local Salesforce org for demos and tests.")
 app.add_typer(devorg_app, name="devorg")
 app.add_typer(formula_app, name="formula")
+app.add_typer(clients_app, name="clients")
 console = Console()
 
 DEFAULT_DEVORG_DB = STATE_DIR / "devorg.sqlite3"
