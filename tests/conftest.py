@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from auth.signing_keys import forget_key_ring
 from services.orgs import OrgRefresher
 from store.mirror import Mirror
 from tests.devorg_server import RunningDevorg, start_devorg
@@ -71,9 +72,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture
 def store_engine(_backend_engine: Engine) -> Iterator[Engine]:
-    """An engine on SQLite and, in a second run of the test, on PostgreSQL; emptied after."""
+    """An engine on SQLite and, in a second run of the test, on PostgreSQL; emptied after (and
+    its in-memory signing key ring dropped with the keys)."""
     yield _backend_engine
     empty_all_tables(_backend_engine)
+    forget_key_ring(_backend_engine)
 
 
 @pytest.fixture
