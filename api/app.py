@@ -1,4 +1,5 @@
-"""The Starlette application factory: /graphql, /healthz, /readyz."""
+"""The Starlette application factory: /graphql, /healthz, /readyz, and the OAuth 2 endpoints
+(api.oauth_routes)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from starlette.routing import Route, WebSocketRoute
 from strawberry.schema.base import BaseSchema
 
 from api.graphql_view import GraphQLView
+from api.oauth_routes import oauth_routes
 from api.settings import Settings
 from auth.dev_tokens import MIN_KEY_LENGTH
 from resolvers.context import Gateways
@@ -121,6 +123,7 @@ def create_app(
             WebSocketRoute("/graphql", graphql),  # subscriptions (graphql-transport-ws)
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            *oauth_routes(database, settings),
         ],
         lifespan=lifespan,
     )

@@ -32,6 +32,7 @@ from joserfc.jws import JWSRegistry
 from sqlalchemy import Engine
 
 from auth.errors import AuthenticationError
+from auth.scopes import SCOPE_NAMES
 from auth.signing_keys import (
     ALGORITHM,
     KeySettings,
@@ -48,10 +49,6 @@ _ACCEPTED_TYPES = frozenset({"at+jwt", "application/at+jwt"})
 IAT_LEEWAY_SECONDS = 30
 # A token longer than this is refused before any parsing (ours are about 600 characters).
 MAX_TOKEN_LENGTH = 4096
-# TODO(issue 10): use auth.scopes (the clients slice defines the scopes once) when it lands.
-KNOWN_SCOPES = frozenset(
-    {"pipeline:read", "alerts:read", "alerts:write", "opportunities:write", "admin"}
-)
 # A Salesforce org id: key prefix 00D, 15 characters or 18 with the case-safe suffix.
 _ORG_ID = re.compile(r"00D[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?")
 _STRING_CLAIMS = ("iss", "sub", "client_id", "org", "jti")
@@ -122,7 +119,7 @@ def issue_access_token(
         raise ValueError("an access token needs a subject and a client id")
     if not _ORG_ID.fullmatch(org_id):
         raise ValueError("org_id must be a Salesforce org id")
-    unknown = sorted(set(scopes) - KNOWN_SCOPES)
+    unknown = sorted(set(scopes) - SCOPE_NAMES)
     if unknown or len(set(scopes)) != len(scopes):
         raise ValueError(f"unknown or repeated scopes: {' '.join(unknown) or 'repeated'}")
     kid, key = current_signing_key(engine, settings, moment)
@@ -236,6 +233,6 @@ def _scopes(value: object) -> tuple[str, ...]:
     if not isinstance(value, str):
         raise AccessTokenError("scope", "scope must be a space-separated string")
     scopes = tuple(value.split(" ")) if value else ()
-    if any(scope not in KNOWN_SCOPES for scope in scopes) or len(set(scopes)) != len(scopes):
+    if any(scope not in SCOPE_NAMES for scope in scopes) or len(set(scopes)) != len(scopes):
         raise AccessTokenError("scope", "unknown or repeated scope")
     return scopes

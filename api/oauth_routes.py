@@ -1,0 +1,117 @@
+"""The OAuth 2 endpoints over HTTP: the token endpoint (`/oauth/token`), the access tokens'
+public keys (`/oauth/jwks`) and the authorization server metadata (RFC 8414,
+`/.well-known/oauth-authorization-server`).
+
+The token endpoint reads its form itself, before Authlib sees it: a body over
+settings.max_body_bytes, a content type other than application/x-www-form-urlencoded, text
+that is not UTF-8, more than MAX_FIELDS parameters or a parameter given twice (RFC 6749 section
+3.2) is an `invalid_request` with status 400 (413 for the size), in OAuth's JSON error shape,
+never a 500. Every answer carries `Cache-Control: no-store`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+from authlib.oauth2 import OAuth2Error
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from api.settings import Settings
+from auth.oauth_server import CONFIDENTIAL_METHODS, DealpulseAuthorizationServer, FormRequest
+from auth.scopes import ALL_SCOPES
+from auth.signing_keys import jwks
+
+FORM = "application/x-www-form-urlencoded"
+MAX_FIELDS = 20  # a token request has a handful
+NO_STORE = {"cache-control": "no-store", "pragma": "no-cache"}
+
+
+class _BadRequest(Exception):
+    def __init__(self, description: str, status: int = 400) -> None:
+        super().__init__(description)
+        self.description = description
+        self.status = status
+
+
+def _error(error: _BadRequest) -> JSONResponse:
+    body = {"error": "invalid_request", "error_description": error.description}
+    return JSONResponse(body, status_code=error.status, headers=NO_STORE)
+
+
+def _media_type(header: str | None) -> str:
+    """The type/subtype of a Content-Type header, without its parameters, lower-cased."""
+    return (header or "").split(";", 1)[0].strip().lower()
+
+
+async def _read_form(request: Request, limit: int) -> dict[str, str]:
+    if _media_type(request.headers.get("content-type")) != FORM:
+        raise _BadRequest(f"the token endpoint takes {FORM}")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise _BadRequest(f"the request body is larger than {limit} bytes", 413)
+    try:
+        text = body.decode("utf-8")
+        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS)
+    except UnicodeDecodeError:
+        raise _BadRequest("the request body is not UTF-8") from None
+    except ValueError:
+        raise _BadRequest(f"more than {MAX_FIELDS} parameters") from None
+    form: dict[str, str] = {}
+    for name, value in pairs:
+        if name in form:
+            raise _BadRequest(f"the parameter {name!r} is given more than once")
+        form[name] = value
+    return form
+
+
+def metadata(settings: Settings) -> dict[str, Any]:
+    """RFC 8414 authorization server metadata of this deployment."""
+    issuer = settings.oauth_issuer.rstrip("/")
+    return {
+        "issuer": issuer,
+        "token_endpoint": f"{issuer}/oauth/token",
+        "jwks_uri": f"{issuer}/oauth/jwks",
+        "grant_types_supported": ["client_credentials"],
+        "token_endpoint_auth_methods_supported": list(CONFIDENTIAL_METHODS),
+        "scopes_supported": [scope.value for scope in ALL_SCOPES],
+        "response_types_supported": [],
+    }
+
+
+def oauth_routes(engine: Engine, settings: Settings) -> list[BaseRoute]:
+    server = DealpulseAuthorizationServer(engine, settings)
+
+    async def token(request: Request) -> JSONResponse:
+        try:
+            form = await _read_form(request, settings.max_body_bytes)
+        except _BadRequest as error:
+            return _error(error)
+        try:  # a plain-http URL off loopback is refused here (insecure_transport)
+            oauth_request = FormRequest(request.method, str(request.url), request.headers, form)
+        except OAuth2Error as error:
+            status, body, headers = error()
+        else:
+            status, body, headers = await run_in_threadpool(server.token_response, oauth_request)
+        merged = {name.lower(): value for name, value in headers} | NO_STORE  # Authlib's casing
+        return JSONResponse(body, status_code=status, headers=merged)
+
+    async def keys(_: Request) -> JSONResponse:
+        key_set = await run_in_threadpool(jwks, engine, settings, datetime.now(UTC))
+        return JSONResponse(key_set, headers={"cache-control": "max-age=300"})
+
+    async def server_metadata(_: Request) -> JSONResponse:
+        return JSONResponse(metadata(settings))
+
+    return [
+        Route("/oauth/token", token, methods=["POST"]),
+        Route("/oauth/jwks", keys, methods=["GET"]),
+        Route("/.well-known/oauth-authorization-server", server_metadata, methods=["GET"]),
+    ]

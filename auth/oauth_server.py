@@ -1,0 +1,192 @@
+"""dealpulse's OAuth 2 authorization server: Authlib's framework-agnostic core
+(`authlib.oauth2.AuthorizationServer`) over the client registry (auth.clients) and the JWT
+access tokens (auth.access_tokens), with no web framework in it: api.oauth_routes hands it a
+`FormRequest` built from the Starlette request and turns its (status, body, headers) answer
+into a response.
+
+Grants so far: client credentials (RFC 6749 section 4.4) for partners and BI tools,
+authenticated with `client_secret_basic` or `client_secret_post`. A client may ask for fewer
+scopes than it was registered with, never for more (`invalid_scope`); asking for none grants
+all of its own. A run-as client's token has the run-as Salesforce user as `sub`; any other
+client's, the client itself (RFC 9068 section 2.2).
+
+Blocking (database reads): async callers run `token_response` in a worker thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from authlib.oauth2 import AuthorizationServer, OAuth2Request
+from authlib.oauth2.rfc6749 import ClientMixin, OAuth2Payload
+from authlib.oauth2.rfc6749.errors import InvalidScopeError
+from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant
+from sqlalchemy import Engine
+
+from auth.access_tokens import TokenSettings, issue_access_token
+from auth.clients import RegisteredClient, authenticate_client, find_client
+from auth.scopes import ALL_SCOPES
+
+# Authlib logs issued tokens and client ids at DEBUG ("Issue token {...}"): a deployment that
+# turns on debug logging must still not write access tokens to its logs.
+logging.getLogger("authlib").setLevel(logging.INFO)
+
+CONFIDENTIAL_METHODS = ("client_secret_basic", "client_secret_post")
+
+
+class _FormPayload(OAuth2Payload):  # type: ignore[misc]
+    def __init__(self, form: Mapping[str, str]) -> None:
+        self._form = dict(form)
+
+    @property
+    def data(self) -> dict[str, str]:
+        return self._form
+
+    @property
+    def datalist(self) -> defaultdict[str, list[str]]:
+        values: defaultdict[str, list[str]] = defaultdict(list)
+        for key, value in self._form.items():
+            values[key].append(value)
+        return values
+
+
+class FormRequest(OAuth2Request):  # type: ignore[misc]
+    """A token endpoint request as Authlib reads it: the method, the URL, the headers as the
+    framework gives them (a case-insensitive mapping: Basic auth is looked up as
+    "Authorization") and the already-read form. Parameters in the query string are not read:
+    client credentials must not travel in a URL."""
+
+    def __init__(
+        self, method: str, uri: str, headers: Mapping[str, str], form: Mapping[str, str]
+    ) -> None:
+        super().__init__(method, uri, headers=headers)
+        self.payload = _FormPayload(form)
+
+    @property
+    def form(self) -> dict[str, str]:
+        return self.payload.data
+
+    @property
+    def args(self) -> dict[str, str]:
+        return {}
+
+
+@dataclass(frozen=True)
+class _Client(ClientMixin):  # type: ignore[misc]
+    """A registered client as Authlib asks about it."""
+
+    engine: Engine
+    registered: RegisteredClient
+
+    def get_client_id(self) -> str:
+        return self.registered.client_id
+
+    def get_default_redirect_uri(self) -> str | None:
+        uris = self.registered.redirect_uris
+        return uris[0] if uris else None
+
+    def get_allowed_scope(self, scope: str | None) -> str:
+        """The scopes granted for a request of `scope`: all of the client's for none asked."""
+        own = self.registered.scopes
+        if not scope:
+            return " ".join(own)
+        return " ".join(s for s in own if s in set(scope.split()))
+
+    def check_redirect_uri(self, redirect_uri: str) -> bool:
+        return redirect_uri in self.registered.redirect_uris  # exactly, as registered
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        found = authenticate_client(self.engine, self.registered.client_id, client_secret)
+        return found is not None
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        if self.registered.public:
+            return method == "none"
+        return method in CONFIDENTIAL_METHODS
+
+    def check_response_type(self, response_type: str) -> bool:
+        return False  # no authorization endpoint yet
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        return grant_type == "client_credentials" and not self.registered.public
+
+
+class _ClientCredentials(ClientCredentialsGrant):  # type: ignore[misc]
+    TOKEN_ENDPOINT_AUTH_METHODS: ClassVar[list[str]] = list(CONFIDENTIAL_METHODS)
+
+    def validate_token_request(self) -> None:
+        super().validate_token_request()
+        asked = set((self.request.payload.scope or "").split())
+        beyond = sorted(asked - set(self.request.client.registered.scopes))
+        if beyond:
+            raise InvalidScopeError(
+                description=f"the client may not be granted: {' '.join(beyond)}"
+            )
+
+
+class DealpulseAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
+    """The server of one deployment (one issuer), over one database."""
+
+    def __init__(self, engine: Engine, settings: TokenSettings) -> None:
+        super().__init__(scopes_supported=[scope.value for scope in ALL_SCOPES])
+        self._engine = engine
+        self._settings = settings
+        self.register_grant(_ClientCredentials)
+        self.register_token_generator("default", self._generate_token)
+
+    def query_client(self, client_id: str) -> _Client | None:
+        registered = find_client(self._engine, client_id)
+        if registered is None or not registered.active:
+            return None
+        return _Client(self._engine, registered)
+
+    def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
+        """Access tokens are self-contained JWTs: nothing to store (revocation keeps its own
+        list of revoked token ids)."""
+
+    def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
+        """No signal receivers: audit of token issuance is not kept here."""
+
+    def create_oauth2_request(self, request: FormRequest) -> FormRequest:
+        return request
+
+    def handle_response(
+        self, status: int, body: Any, headers: list[tuple[str, str]]
+    ) -> tuple[int, Any, list[tuple[str, str]]]:
+        return status, body, headers
+
+    def _generate_token(
+        self,
+        grant_type: str,
+        client: _Client,
+        user: Any = None,
+        scope: str | None = None,
+        expires_in: int | None = None,
+        include_refresh_token: bool = True,
+    ) -> dict[str, Any]:
+        registered = client.registered
+        scopes = client.get_allowed_scope(scope).split()
+        ttl = self._settings.access_token_ttl_seconds
+        token = issue_access_token(
+            self._engine,
+            self._settings,
+            subject=registered.run_as_user_id or registered.client_id,
+            client_id=registered.client_id,
+            org_id=registered.org_id,
+            scopes=scopes,
+            ttl_seconds=ttl,
+        )
+        return {
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": ttl,
+            "scope": " ".join(scopes),
+        }
+
+    def token_response(self, request: FormRequest) -> tuple[int, Any, list[tuple[str, str]]]:
+        """The token endpoint's answer: (status, JSON body, headers)."""
+        return self.create_token_response(request)  # type: ignore[no-any-return]
