@@ -8,6 +8,7 @@ accepted (a token with `alg: none` or any other algorithm is refused), and every
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -43,6 +44,9 @@ class DevPrincipal:
     org_id: str
     user_id: str
     expires_at: int
+    # The scopes the token asks for (its space-separated `scope` claim); None: every scope
+    # the user's profile allows (auth.principals caps either by the profile).
+    scopes: tuple[str, ...] | None = None
 
 
 def _key(settings: TokenSettings) -> OctKey:
@@ -55,11 +59,20 @@ def _key(settings: TokenSettings) -> OctKey:
 
 
 def issue_dev_token(
-    settings: TokenSettings, org_id: str, user_id: str, *, ttl_seconds: int | None = None
+    settings: TokenSettings,
+    org_id: str,
+    user_id: str,
+    *,
+    ttl_seconds: int | None = None,
+    scopes: Sequence[str] | None = None,
 ) -> str:
     now = int(time.time())
     ttl = settings.dev_token_ttl_seconds if ttl_seconds is None else ttl_seconds
-    claims = {"iss": ISSUER, "org": org_id, "sub": user_id, "iat": now, "exp": now + ttl}
+    claims: dict[str, object] = {
+        "iss": ISSUER, "org": org_id, "sub": user_id, "iat": now, "exp": now + ttl,
+    }  # fmt: skip
+    if scopes is not None:
+        claims["scope"] = " ".join(scopes)
     return jwt.encode({"alg": ALGORITHM, "typ": "JWT"}, claims, _key(settings), [ALGORITHM])
 
 
@@ -84,7 +97,11 @@ def verify_dev_token(settings: TokenSettings, token: str | None) -> DevPrincipal
     org_id, user_id, expires = claims["org"], claims["sub"], claims["exp"]
     if not isinstance(org_id, str) or not isinstance(user_id, str) or not isinstance(expires, int):
         raise DevTokenError("invalid token (claims of the wrong type)")
-    return DevPrincipal(org_id=org_id, user_id=user_id, expires_at=expires)
+    scope = claims.get("scope")
+    if scope is not None and not isinstance(scope, str):
+        raise DevTokenError("invalid token (claims of the wrong type)")
+    scopes = None if scope is None else tuple(scope.split())
+    return DevPrincipal(org_id=org_id, user_id=user_id, expires_at=expires, scopes=scopes)
 
 
 def bearer_token(authorization: str | None) -> str | None:

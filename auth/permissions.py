@@ -9,9 +9,11 @@
   top-level error on a query, a payload error `code: FORBIDDEN` on a mutation (see
   schema.mutations).
 
-There is no scope permission yet: there are no scopes before OAuth. When they come, a
-`HasScope(scope)` refuses with INSUFFICIENT_SCOPE and `extensions.scope`, and mutations answer
-it as their `INSUFFICIENT_SCOPE` code, through the same PermissionRefused.
+- `HasScope(scope)`: the principal's token carries the scope (auth.scopes; a user's token never
+  carries more than its profile allows). Refused with `PermissionRefused` whose
+  `extensions.code` is INSUFFICIENT_SCOPE and `extensions.scope` names the scope: a top-level
+  error on a query, a payload error `code: INSUFFICIENT_SCOPE` on a mutation. Every root field
+  declares one (a test says so), but `me`.
 
 Which records a principal may act on (a rep its own opportunities, a manager those below it in
 the role hierarchy, an admin the whole org) is auth.visibility's: the repositories apply it to
@@ -27,9 +29,11 @@ from strawberry.permission import BasePermission
 from strawberry.types import Info
 
 from auth.principals import Principal
+from auth.scopes import Scope
 from auth.visibility import AccessLevel
 
 FORBIDDEN = "FORBIDDEN"
+INSUFFICIENT_SCOPE = "INSUFFICIENT_SCOPE"
 
 
 class PrincipalContext(Protocol):
@@ -75,3 +79,23 @@ class IsAdmin(BasePermission):
 
     async def has_permission(self, source: Any, info: Info[Any, Any], **kwargs: Any) -> bool:
         return (await _principal(info)).access is AccessLevel.ADMIN
+
+
+class HasScope(BasePermission):
+    """The principal's token carries `scope`."""
+
+    error_class = PermissionRefused
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self.refused = f"this needs the scope {scope.value!r}, which the token does not carry"
+        self.message = self.refused
+        self.error_extensions = {"code": INSUFFICIENT_SCOPE, "scope": scope.value}
+
+    async def has_permission(self, source: Any, info: Info[Any, Any], **kwargs: Any) -> bool:
+        return self.scope.value in (await _principal(info)).scopes
+
+    def refusal(self) -> PermissionRefused:
+        """The error this permission raises, for a resolver whose need of the scope depends on
+        its input (checkIn's field updates need opportunities:write)."""
+        return PermissionRefused(self.refused, code=INSUFFICIENT_SCOPE, scope=self.scope.value)

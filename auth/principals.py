@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from auth.dev_tokens import DevPrincipal
 from auth.errors import AuthenticationError
+from auth.scopes import ALL_SCOPES, Scope
 from auth.visibility import AccessLevel, access_level, roles_below
 from rules.time_zones import org_time_zone
 from store import queries
@@ -26,6 +27,8 @@ class Principal:
     # the org's first full sync pass mirrors them).
     time_zone: str | None = None
     currency: str | None = None
+    # What the token lets it do (auth.scopes), never more than its profile allows.
+    scopes: frozenset[str] = frozenset()
 
     @cached_property
     def zone(self) -> tzinfo:
@@ -39,7 +42,8 @@ def resolve_principal(engine: Engine, token: DevPrincipal) -> Principal:
     in the roles below.
 
     An unknown or inactive user, or a user of another org, is refused like a bad token
-    (AuthenticationError).
+    (AuthenticationError). Its scopes are those the token asks for (all when it names none)
+    that the user's profile allows (profile_scopes).
     """
     found = queries.user_in_org(engine, token.org_id, token.user_id)
     if found is None or not found.user.is_active:
@@ -49,6 +53,8 @@ def resolve_principal(engine: Engine, token: DevPrincipal) -> Principal:
     subordinates = queries.user_ids_in_roles(engine, token.org_id, below) - {user.id}
     access = access_level(user.profile_name, subordinates)
     owners = None if access is AccessLevel.ADMIN else frozenset({user.id, *subordinates})
+    allowed = profile_scopes(access)
+    asked = allowed if token.scopes is None else frozenset(token.scopes)
     return Principal(
         org_id=token.org_id,
         user_id=user.id,
@@ -56,4 +62,11 @@ def resolve_principal(engine: Engine, token: DevPrincipal) -> Principal:
         visibility=Visibility(org_id=token.org_id, owner_ids=owners),
         time_zone=found.time_zone,
         currency=found.currency,
+        scopes=asked & allowed,
     )
+
+
+def profile_scopes(access: AccessLevel) -> frozenset[str]:
+    """The most a user's token may carry: every scope, `admin` only for administrators."""
+    everything = frozenset(scope.value for scope in ALL_SCOPES)
+    return everything if access is AccessLevel.ADMIN else everything - {Scope.ADMIN.value}

@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime
 
 from starlette.concurrency import run_in_threadpool
 
+from auth.permissions import HasScope
+from auth.scopes import Scope
 from resolvers.context import RequestContext
 from resolvers.errors import ClientError
 from resolvers.ids import normalize_id
@@ -146,6 +148,10 @@ class CheckInInput:
 
 async def check_in(context: RequestContext, raw: CheckInInput) -> RecordOutcome:
     write = await write_context(context)
+    updates_fields = raw.next_step is not None or raw.next_meeting_date is not None
+    if updates_fields and Scope.OPPORTUNITIES_WRITE.value not in write.principal.scopes:
+        # checkIn declares alerts:write; the field updates it carries are a quick-fix's
+        raise HasScope(Scope.OPPORTUNITIES_WRITE).refusal()
     shape = _request(
         FixInput(raw.opportunity_id, {}, raw.expected_last_modified or context.now,
                  raw.idempotency_key)

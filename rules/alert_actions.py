@@ -23,6 +23,7 @@ MAX_REASON = 1_000
 
 class SnoozeAlertErrorCode(Enum):
     FORBIDDEN = "forbidden"
+    INSUFFICIENT_SCOPE = "insufficient_scope"  # the token lacks the scope (extensions name it)
     INVALID_ID = "invalid_id"
     NOT_FOUND = "not_found"
     INVALID_UNTIL = "invalid_until"
@@ -33,6 +34,7 @@ class SnoozeAlertErrorCode(Enum):
 
 class UnsnoozeAlertErrorCode(Enum):
     FORBIDDEN = "forbidden"
+    INSUFFICIENT_SCOPE = "insufficient_scope"  # the token lacks the scope (extensions name it)
     INVALID_ID = "invalid_id"
     NOT_FOUND = "not_found"
     NOT_SNOOZED = "not_snoozed"
@@ -40,6 +42,7 @@ class UnsnoozeAlertErrorCode(Enum):
 
 class DismissAlertErrorCode(Enum):
     FORBIDDEN = "forbidden"
+    INSUFFICIENT_SCOPE = "insufficient_scope"  # the token lacks the scope (extensions name it)
     INVALID_ID = "invalid_id"
     NOT_FOUND = "not_found"
     REASON_REQUIRED = "reason_required"

@@ -53,6 +53,7 @@ MAX_WEIGHT = 1_000.0
 
 class AlertRuleErrorCode(Enum):
     FORBIDDEN = "forbidden"
+    INSUFFICIENT_SCOPE = "insufficient_scope"  # the token lacks the scope (extensions name it)
     NOT_FOUND = "not_found"
     INVALID_ID = "invalid_id"
     RETIRED = "retired"  # a retired rule cannot be edited
@@ -70,6 +71,7 @@ class AlertRuleErrorCode(Enum):
 
 class MilestoneErrorCode(Enum):
     FORBIDDEN = "forbidden"
+    INSUFFICIENT_SCOPE = "insufficient_scope"  # the token lacks the scope (extensions name it)
     NOT_FOUND = "not_found"
     INVALID_ID = "invalid_id"
     RETIRED = "retired"

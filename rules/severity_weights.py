@@ -22,6 +22,7 @@ MAX_SEVERITY_WEIGHT = 100
 
 class SeverityWeightErrorCode(Enum):
     FORBIDDEN = "forbidden"
+    INSUFFICIENT_SCOPE = "insufficient_scope"  # the token lacks the scope (extensions name it)
     DUPLICATE_SEVERITY = "duplicate_severity"
     INVALID_WEIGHT = "invalid_weight"
 

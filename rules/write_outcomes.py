@@ -16,6 +16,7 @@ class QuickFixErrorCode(Enum):
     any call; the next ones come from Salesforce, mapped from its error codes)."""
 
     FORBIDDEN = "FORBIDDEN"
+    INSUFFICIENT_SCOPE = "INSUFFICIENT_SCOPE"  # the token lacks the scope
     INVALID_ID = "INVALID_ID"  # an opportunity id that is no Salesforce id
     INVALID_VALUE = "INVALID_VALUE"
     NOT_UPDATEABLE = "NOT_UPDATEABLE"

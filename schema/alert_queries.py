@@ -17,7 +17,7 @@ from schema.alert_inputs import PreviewAlertRuleInput
 from schema.alerts import AlertRule
 from schema.connection import After, PageSize
 from schema.mutations.alert_rules import AlertRuleError, rule_errors
-from schema.permissions import query
+from schema.permissions import READS_ALERTS, query
 from schema.types import Info, Opportunity
 from services.alert_preview import PreviewMatch
 from store.alerts import AlertFilter
@@ -54,12 +54,18 @@ class AlertRulePreview:
 
 @strawberry.type
 class AlertQueries:
-    @query("The org's alert rules (retired ones too if asked), by name.", AUTHENTICATED)
+    @query(
+        "The org's alert rules (retired ones too if asked), by name.", AUTHENTICATED, READS_ALERTS
+    )
     async def alert_rules(self, info: Info, include_retired: bool = False) -> list[AlertRule]:
         found = await resolve.alert_rules_of_org(info.context, include_retired)
         return cast("list[AlertRule]", found)
 
-    @query("Alerts of the opportunities the caller may see, one page at a time.", AUTHENTICATED)
+    @query(
+        "Alerts of the opportunities the caller may see, one page at a time.",
+        AUTHENTICATED,
+        READS_ALERTS,
+    )
     async def alerts(
         self,
         info: Info,
@@ -71,7 +77,9 @@ class AlertQueries:
         page = await alert_listing.list_alerts(info.context, where, first, after)
         return cast("AlertConnection", page)
 
-    @query("What a rule's condition would fire on now (nothing is saved).", AUTHENTICATED)
+    @query(
+        "What a rule's condition would fire on now (nothing is saved).", AUTHENTICATED, READS_ALERTS
+    )
     async def preview_alert_rule(
         self, info: Info, input: PreviewAlertRuleInput
     ) -> AlertRulePreview:

@@ -13,7 +13,7 @@ from auth.permissions import IsAuthenticated
 from resolvers import milestones as resolve
 from resolvers.milestones import OpportunityMilestoneView
 from schema.enums import CompletionHow, MilestoneCompletionMode
-from schema.permissions import query
+from schema.permissions import READS_PIPELINE, query
 from schema.types import Info, User, described
 from store.process_models import Milestone as MilestoneRow
 from store.process_models import OpportunityHealth
@@ -122,7 +122,7 @@ class Health:
 class MilestoneQueries:
     """The milestone query fields, a part of the root Query type (schema.query)."""
 
-    @query("The org's milestones, in their order.", IsAuthenticated())
+    @query("The org's milestones, in their order.", IsAuthenticated(), READS_PIPELINE)
     async def milestones(
         self,
         info: Info,

@@ -18,11 +18,20 @@ from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 from strawberry.types.field import StrawberryField
 
-from auth.permissions import FORBIDDEN, PermissionRefused
+from auth.permissions import FORBIDDEN, HasScope, PermissionRefused
+from auth.scopes import Scope
 from resolvers.errors import ClientError
 from schema.errors import PayloadShape
 
 Decorator = Callable[[Callable[..., Any]], StrawberryField]
+
+# The scopes root fields declare (issue 10): after IsAuthenticated / IsAdmin, so a rep asking
+# for an admin mutation is FORBIDDEN whatever its token carries.
+READS_PIPELINE = HasScope(Scope.PIPELINE_READ)
+READS_ALERTS = HasScope(Scope.ALERTS_READ)
+WRITES_ALERTS = HasScope(Scope.ALERTS_WRITE)
+WRITES_OPPORTUNITIES = HasScope(Scope.OPPORTUNITIES_WRITE)
+ADMINISTERS = HasScope(Scope.ADMIN)
 
 
 def query(description: str, *permissions: BasePermission) -> Decorator:

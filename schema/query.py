@@ -16,7 +16,7 @@ from schema.audit import AuditEntry
 from schema.connection import After, OpportunityConnection, PageSize
 from schema.inputs import OpportunityFilterInput, OpportunityOrderInput
 from schema.milestones import MilestoneQueries
-from schema.permissions import query
+from schema.permissions import READS_ALERTS, READS_PIPELINE, query
 from schema.severity_weights import SeverityWeightQueries
 from schema.status import Me, SyncStatus
 from schema.todo import TodoQueries
@@ -32,11 +32,15 @@ class Query(AlertQueries, MilestoneQueries, SeverityWeightQueries, TodoQueries):
     async def me(self, info: Info) -> Me:
         return cast("Me", await status.me(info.context))
 
-    @query("The org's opportunity stages, by sort order.", AUTHENTICATED)
+    @query("The org's opportunity stages, by sort order.", AUTHENTICATED, READS_PIPELINE)
     async def stages(self, info: Info) -> list[Stage]:
         return cast("list[Stage]", await status.stages(info.context))
 
-    @query("An opportunity by id; null if it does not exist or is not visible.", AUTHENTICATED)
+    @query(
+        "An opportunity by id; null if it does not exist or is not visible.",
+        AUTHENTICATED,
+        READS_PIPELINE,
+    )
     async def opportunity(self, info: Info, id: strawberry.ID) -> Opportunity | None:
         return cast("Opportunity | None", await resolve.opportunity_by_id(info.context, str(id)))
 
@@ -44,6 +48,7 @@ class Query(AlertQueries, MilestoneQueries, SeverityWeightQueries, TodoQueries):
         "An opportunity's audit trail (as Opportunity.auditLog), newest first; empty if it "
         "does not exist or is not visible.",
         AUTHENTICATED,
+        READS_ALERTS,
     )
     async def audit_log(
         self,
@@ -59,7 +64,9 @@ class Query(AlertQueries, MilestoneQueries, SeverityWeightQueries, TodoQueries):
         found = await resolve_audit.audit_log(info.context, str(opportunity_id), first)
         return cast("list[AuditEntry]", found)
 
-    @query("The opportunities the caller may see, one page at a time.", AUTHENTICATED)
+    @query(
+        "The opportunities the caller may see, one page at a time.", AUTHENTICATED, READS_PIPELINE
+    )
     async def opportunities(
         self,
         info: Info,
@@ -77,6 +84,6 @@ class Query(AlertQueries, MilestoneQueries, SeverityWeightQueries, TodoQueries):
         )
         return cast("OpportunityConnection", page)
 
-    @query("How fresh the mirror of the caller's org is.", AUTHENTICATED)
+    @query("How fresh the mirror of the caller's org is.", AUTHENTICATED, READS_PIPELINE)
     async def sync_status(self, info: Info) -> SyncStatus:
         return cast("SyncStatus", await status.sync_status(info.context))

@@ -10,7 +10,7 @@ from auth.permissions import IsAuthenticated
 from resolvers import severity_weights as resolve
 from rules.process import DEFAULT_SEVERITY_WEIGHTS
 from schema.enums import Severity
-from schema.permissions import query
+from schema.permissions import READS_PIPELINE, query
 from schema.types import Info
 
 DEFAULTS = ", ".join(f"{s.name} {points}" for s, points in DEFAULT_SEVERITY_WEIGHTS.items())
@@ -37,6 +37,7 @@ class SeverityWeightQueries:
         "The org's severity weights, one per severity from LOW to CRITICAL: they lower "
         "every open opportunity's health (see Health.score).",
         IsAuthenticated(),
+        READS_PIPELINE,
     )
     async def severity_weights(self, info: Info) -> list[SeverityWeight]:
         return cast("list[SeverityWeight]", await resolve.severity_weights(info.context))

@@ -9,6 +9,7 @@ import strawberry
 from strawberry import Parent
 
 from auth.principals import Principal
+from auth.scopes import ALL_SCOPES
 from resolvers import status
 from schema.enums import AccessLevel
 from schema.types import Info, User
@@ -23,6 +24,15 @@ class Me:
     @strawberry.field
     async def user(self, info: Info, parent: Parent[Principal]) -> User:
         return cast("User", await status.user_of(info.context, parent))
+
+    @strawberry.field(  # type: ignore[untyped-decorator]
+        description="The scopes the caller's token carries, in their canonical order "
+        "(pipeline:read, alerts:read, alerts:write, opportunities:write, admin): what it may "
+        "read and do. A user's token never carries more than the profile allows (admin only "
+        "for administrators)."
+    )
+    def scopes(self, parent: Parent[Principal]) -> list[str]:
+        return [scope.value for scope in ALL_SCOPES if scope.value in parent.scopes]
 
     currency: str | None = strawberry.field(
         description="The org's currency (Organization.DefaultCurrencyIsoCode, ISO 4217: "

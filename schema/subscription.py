@@ -7,10 +7,12 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 
 import strawberry
+from strawberry.permission import PermissionExtension
 
 from resolvers import alert_feed
 from schema.alerts import Alert
 from schema.enums import AlertChangeKind
+from schema.permissions import READS_ALERTS
 from schema.types import Info, Opportunity
 
 
@@ -26,11 +28,12 @@ class AlertChange:
 @strawberry.type
 class Subscription:
     @strawberry.subscription(  # type: ignore[untyped-decorator]
+        extensions=[PermissionExtension(permissions=[READS_ALERTS], use_directives=False)],
         description="Alerts opened, resolved, snoozed, re-opened and dismissed on the "
         "opportunities the caller can see (its own, those of everyone below it in the role "
         "hierarchy, or every one for an admin), from now on; `ownerId` narrows them to one "
         "owner the caller can see (FORBIDDEN otherwise). A subscriber that falls 1,000 "
-        "changes behind is cut off with an error: read the to-do list again and resubscribe."
+        "changes behind is cut off with an error: read the to-do list again and resubscribe.",
     )
     async def alerts_changed(
         self, info: Info, owner_id: strawberry.ID | None = None

@@ -17,7 +17,7 @@ from resolvers.todo import FixField, TodoItem, TodoPage, TodoSummary
 from schema.alerts import Alert
 from schema.connection import After, PageInfo, PageSize
 from schema.enums import Severity
-from schema.permissions import query
+from schema.permissions import READS_ALERTS, query
 from schema.types import Info, Opportunity, described
 
 AUTHENTICATED = IsAuthenticated()
@@ -143,6 +143,7 @@ class TodoQueries:
         "FIX_REQUIRED alerts. Yourself, users below you in the role hierarchy, or anyone for "
         "an admin; otherwise FORBIDDEN.",
         AUTHENTICATED,
+        READS_ALERTS,
     )
     async def todo(
         self,

@@ -13,7 +13,7 @@ from resolvers import alert_actions as resolve
 from schema.alerts import Alert
 from schema.enums import DismissAlertErrorCode, SnoozeAlertErrorCode, UnsnoozeAlertErrorCode
 from schema.errors import Error
-from schema.permissions import mutation
+from schema.permissions import WRITES_ALERTS, mutation
 from schema.types import Info
 
 SIGNED_IN = IsAuthenticated()
@@ -79,6 +79,7 @@ class AlertActionMutations:
         "the to-do list until `until`, then re-opens if its condition still holds. It still "
         "counts against health. Audited.",
         SIGNED_IN,
+        WRITES_ALERTS,
     )
     async def snooze_alert(self, info: Info, input: SnoozeAlertInput) -> SnoozeAlertPayload:
         alert = await resolve.snooze_alert(
@@ -86,7 +87,7 @@ class AlertActionMutations:
         )
         return SnoozeAlertPayload(alert=cast("Alert", alert), errors=[])
 
-    @mutation("Open a snoozed alert again now. Audited.", SIGNED_IN)
+    @mutation("Open a snoozed alert again now. Audited.", SIGNED_IN, WRITES_ALERTS)
     async def unsnooze_alert(self, info: Info, input: UnsnoozeAlertInput) -> UnsnoozeAlertPayload:
         alert = await resolve.unsnooze_alert(info.context, str(input.alert_id))
         return UnsnoozeAlertPayload(alert=cast("Alert", alert), errors=[])
@@ -96,6 +97,7 @@ class AlertActionMutations:
         "it stops counting against health, and stays dismissed while its condition holds. "
         "Audited.",
         SIGNED_IN,
+        WRITES_ALERTS,
     )
     async def dismiss_alert(self, info: Info, input: DismissAlertInput) -> DismissAlertPayload:
         alert = await resolve.dismiss_alert(info.context, str(input.alert_id), input.reason)

@@ -15,7 +15,7 @@ from schema.alert_inputs import CreateAlertRuleInput, UpdateAlertRuleInput
 from schema.alerts import AlertRule
 from schema.enums import AlertRuleErrorCode
 from schema.errors import FormulaErrorBase
-from schema.permissions import mutation
+from schema.permissions import ADMINISTERS, mutation
 from schema.types import Info
 
 ADMIN = IsAdmin()
@@ -49,12 +49,12 @@ def _payload(outcome: SaveOutcome) -> AlertRulePayload:
 
 @strawberry.type
 class AlertRuleMutations:
-    @mutation("Create an alert rule (admins). Its alerts open at once.", ADMIN)
+    @mutation("Create an alert rule (admins). Its alerts open at once.", ADMIN, ADMINISTERS)
     async def create_alert_rule(self, info: Info, input: CreateAlertRuleInput) -> AlertRulePayload:
         draft = input.to_draft()
         return _payload(await resolve.create_alert_rule(info.context, draft, input.active))
 
-    @mutation("Edit an alert rule (admins): a new version under the same id.", ADMIN)
+    @mutation("Edit an alert rule (admins): a new version under the same id.", ADMIN, ADMINISTERS)
     async def update_alert_rule(
         self, info: Info, id: strawberry.ID, input: UpdateAlertRuleInput
     ) -> AlertRulePayload:
@@ -67,6 +67,7 @@ class AlertRuleMutations:
         "Retire an alert rule (admins): its alerts resolve as RULE_RETIRED; it and its "
         "history are kept.",
         ADMIN,
+        ADMINISTERS,
     )
     async def retire_alert_rule(self, info: Info, id: strawberry.ID) -> AlertRulePayload:
         return _payload(await resolve.retire_alert_rule(info.context, str(id)))

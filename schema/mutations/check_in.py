@@ -15,7 +15,7 @@ from rules.write_outcomes import RecordOutcome
 from schema.alerts import Alert
 from schema.enums import AuditOutcome
 from schema.mutations.quick_fix import QuickFixError, errors_at
-from schema.permissions import mutation
+from schema.permissions import WRITES_ALERTS, mutation
 from schema.types import Info, Opportunity, described
 
 SIGNED_IN = IsAuthenticated()
@@ -79,6 +79,7 @@ class CheckInMutation:
         "(mirrored at once, so it counts as activity now), and the optional field updates "
         "through quickFix's checks; a refused update writes no Task either.",
         SIGNED_IN,
+        WRITES_ALERTS,
     )
     async def check_in(self, info: Info, input: CheckInInput) -> CheckInPayload:
         data = CheckInData(

@@ -15,13 +15,14 @@ from resolvers import validation_import as resolve
 from schema.alerts import AlertRule
 from schema.enums import ImportOutcome
 from schema.errors import Error
-from schema.permissions import mutation
+from schema.permissions import ADMINISTERS, mutation
 from schema.types import Info, described
 from services.validation_import import ImportResult
 
 
 class ImportValidationRulesErrorCode(Enum):
     FORBIDDEN = "forbidden"
+    INSUFFICIENT_SCOPE = "insufficient_scope"  # the token lacks the scope (extensions name it)
     SALESFORCE_UNAVAILABLE = "salesforce_unavailable"  # the Tooling API could not be read
 
 
@@ -60,6 +61,7 @@ class ImportValidationRulesMutation:
         "compile, are skipped with the reason; the rule imported from one no longer active "
         "in Salesforce is retired (its alerts resolve RULE_RETIRED) and reported SKIPPED.",
         IsAdmin(),
+        ADMINISTERS,
     )
     async def import_validation_rules(self, info: Info) -> ImportValidationRulesPayload:
         results = await resolve.import_validation_rules(info.context)

@@ -16,7 +16,7 @@ from rules.definitions import MilestoneDraft, Problem
 from schema.enums import MilestoneCompletionMode, MilestoneErrorCode
 from schema.errors import FormulaErrorBase
 from schema.milestones import Milestone, OpportunityMilestone
-from schema.permissions import mutation
+from schema.permissions import ADMINISTERS, WRITES_ALERTS, mutation
 from schema.types import Info, Opportunity, described
 
 ADMIN = IsAdmin()
@@ -137,7 +137,7 @@ IdList = Annotated[
 class MilestoneMutations:
     """The milestone mutations, a part of the root Mutation type (schema.mutation)."""
 
-    @mutation("Define a milestone (admins). It goes last in the order.", ADMIN)
+    @mutation("Define a milestone (admins). It goes last in the order.", ADMIN, ADMINISTERS)
     async def create_milestone(self, info: Info, input: CreateMilestoneInput) -> MilestonePayload:
         draft = MilestoneDraft(
             name=input.name,
@@ -154,6 +154,7 @@ class MilestoneMutations:
         "the completions made by hand are closed (kept in the history) and its formula "
         "decides from then on. Not for retired ones.",
         ADMIN,
+        ADMINISTERS,
     )
     async def update_milestone(
         self, info: Info, id: strawberry.ID, input: UpdateMilestoneInput
@@ -161,11 +162,13 @@ class MilestoneMutations:
         outcome = await write.update_milestone(info.context, str(id), input.changes())
         return milestone_payload(outcome)
 
-    @mutation("Retire a milestone (admins): for good; its completions are kept.", ADMIN)
+    @mutation(
+        "Retire a milestone (admins): for good; its completions are kept.", ADMIN, ADMINISTERS
+    )
     async def retire_milestone(self, info: Info, id: strawberry.ID) -> MilestonePayload:
         return milestone_payload(await write.retire_milestone(info.context, str(id)))
 
-    @mutation("Put the org's milestones in a new order (admins).", ADMIN)
+    @mutation("Put the org's milestones in a new order (admins).", ADMIN, ADMINISTERS)
     async def reorder_milestones(self, info: Info, ids: IdList) -> ReorderMilestonesPayload:
         ordered = await write.reorder_milestones(info.context, [str(i) for i in ids])
         return ReorderMilestonesPayload(milestones=cast("list[Milestone]", ordered), errors=[])
@@ -174,6 +177,7 @@ class MilestoneMutations:
         "Complete a manual milestone on an opportunity the caller can see (who and when are "
         "kept); its health is re-evaluated.",
         SIGNED_IN,
+        WRITES_ALERTS,
     )
     async def complete_milestone(
         self, info: Info, input: CompleteMilestoneInput
@@ -187,6 +191,7 @@ class MilestoneMutations:
         "Un-complete a manual milestone on an opportunity the caller can see (the completion "
         "stays in its history); its health is re-evaluated.",
         SIGNED_IN,
+        WRITES_ALERTS,
     )
     async def uncomplete_milestone(
         self, info: Info, input: UncompleteMilestoneInput

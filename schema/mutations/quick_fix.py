@@ -17,7 +17,7 @@ from rules.write_outcomes import RecordOutcome, WriteProblem
 from schema.alerts import Alert
 from schema.enums import AuditOutcome, QuickFixErrorCode
 from schema.errors import Error
-from schema.permissions import mutation
+from schema.permissions import WRITES_OPPORTUNITIES, mutation
 from schema.types import Info, Opportunity, described
 
 SIGNED_IN = IsAuthenticated()
@@ -167,6 +167,7 @@ class QuickFixMutations:
         "Salesforce only if the record did not change since `expectedLastModified`, then "
         "mirrored and evaluated at once. Nothing is written when any field is refused.",
         SIGNED_IN,
+        WRITES_OPPORTUNITIES,
     )
     async def quick_fix(self, info: Info, input: QuickFixInput) -> QuickFixPayload:
         (outcome,) = await resolve.fix(info.context, [input.as_fix()])
@@ -177,6 +178,7 @@ class QuickFixMutations:
         "Salesforce's Composite resource, 25 conditional updates a call (ceil(n/25) calls), "
         "then one call reads them all back.",
         SIGNED_IN,
+        WRITES_OPPORTUNITIES,
     )
     async def quick_fix_many(self, info: Info, inputs: list[QuickFixInput]) -> QuickFixManyPayload:
         outcomes = await resolve.fix(info.context, [i.as_fix() for i in inputs])

@@ -13,7 +13,7 @@ from resolvers import severity_weights as write
 from rules.severity_weights import MAX_SEVERITY_WEIGHT
 from schema.enums import Severity, SeverityWeightErrorCode
 from schema.errors import Error
-from schema.permissions import mutation
+from schema.permissions import ADMINISTERS, mutation
 from schema.severity_weights import SeverityWeight
 from schema.types import Info
 
@@ -51,6 +51,7 @@ class SeverityWeightMutations:
         "Change the org's severity weights (admins); every open opportunity's health is "
         "re-evaluated with them. A weight equal to the default follows the default.",
         IsAdmin(),
+        ADMINISTERS,
     )
     async def set_severity_weights(
         self, info: Info, input: WeightList

@@ -34,8 +34,8 @@ class Served:
     refresher: OrgRefresher
     settings: Any
 
-    def token(self, user: SfUser) -> str:
-        return issue_dev_token(self.settings, user.org_id, user.id)
+    def token(self, user: SfUser, scopes: list[str] | None = None) -> str:
+        return issue_dev_token(self.settings, user.org_id, user.id, scopes=scopes)
 
 
 @contextmanager
@@ -79,9 +79,11 @@ async def subscribed(
     *,
     owner: str | None = None,
     in_header: bool = False,
+    scopes: list[str] | None = None,
 ) -> AsyncIterator[ClientConnection]:
-    """A connection acknowledged and subscribed (operation id "1")."""
-    bearer = f"Bearer {api.token(user)}"
+    """A connection acknowledged and subscribed (operation id "1"), with a token of `scopes`
+    (None: all the user's profile allows)."""
+    bearer = f"Bearer {api.token(user, scopes)}"
     headers = {"Authorization": bearer} if in_header else None
     async with connect(api.url, subprotocols=[PROTOCOL], additional_headers=headers) as ws:  # type: ignore[list-item]
         init: dict[str, Any] = {"type": "connection_init"}

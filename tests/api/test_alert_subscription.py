@@ -98,6 +98,18 @@ async def test_a_manager_follows_one_rep_below_it_and_is_refused_another_teams(
             assert (await next_message(ws))["type"] == "complete"
 
 
+async def test_a_token_without_alerts_read_cannot_subscribe(store_engine: Engine) -> None:
+    team = org_with_describe(store_engine)
+    with served(store_engine) as api:
+        async with subscribed(api, team.reps[0], scopes=["pipeline:read"]) as ws:
+            # refused before the subscription starts: graphql-transport-ws's `error` message
+            message = await next_message(ws)
+            assert message["type"] == "error", message
+            [error] = message["payload"]
+            assert error["extensions"] == {"code": "INSUFFICIENT_SCOPE", "scope": "alerts:read"}
+        assert not api.refresher.alert_events.listening(f.ORG_A)
+
+
 @pytest.mark.parametrize(
     "payload",
     [

@@ -11,12 +11,14 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
+from auth.dev_tokens import issue_dev_token
 from devorg.organization import demo_today
 from store.audit import audit_log
 from store.models import Activity
 from tests.api.write_api import (
     WriteOrg,
     busiest_owner,
+    fix_input,
     mirrored,
     open_alerts_of_rule,
     writable,
@@ -157,3 +159,34 @@ async def test_a_task_not_sent_after_the_fields_were_written_says_so(write_org: 
         (e.action, e.outcome) for e in audit_log(engine, org_id, [opportunity.id])[opportunity.id]
     }
     assert rows == {("CHECK_IN", "FAILED"), ("QUICK_FIX", "APPLIED")}
+
+
+async def test_writes_without_their_scope_reach_neither_salesforce_nor_the_store(
+    write_org: WriteOrg,
+) -> None:
+    """checkIn needs alerts:write, and opportunities:write too when it updates fields; quickFix
+    needs opportunities:write. A token without them gets INSUFFICIENT_SCOPE in the payload."""
+    owner, owned = busiest_owner(write_org.engine, write_org.org_id)
+    opportunity = writable(owned)[0]
+    quick_fix = """mutation($input: QuickFixInput!) { quickFix(input: $input) {
+      outcome errors { field message ... on QuickFixError { code } } } }"""
+    used = write_org.api_used()
+    async with graphql_client(write_org.engine) as client:
+        reads = ["pipeline:read", "alerts:read", "alerts:write"]
+        token = issue_dev_token(client.settings, write_org.org_id, owner, scopes=reads)
+        check_in = await client.post(
+            CHECK_IN,
+            {"input": {"opportunityId": opportunity.id, "note": "Met them", "nextStep": "Call",
+                       "idempotencyKey": str(uuid.uuid4())}},
+            token=token,
+        )  # fmt: skip
+        fix = await client.post(
+            quick_fix,
+            {"input": fix_input(opportunity, {"NextStep": "Call"}, str(uuid.uuid4()))},
+            token=token,
+        )
+    assert write_org.calls_since(used) == 0
+    for payload in (check_in.json()["data"]["checkIn"], fix.json()["data"]["quickFix"]):
+        assert [e["code"] for e in payload["errors"]] == ["INSUFFICIENT_SCOPE"]
+        assert "opportunities:write" in payload["errors"][0]["message"]
+    assert audit_log(write_org.engine, write_org.org_id, [opportunity.id]) == {}
