@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint typecheck pytest lock fmt clean
+.PHONY: demo test check deps lint typecheck pytest lock fmt clean
 
 demo: $(STAMP)
 	$(BIN)/dealpulse demo
@@ -17,6 +17,14 @@ check: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(MAKE) --no-print-directory deps
+
+# Declared dependencies are exactly the imported ones ([tool.deptry] in pyproject.toml). First the
+# production packages; then tests/ and bench/, which may import the dev extra and need not use
+# every dependency (DEP002, DEP004), but may not import an undeclared or only transitive package.
+deps: $(STAMP)
+	$(BIN)/deptry .
+	$(BIN)/deptry tests bench --exclude '__pycache__' --ignore DEP002,DEP004
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q
