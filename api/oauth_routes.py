@@ -1,16 +1,19 @@
-"""The OAuth 2 endpoints over HTTP: the token endpoint (`/oauth/token`), the access tokens'
-public keys (`/oauth/jwks`) and the authorization server metadata (RFC 8414,
+"""The OAuth 2 endpoints over HTTP: the token endpoint (`/oauth/token`), revocation (RFC 7009,
+`/oauth/revoke`), introspection (RFC 7662, `/oauth/introspect`), the access tokens' public keys
+(`/oauth/jwks`) and the authorization server metadata (RFC 8414,
 `/.well-known/oauth-authorization-server`).
 
-The token endpoint reads its form itself, before Authlib sees it: a body over
-settings.max_body_bytes, a content type other than application/x-www-form-urlencoded, text
-that is not UTF-8, more than MAX_FIELDS parameters or a parameter given twice (RFC 6749 section
-3.2) is an `invalid_request` with status 400 (413 for the size), in OAuth's JSON error shape,
-never a 500. Every answer carries `Cache-Control: no-store`.
+The form endpoints (token, revoke, introspect) read their form themselves, before Authlib
+sees it: a body over settings.max_body_bytes, a content type other than
+application/x-www-form-urlencoded, text that is not UTF-8, more than MAX_FIELDS parameters or
+a parameter given twice (RFC 6749 section 3.2) is an `invalid_request` with status 400 (413 for
+the size), in OAuth's JSON error shape, never a 500. Every answer of theirs carries
+`Cache-Control: no-store` (an introspection answer describes a token, RFC 7662 section 2.2).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -51,7 +54,7 @@ def _media_type(header: str | None) -> str:
 
 async def _read_form(request: Request, limit: int) -> dict[str, str]:
     if _media_type(request.headers.get("content-type")) != FORM:
-        raise _BadRequest(f"the token endpoint takes {FORM}")
+        raise _BadRequest(f"this endpoint takes {FORM}")
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
@@ -81,17 +84,27 @@ def metadata(settings: Settings) -> dict[str, Any]:
         "jwks_uri": f"{issuer}/oauth/jwks",
         "grant_types_supported": ["client_credentials"],
         "token_endpoint_auth_methods_supported": list(CONFIDENTIAL_METHODS),
+        "revocation_endpoint": f"{issuer}/oauth/revoke",
+        "revocation_endpoint_auth_methods_supported": list(CONFIDENTIAL_METHODS),
+        "introspection_endpoint": f"{issuer}/oauth/introspect",
+        "introspection_endpoint_auth_methods_supported": list(CONFIDENTIAL_METHODS),
         "scopes_supported": [scope.value for scope in ALL_SCOPES],
         "response_types_supported": [],
     }
 
 
-def oauth_routes(engine: Engine, settings: Settings) -> list[BaseRoute]:
-    server = DealpulseAuthorizationServer(engine, settings)
+_Answer = tuple[int, Any, list[tuple[str, str]]]
 
-    async def token(request: Request) -> JSONResponse:
+
+def _form_endpoint(
+    respond: Callable[[FormRequest], _Answer], max_body_bytes: int
+) -> Callable[[Request], Any]:
+    """A Starlette endpoint that reads and checks the form, then has `respond` (one of the
+    server's blocking *_response methods) answer it in a worker thread."""
+
+    async def endpoint(request: Request) -> JSONResponse:
         try:
-            form = await _read_form(request, settings.max_body_bytes)
+            form = await _read_form(request, max_body_bytes)
         except _BadRequest as error:
             return _error(error)
         try:  # a plain-http URL off loopback is refused here (insecure_transport)
@@ -99,9 +112,19 @@ def oauth_routes(engine: Engine, settings: Settings) -> list[BaseRoute]:
         except OAuth2Error as error:
             status, body, headers = error()
         else:
-            status, body, headers = await run_in_threadpool(server.token_response, oauth_request)
+            status, body, headers = await run_in_threadpool(respond, oauth_request)
         merged = {name.lower(): value for name, value in headers} | NO_STORE  # Authlib's casing
         return JSONResponse(body, status_code=status, headers=merged)
+
+    return endpoint
+
+
+def oauth_routes(engine: Engine, settings: Settings) -> list[BaseRoute]:
+    server = DealpulseAuthorizationServer(engine, settings)
+    limit = settings.max_body_bytes
+    token = _form_endpoint(server.token_response, limit)
+    revoke = _form_endpoint(server.revocation_response, limit)
+    introspect = _form_endpoint(server.introspection_response, limit)
 
     async def keys(_: Request) -> JSONResponse:
         key_set = await run_in_threadpool(jwks, engine, settings, datetime.now(UTC))
@@ -112,6 +135,8 @@ def oauth_routes(engine: Engine, settings: Settings) -> list[BaseRoute]:
 
     return [
         Route("/oauth/token", token, methods=["POST"]),
+        Route("/oauth/revoke", revoke, methods=["POST"]),
+        Route("/oauth/introspect", introspect, methods=["POST"]),
         Route("/oauth/jwks", keys, methods=["GET"]),
         Route("/.well-known/oauth-authorization-server", server_metadata, methods=["GET"]),
     ]

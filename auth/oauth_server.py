@@ -10,7 +10,11 @@ scopes than it was registered with, never for more (`invalid_scope`); asking for
 all of its own. A run-as client's token has the run-as Salesforce user as `sub`; any other
 client's, the client itself (RFC 9068 section 2.2).
 
-Blocking (database reads): async callers run `token_response` in a worker thread.
+Revocation (RFC 7009) and introspection (RFC 7662) are Authlib endpoints registered on the
+same server (auth.token_endpoints), so they authenticate clients exactly as the token endpoint.
+
+Blocking (database reads): async callers run `token_response`, `revocation_response` and
+`introspection_response` in a worker thread.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from sqlalchemy import Engine
 from auth.access_tokens import TokenSettings, issue_access_token
 from auth.clients import RegisteredClient, authenticate_client, find_client
 from auth.scopes import ALL_SCOPES
+from auth.token_endpoints import AccessTokenIntrospection, AccessTokenRevocation
 
 # Authlib logs issued tokens and client ids at DEBUG ("Issue token {...}"): a deployment that
 # turns on debug logging must still not write access tokens to its logs.
@@ -137,6 +142,8 @@ class DealpulseAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         self._settings = settings
         self.register_grant(_ClientCredentials)
         self.register_token_generator("default", self._generate_token)
+        self.register_endpoint(AccessTokenRevocation(engine, settings, CONFIDENTIAL_METHODS))
+        self.register_endpoint(AccessTokenIntrospection(engine, settings, CONFIDENTIAL_METHODS))
 
     def query_client(self, client_id: str) -> _Client | None:
         registered = find_client(self._engine, client_id)
@@ -190,3 +197,17 @@ class DealpulseAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
     def token_response(self, request: FormRequest) -> tuple[int, Any, list[tuple[str, str]]]:
         """The token endpoint's answer: (status, JSON body, headers)."""
         return self.create_token_response(request)  # type: ignore[no-any-return]
+
+    def revocation_response(self, request: FormRequest) -> tuple[int, Any, list[tuple[str, str]]]:
+        """The revocation endpoint's answer: (status, JSON body, headers)."""
+        return self.create_endpoint_response(  # type: ignore[no-any-return]
+            AccessTokenRevocation.ENDPOINT_NAME, request
+        )
+
+    def introspection_response(
+        self, request: FormRequest
+    ) -> tuple[int, Any, list[tuple[str, str]]]:
+        """The introspection endpoint's answer: (status, JSON body, headers)."""
+        return self.create_endpoint_response(  # type: ignore[no-any-return]
+            AccessTokenIntrospection.ENDPOINT_NAME, request
+        )

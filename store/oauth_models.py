@@ -1,10 +1,12 @@
-"""The tables of dealpulse's OAuth 2 authorization server (issue 10): the registered clients
-and the key set that signs access tokens.
+"""The tables of dealpulse's OAuth 2 authorization server (issue 10): the registered clients,
+the key set that signs access tokens and the deny list of revoked access tokens.
 
 Exceptions to "org_id leads every primary key", on purpose: a client id is unique across the
 deployment (the token endpoint learns the org from the client, not the other way round; the
-client's `org_id` is a column), and the signing keys belong to the deployment's one issuer,
-not to an org. Repositories: auth.clients (clients), auth.signing_keys (keys).
+client's `org_id` is a column), the signing keys belong to the deployment's one issuer, not to
+an org, and a token id (jti, 128 random bits) is unique across the deployment and is all a
+request's check knows before it trusts the token's org. Repositories: auth.clients (clients),
+auth.signing_keys (keys), auth.revocation (revoked tokens).
 """
 
 from __future__ import annotations
@@ -44,3 +46,16 @@ class OAuthSigningKey(SQLModel, table=True):
     private_key: str  # the private JWK's JSON, encrypted (Fernet)
     created_at: datetime = utc_field(nullable=False)
     retired_at: datetime | None = utc_field()
+
+
+class OAuthRevokedToken(SQLModel, table=True):
+    """An access token revoked before its expiry (RFC 7009), by its `jti`. Access tokens are
+    self-contained JWTs, so this deny list is what stops one at once; a row is useless once
+    the token has expired anyway (`expires_at`, its `exp`) and may be purged then."""
+
+    __tablename__ = "oauth_revoked_token"
+    jti: str = Field(primary_key=True)
+    client_id: str = Field(foreign_key="oauth_client.client_id")
+    org_id: str = Field(foreign_key="org.id")
+    expires_at: datetime = utc_field(nullable=False, index=True)  # the purge's range
+    revoked_at: datetime = utc_field(nullable=False)
