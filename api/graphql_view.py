@@ -5,7 +5,8 @@
   the status codes of the GraphQL-over-HTTP spec: 400 when the request fails before execution
   (parse, validation, limits, variable coercion) and 401 without a valid principal. Plain
   `application/json` keeps 200 for GraphQL errors, as legacy clients expect.
-- The principal comes from a signed development token (`Authorization: Bearer`); it is checked
+- The principal comes from the bearer token (`Authorization: Bearer`): an OAuth access token
+  of a user or run-as client, or a signed development token (auth.bearer); it is checked
   before anything runs, so a request without one reaches neither the store nor Salesforce: it
   still gets a context (`credentials` is then the AuthenticationError), and the operation is
   answered with that error alone, before parsing (see execute_single).
@@ -21,6 +22,7 @@ from typing import Any
 from cross_web import HTTPException
 from graphql import GraphQLError
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
@@ -35,7 +37,9 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from api.settings import Settings
-from auth.dev_tokens import DevPrincipal, bearer_token, verify_dev_token
+from auth.bearer import verify_bearer
+from auth.credentials import Credentials
+from auth.dev_tokens import bearer_token
 from auth.errors import AuthenticationError
 from resolvers.context import Gateways, Limits, RequestContext
 from services.alert_events import AlertBroker
@@ -143,11 +147,9 @@ class GraphQLView(GraphQL[RequestContext, None]):
     ) -> RequestContext:
         """The request's context; its credentials are the verified token or the reason the
         token was refused (checked here, before anything runs)."""
-        credentials: DevPrincipal | AuthenticationError
+        credentials: Credentials | AuthenticationError
         try:
-            credentials = verify_dev_token(
-                self.settings, bearer_token(request.headers.get("authorization"))
-            )
+            credentials = await self._verified(bearer_token(request.headers.get("authorization")))
         except AuthenticationError as error:
             credentials = error
         return RequestContext(
@@ -161,6 +163,11 @@ class GraphQLView(GraphQL[RequestContext, None]):
             alert_events=self.alert_events,
         )
 
+    async def _verified(self, token: str | None) -> Credentials:
+        """The bearer token's credentials (an OAuth access token or a development token), in
+        a worker thread: the revocation check reads the database."""
+        return await run_in_threadpool(verify_bearer, self.engine, self.settings, token)
+
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
         """graphql-transport-ws `connection_init`: its payload's `Authorization` (a Bearer
         token) authenticates the connection; without one, the upgrade request's header must
@@ -169,7 +176,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
         if given is not None:
             try:
                 token = bearer_token(given) if isinstance(given, str) else None
-                context.credentials = verify_dev_token(self.settings, token)
+                context.credentials = await self._verified(token)
             except AuthenticationError as error:
                 context.credentials = error
         if context.authentication_error is not None:

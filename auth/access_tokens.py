@@ -44,7 +44,7 @@ from auth.signing_keys import (
 
 JWT_TYPE = "at+jwt"  # the `typ` header of RFC 9068
 # RFC 9068 4: a resource server accepts "at+jwt" or its full media type, nothing else.
-_ACCEPTED_TYPES = frozenset({"at+jwt", "application/at+jwt"})
+ACCEPTED_TYPES = frozenset({"at+jwt", "application/at+jwt"})
 # Clock skew between processes tolerated on iat (a token "issued" a little in the future).
 IAT_LEEWAY_SECONDS = 30
 # A token longer than this is refused before any parsing (ours are about 600 characters).
@@ -160,7 +160,7 @@ def verify_access_token(
         # Called by joserfc after it checked the algorithm, before it checks the signature.
         header = obj.headers()
         typ = header.get("typ")
-        if not isinstance(typ, str) or typ.lower() not in _ACCEPTED_TYPES:
+        if not isinstance(typ, str) or typ.lower() not in ACCEPTED_TYPES:
             raise AccessTokenError("type", "not an access token (typ must be at+jwt)")
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 from joserfc import jwt
@@ -17,6 +16,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
 from pydantic import SecretStr
 
+from auth.credentials import Credentials
 from auth.errors import AuthenticationError
 
 ALGORITHM = "HS256"
@@ -35,18 +35,6 @@ class TokenSettings(Protocol):
 
 class DevTokenError(AuthenticationError):
     """A missing, malformed, forged or expired token. The message never contains the token."""
-
-
-@dataclass(frozen=True)
-class DevPrincipal:
-    """The verified claims of a development token."""
-
-    org_id: str
-    user_id: str
-    expires_at: int
-    # The scopes the token asks for (its space-separated `scope` claim); None: every scope
-    # the user's profile allows (auth.principals caps either by the profile).
-    scopes: tuple[str, ...] | None = None
 
 
 def _key(settings: TokenSettings) -> OctKey:
@@ -76,7 +64,7 @@ def issue_dev_token(
     return jwt.encode({"alg": ALGORITHM, "typ": "JWT"}, claims, _key(settings), [ALGORITHM])
 
 
-def verify_dev_token(settings: TokenSettings, token: str | None) -> DevPrincipal:
+def verify_dev_token(settings: TokenSettings, token: str | None) -> Credentials:
     if not token:
         raise DevTokenError("authentication required: send 'Authorization: Bearer <token>'")
     key = _key(settings)
@@ -101,7 +89,7 @@ def verify_dev_token(settings: TokenSettings, token: str | None) -> DevPrincipal
     if scope is not None and not isinstance(scope, str):
         raise DevTokenError("invalid token (claims of the wrong type)")
     scopes = None if scope is None else tuple(scope.split())
-    return DevPrincipal(org_id=org_id, user_id=user_id, expires_at=expires, scopes=scopes)
+    return Credentials(org_id=org_id, user_id=user_id, expires_at=expires, scopes=scopes)
 
 
 def bearer_token(authorization: str | None) -> str | None:

@@ -8,7 +8,7 @@ from functools import cached_property
 
 from sqlalchemy import Engine
 
-from auth.dev_tokens import DevPrincipal
+from auth.credentials import Credentials
 from auth.errors import AuthenticationError
 from auth.scopes import ALL_SCOPES, Scope
 from auth.visibility import AccessLevel, access_level, roles_below
@@ -36,7 +36,7 @@ class Principal:
         return org_time_zone(self.time_zone)
 
 
-def resolve_principal(engine: Engine, token: DevPrincipal) -> Principal:
+def resolve_principal(engine: Engine, token: Credentials) -> Principal:
     """Look the token's user up in the mirror (blocking: run it in a thread from async code).
     Three statements: the user with its org's time zone and currency, the role tree, the users
     in the roles below.

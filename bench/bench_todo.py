@@ -59,7 +59,8 @@ from sqlmodel import Session, col, select
 
 from api.cli_sync import connect_devorg
 from api.settings import Settings
-from auth.dev_tokens import DevPrincipal, issue_dev_token
+from auth.credentials import Credentials
+from auth.dev_tokens import issue_dev_token
 from auth.principals import resolve_principal
 from auth.visibility import AccessLevel
 from rules.process import AuditOutcome
@@ -129,7 +130,7 @@ def give_open_deals(database: Path, rep_id: str, target: int) -> int:
 
 def todo_items(engine: Engine, org_id: str, rep_id: str) -> int:
     """The rep's to-do items (open deals with an OPEN fix-alert), checked to be a rep's."""
-    principal = resolve_principal(engine, DevPrincipal(org_id, rep_id, 0))
+    principal = resolve_principal(engine, Credentials(org_id, rep_id, 0))
     if principal.access is not AccessLevel.REP:
         raise RuntimeError(f"{rep_id} is not a rep but {principal.access}")
     return len(todo_rows(engine, principal.visibility, rep_id).rows)
@@ -327,7 +328,7 @@ def evaluation_after_fix(
 ) -> dict[str, list[float]]:
     """services.quick_fix.quick_fix on each deal with the app's evaluator, timed alone."""
     times: dict[str, list[float]] = {"evaluate": [], "facts": [], "fix": []}
-    principal = resolve_principal(engine, DevPrincipal(org_id, rep_id, 0))
+    principal = resolve_principal(engine, Credentials(org_id, rep_id, 0))
 
     def evaluate(
         org_id: str,

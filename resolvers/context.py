@@ -12,7 +12,7 @@ from functools import partial
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from auth.dev_tokens import DevPrincipal
+from auth.credentials import Credentials
 from auth.errors import AuthenticationError
 from auth.principals import Principal, resolve_principal
 from resolvers.loaders import Loaders, make_loaders
@@ -51,7 +51,7 @@ class RequestContext:
     engine: Engine
     freshness: Freshness
     limits: Limits
-    credentials: DevPrincipal | AuthenticationError
+    credentials: Credentials | AuthenticationError
     request_id: str
     # The org's evaluation pass (OrgRefresher.evaluate); None: writes are not evaluated.
     evaluator: Evaluate | None = None

@@ -1,0 +1,19 @@
+"""What a verified bearer token says: the org, the Salesforce user it acts as, when it
+expires and the scopes it asks for. Development tokens (auth.dev_tokens) and OAuth access
+tokens of a user or a run-as client (auth.bearer) both give one; auth.principals resolves it
+against the mirror."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Credentials:
+    org_id: str
+    user_id: str  # a Salesforce user id (auth.principals checks it is active in the org)
+    expires_at: int  # seconds since the epoch
+    # The scopes the token asks for; None: every scope the user's profile allows
+    # (auth.principals caps either by the profile).
+    scopes: tuple[str, ...] | None = None
+    client_id: str | None = None  # the OAuth client that got the token (None: a development token)
