@@ -144,11 +144,24 @@ def evaluate(
 def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: PortOption = 8000,
+    dev: Annotated[
+        bool,
+        typer.Option(
+            "--dev",
+            help="Also accept development tokens (refused with DEALPULSE_ENVIRONMENT=production).",
+        ),
+    ] = False,
 ) -> None:
     """Serve the GraphQL API (syncing every org in the background)."""
     from api import cli_sync
 
-    cli_sync.serve(load_settings(), host, port)
+    settings = load_settings()
+    if dev:
+        try:
+            settings = settings.allowing_dev_tokens()
+        except ValueError as error:
+            raise typer.BadParameter(str(error), param_hint="--dev") from None
+    cli_sync.serve(settings, host, port)
 
 
 @app.command("export-schema")
@@ -172,7 +185,12 @@ def demo(
     """Seed a devorg if there is none, serve it, mirror it and serve the GraphQL API on it."""
     from api import cli_demo
 
-    cli_demo.run(load_settings(), port, devorg_port, opportunities, progress_bar, console)
+    # The demo's users sign in with development tokens (written to .dealpulse/demo.json).
+    try:
+        settings = load_settings().allowing_dev_tokens()
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="DEALPULSE_ENVIRONMENT") from None
+    cli_demo.run(settings, port, devorg_port, opportunities, progress_bar, console)
 
 
 def main() -> None:

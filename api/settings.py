@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 STATE_DIR = Path(".dealpulse")
@@ -54,3 +55,22 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = Field(default=600, gt=0, le=86_400)
     # A retired signing key still verifies the tokens it signed for this long.
     signing_key_grace_seconds: int = Field(default=86_400, ge=0)
+    # Development tokens (auth.dev_tokens: HS256 JWTs signed with secret_key naming any user)
+    # are accepted only when switched on: `dealpulse serve --dev`, `dealpulse demo`,
+    # DEALPULSE_DEV_TOKENS=true. A production deployment refuses to start with them on.
+    environment: Literal["development", "production"] = "development"
+    dev_tokens: bool = False
+
+    @model_validator(mode="after")
+    def _no_dev_tokens_in_production(self) -> Settings:
+        if self.environment == "production" and self.dev_tokens:
+            raise ValueError(
+                "DEALPULSE_DEV_TOKENS is on with DEALPULSE_ENVIRONMENT=production: development "
+                "tokens name any user with the server's own key; production takes OAuth only"
+            )
+        return self
+
+    def allowing_dev_tokens(self) -> Settings:
+        """These settings with development tokens on (`--dev`, the demo); ValueError in
+        production."""
+        return Settings.model_validate({**self.model_dump(), "dev_tokens": True})

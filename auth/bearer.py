@@ -2,9 +2,9 @@
 header `typ` at+jwt, auth.access_tokens) or a development token (auth.dev_tokens).
 
 An access token must be neither revoked nor held by a revoked client (auth.revocation: one
-statement per request), and must act as a Salesforce user: a user's own token or a run-as
-client's. A client without a run-as user has no user to see the org as; the API refuses its
-token (UNAUTHENTICATED, saying so) until read-only client access is built.
+statement per request). It acts as a Salesforce user (a user's own token, a run-as client's:
+`sub` is the user's id) or as no user (a client without a run-as user: `sub` is the client's
+id), which auth.principals makes a read-only CLIENT principal.
 
 Blocking (the revocation check reads the database; the key ring may): async callers run it
 in a worker thread.
@@ -34,6 +34,11 @@ _MAX_HEADER = 1024  # a JWS header of ours is about 100 characters
 class BearerSettings(TokenSettings, DevTokenSettings, Protocol):
     """What verifying either kind of token needs of the settings (api.settings.Settings)."""
 
+    @property
+    def dev_tokens(self) -> bool:
+        """Whether development tokens are accepted (off unless switched on)."""
+        ...
+
 
 def _is_access_token(token: str) -> bool:
     """Whether the token's JOSE header says at+jwt (read without verifying: only to choose
@@ -52,16 +57,22 @@ def _is_access_token(token: str) -> bool:
 def verify_bearer(engine: Engine, settings: BearerSettings, token: str | None) -> Credentials:
     """The credentials of `token`, or AuthenticationError (its message safe to show)."""
     if token is None or not _is_access_token(token):
+        if token is not None and not settings.dev_tokens:
+            raise AuthenticationError(
+                "invalid token: not an OAuth access token (development tokens are off; "
+                "`dealpulse serve --dev` turns them on outside production)"
+            )
         return verify_dev_token(settings, token)
     claims = verify_unrevoked_access_token(engine, settings, token)
-    if not _USER_ID.fullmatch(claims.subject):
-        raise AuthenticationError(
-            "this token's client acts as no Salesforce user (register it with --run-as): "
-            "the GraphQL API serves tokens of users and run-as clients only, for now"
-        )
+    if _USER_ID.fullmatch(claims.subject):
+        user_id: str | None = claims.subject
+    elif claims.subject == claims.client_id:
+        user_id = None
+    else:
+        raise AuthenticationError("invalid access token (its subject is no user and no client)")
     return Credentials(
         org_id=claims.org_id,
-        user_id=claims.subject,
+        user_id=user_id,
         expires_at=int(claims.expires_at.timestamp()),
         scopes=claims.scopes,
         client_id=claims.client_id,

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Credentials:
     org_id: str
-    user_id: str  # a Salesforce user id (auth.principals checks it is active in the org)
+    # A Salesforce user id (auth.principals checks it is active in the org); None for an OAuth
+    # client that acts as no user (no run-as user): it reads the whole org, writes nothing.
+    user_id: str | None
     expires_at: int  # seconds since the epoch
     # The scopes the token asks for; None: every scope the user's profile allows
     # (auth.principals caps either by the profile).

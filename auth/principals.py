@@ -17,10 +17,15 @@ from store import queries
 from store.queries import Visibility
 
 
+class NoUser(AuthenticationError):
+    """A client that acts as no Salesforce user asked for what only a user can do. Its
+    scopes (read scopes only: client_scopes) keep it from every write, so this is a guard."""
+
+
 @dataclass(frozen=True)
 class Principal:
     org_id: str
-    user_id: str
+    user_id: str | None  # None: an OAuth client acting as no user (access CLIENT)
     access: AccessLevel
     visibility: Visibility
     # The org's Organization.TimeZoneSidKey and DefaultCurrencyIsoCode as mirrored (None until
@@ -29,6 +34,14 @@ class Principal:
     currency: str | None = None
     # What the token lets it do (auth.scopes), never more than its profile allows.
     scopes: frozenset[str] = frozenset()
+
+    @property
+    def acting_user_id(self) -> str:
+        """The Salesforce user the principal acts as (who writes, whose to-do list by
+        default); NoUser for a client that acts as none."""
+        if self.user_id is None:
+            raise NoUser("a client acting as no Salesforce user cannot do this")
+        return self.user_id
 
     @cached_property
     def zone(self) -> tzinfo:
@@ -43,8 +56,11 @@ def resolve_principal(engine: Engine, token: Credentials) -> Principal:
 
     An unknown or inactive user, or a user of another org, is refused like a bad token
     (AuthenticationError). Its scopes are those the token asks for (all when it names none)
-    that the user's profile allows (profile_scopes).
+    that the user's profile allows (profile_scopes). A client acting as no user is a CLIENT
+    principal (client_principal).
     """
+    if token.user_id is None:
+        return client_principal(engine, token)
     found = queries.user_in_org(engine, token.org_id, token.user_id)
     if found is None or not found.user.is_active:
         raise AuthenticationError("unknown or inactive user for this org")
@@ -63,6 +79,27 @@ def resolve_principal(engine: Engine, token: Credentials) -> Principal:
         time_zone=found.time_zone,
         currency=found.currency,
         scopes=asked & allowed,
+    )
+
+
+# What a client acting as no user may be granted: reading. Its writes would go through the
+# org's integration connection, recorded as such in the audit: not built yet.
+CLIENT_SCOPES = frozenset({Scope.PIPELINE_READ.value, Scope.ALERTS_READ.value})
+
+
+def client_principal(engine: Engine, token: Credentials) -> Principal:
+    """The principal of an OAuth client acting as no user: the whole org, read-only (its
+    token's read scopes). One statement (the org's time zone and currency)."""
+    time_zone, currency = queries.org_settings(engine, token.org_id)
+    asked = CLIENT_SCOPES if token.scopes is None else frozenset(token.scopes)
+    return Principal(
+        org_id=token.org_id,
+        user_id=None,
+        access=AccessLevel.CLIENT,
+        visibility=Visibility(org_id=token.org_id, owner_ids=None),
+        time_zone=time_zone,
+        currency=currency,
+        scopes=asked & CLIENT_SCOPES,
     )
 
 

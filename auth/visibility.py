@@ -18,6 +18,8 @@ class AccessLevel(Enum):
     REP = "rep"
     MANAGER = "manager"
     ADMIN = "admin"
+    # An OAuth client acting as no Salesforce user: reads the whole org, writes nothing (yet).
+    CLIENT = "client"
 
 
 def roles_below(parents: Mapping[str, str | None], role_id: str | None) -> set[str]:

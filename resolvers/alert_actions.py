@@ -56,7 +56,7 @@ async def _target(context: RequestContext, raw_id: str) -> _Target:
     )
     if alert is None or not visible:
         raise Refused("NOT_FOUND", "no such alert", field=_ARGUMENT)
-    return _Target(alert, principal.org_id, principal.user_id)
+    return _Target(alert, principal.org_id, principal.acting_user_id)
 
 
 def _record(

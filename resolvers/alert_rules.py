@@ -133,7 +133,7 @@ async def create_alert_rule(context: RequestContext, draft: RuleDraft, active: b
         return SaveOutcome(None, problems)
     row = await run_in_threadpool(
         alert_rules.create_rule, context.engine, org_id, stored_values(draft, active),
-        principal.user_id, context.now,
+        principal.acting_user_id, context.now,
     )  # fmt: skip
     await evaluate_rules(context, [row.id])
     return SaveOutcome(await _reread(context, org_id, row.id) or row, [])
@@ -167,7 +167,7 @@ async def update_alert_rule(
         return SaveOutcome(None, problems)
     row = await run_in_threadpool(
         alert_rules.update_rule, context.engine, org_id, current.id,
-        stored_values(draft, now_active), principal.user_id, context.now,
+        stored_values(draft, now_active), principal.acting_user_id, context.now,
     )  # fmt: skip
     if row is None:  # retired meanwhile
         raise RuleRetired("id: this alert rule is retired and can no longer change", field="id")
@@ -180,7 +180,7 @@ async def retire_alert_rule(context: RequestContext, rule_id: str) -> SaveOutcom
     org_id = principal.org_id
     current = await _live_rule(context, org_id, rule_id)
     row = await run_in_threadpool(
-        alert_rules.retire_rule, context.engine, org_id, current.id, principal.user_id,
+        alert_rules.retire_rule, context.engine, org_id, current.id, principal.acting_user_id,
         context.now,
     )  # fmt: skip
     if row is None:  # retired meanwhile (rules are never deleted), by another request

@@ -163,8 +163,8 @@ async def update_milestone(
     if problems:
         return SaveOutcome(None, problems)
     row = await run_in_threadpool(
-        milestones.update_milestone,
-        context.engine, org_id, current.id, stored_values(draft), context.now, principal.user_id,
+        milestones.update_milestone, context.engine, org_id, current.id, stored_values(draft),
+        context.now, principal.acting_user_id,
     )  # fmt: skip
     if row is None:  # retired meanwhile
         raise Refused(MilestoneErrorCode.RETIRED, "the milestone is retired", field="id")
@@ -262,9 +262,10 @@ async def _change_completion(
             field="input.opportunityId",
         )
     milestone = await _manual_milestone(context, org_id, raw_milestone_id)
-    done = await run_in_threadpool(change, org_id, milestone, opportunity, principal.user_id)
+    user_id = principal.acting_user_id
+    done = await run_in_threadpool(change, org_id, milestone, opportunity, user_id)
     record = AuditRecord(
-        user_id=principal.user_id, action=AuditAction.MILESTONE, opportunity_id=opportunity.id,
+        user_id=user_id, action=AuditAction.MILESTONE, opportunity_id=opportunity.id,
         outcome=AuditOutcome.APPLIED if done is not None else AuditOutcome.REFUSED,
         field=f"milestone:{milestone.name}"[:255], old_value=not completing,
         new_value=completing, request_id=context.request_id,

@@ -132,7 +132,7 @@ async def remaining_todo_count(context: RequestContext) -> int:
     """The caller's own to-do items (opportunities with an open fix-alert) after the write."""
     principal = await context.principal()
     return await run_in_threadpool(
-        todo.todo_count, context.engine, principal.visibility, principal.user_id
+        todo.todo_count, context.engine, principal.visibility, principal.acting_user_id
     )
 
 

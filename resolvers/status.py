@@ -42,7 +42,10 @@ async def me(context: RequestContext) -> Principal:
     return await context.principal()
 
 
-async def user_of(context: RequestContext, principal: Principal) -> SfUser:
+async def user_of(context: RequestContext, principal: Principal) -> SfUser | None:
+    """The principal's user; None for a client acting as no user."""
+    if principal.user_id is None:
+        return None
     found = await (await context.loaders()).users.load(principal.user_id)
     assert found is not None  # resolve_principal found this user in this request
     return found

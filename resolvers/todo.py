@@ -163,8 +163,10 @@ async def todo_list(
     limit = page_size(context, first)
     key = None if after is None else decode_todo_cursor(after)
     principal = await context.principal()
+    if owner_id is None and principal.user_id is None:
+        raise PermissionRefused("ownerId: a client acting as no user must name the owner")
     owner = (
-        principal.user_id
+        principal.acting_user_id
         if owner_id is None
         else normalize_id(owner_id, prefix=USER_PREFIX, argument="ownerId")
     )

@@ -35,7 +35,7 @@ async def import_validation_rules(context: RequestContext) -> list[ImportResult]
 
     def run() -> list[ImportResult]:
         return validation_import.import_validation_rules(
-            context.engine, gateways(org_id), org_id, principal.user_id, context.now,
+            context.engine, gateways(org_id), org_id, principal.acting_user_id, context.now,
             then_evaluate=False,
         )  # fmt: skip
 

@@ -21,9 +21,12 @@ class Me:
     org_id: strawberry.ID
     access: AccessLevel = strawberry.field(name="accessLevel")
 
-    @strawberry.field
-    async def user(self, info: Info, parent: Parent[Principal]) -> User:
-        return cast("User", await status.user_of(info.context, parent))
+    @strawberry.field(  # type: ignore[untyped-decorator]
+        description="The Salesforce user the caller acts as; null for an OAuth client that "
+        "acts as no user (accessLevel CLIENT)."
+    )
+    async def user(self, info: Info, parent: Parent[Principal]) -> User | None:
+        return cast("User | None", await status.user_of(info.context, parent))
 
     @strawberry.field(  # type: ignore[untyped-decorator]
         description="The scopes the caller's token carries, in their canonical order "

@@ -82,7 +82,7 @@ def _at_input(outcome: RecordOutcome) -> RecordOutcome:
 
 
 def check_in(context: WriteContext, request: CheckInRequest) -> RecordOutcome:
-    engine, org_id, user_id = context.engine, context.org_id, context.principal.user_id
+    engine, org_id, user_id = context.engine, context.org_id, context.principal.acting_user_id
     claim = idempotency.claim_key(
         engine,
         org_id,
@@ -197,7 +197,7 @@ def _create_task(
         "Status": "Completed",
         "ActivityDate": local_date(context.now, context.principal.zone).isoformat(),
         "WhatId": opportunity_id,
-        "OwnerId": context.principal.user_id,
+        "OwnerId": context.principal.acting_user_id,
         "TaskSubtype": "Task",
     }
     task_ids: list[str] = []
@@ -291,7 +291,7 @@ def _audit(context: WriteContext, request: CheckInRequest, outcome: RecordOutcom
         if action is AuditAction.QUICK_FIX and (outcome.ok or outcome.fields_applied):
             kind = AuditOutcome.APPLIED
         return AuditRecord(
-            user_id=context.principal.user_id,
+            user_id=context.principal.acting_user_id,
             action=action,
             opportunity_id=request.opportunity_id,
             outcome=kind,

@@ -243,6 +243,15 @@ def user_in_org(engine: Engine, org_id: str, user_id: str) -> UserInOrg | None:
     return None if found is None else UserInOrg(*found)
 
 
+def org_settings(engine: Engine, org_id: str) -> tuple[str | None, str | None]:
+    """The org's time zone and currency as mirrored (None each until its next full pass): the
+    principal of a client that acts as no user reads them without a user."""
+    query = select(Organization.time_zone_sid_key, Organization.default_currency_iso_code)
+    with Session(engine) as session:
+        found = session.exec(query.where(OrgScope(org_id).owns(Organization))).first()
+    return (None, None) if found is None else (found[0], found[1])
+
+
 def roles_by_ids(engine: Engine, org_id: str, ids: Collection[str]) -> dict[str, UserRole]:
     return _by_ids(engine, UserRole, org_id, ids)
 

@@ -31,6 +31,7 @@ def make_settings(**overrides: Any) -> Settings:
         "staleness_seconds": 10**9,  # tests about freshness lower it
         # A request-time sync is waited for (on a loaded machine too); deadline tests lower it.
         "request_sync_deadline_seconds": 600,
+        "dev_tokens": True,  # the tests' principals come from development tokens
     }
     return Settings(**{**values, **overrides})
 

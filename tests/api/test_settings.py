@@ -31,3 +31,18 @@ def test_a_negative_deadline_or_an_empty_tick_is_refused(
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError, match=name.removeprefix("DEALPULSE_").lower()):
         Settings()
+
+
+def test_development_tokens_are_off_by_default_and_refused_in_production(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("DEALPULSE_DEV_TOKENS", "DEALPULSE_ENVIRONMENT"):
+        monkeypatch.delenv(name, raising=False)
+    assert Settings().dev_tokens is False
+    assert Settings().allowing_dev_tokens().dev_tokens is True
+    monkeypatch.setenv("DEALPULSE_ENVIRONMENT", "production")
+    with pytest.raises(ValueError, match="production"):
+        Settings().allowing_dev_tokens()
+    monkeypatch.setenv("DEALPULSE_DEV_TOKENS", "true")
+    with pytest.raises(ValidationError, match="production takes OAuth only"):
+        Settings()

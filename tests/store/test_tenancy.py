@@ -138,7 +138,7 @@ READS_TESTED = {
     "list_opportunities", "count_opportunities", "opportunities_by_ids", "accounts_by_ids",
     "users_by_ids", "roles_by_ids", "role_parents", "user_ids_in_roles", "stages",
     "stages_by_names", "competitor_names", "history_by_opportunity", "facts_by_opportunity",
-    "field_catalogs", "sync_states", "org_synced_at", "user_in_org",
+    "field_catalogs", "sync_states", "org_synced_at", "user_in_org", "org_settings",
 }  # fmt: skip
 # Functions about the org registry itself (the `org` table, keyed by the org's id).
 ORG_REGISTRY = {"org", "org_exists", "all_orgs"}
@@ -181,6 +181,8 @@ def test_every_read_answers_only_its_orgs_rows(store_engine: Engine) -> None:
     assert found is not None
     assert (found.user.name, found.time_zone, found.currency) == ("A user", "America/Denver", "EUR")
     assert queries.user_in_org(engine, A, B_ONLY_USER) is None
+    assert queries.org_settings(engine, A) == ("America/Denver", "EUR")
+    assert queries.org_settings(engine, "00D000000000009AAA") == (None, None)
 
 
 def test_every_mirror_read_answers_only_its_orgs_rows(store_engine: Engine) -> None:
