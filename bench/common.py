@@ -186,6 +186,7 @@ async def load(
         "p50": statistics.median(latencies) * 1000,
         "p99": percentile(latencies, 0.99) * 1000,
         "errors": errors,
+        "latencies": latencies,  # seconds, ascending, after warm-up
     }
 
 
