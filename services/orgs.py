@@ -24,6 +24,7 @@ from typing import Literal, Protocol, cast
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
+from auth.revocation import purge_expired_revocations
 from rules.time_zones import local_date, org_time_zone, seconds_until_midnight
 from salesforce.gateway import Gateway, RetryPolicy
 from salesforce.login import AuthFlow, OrgConnection
@@ -204,6 +205,11 @@ class OrgRefresher:
         """The clock tick of every connected org (the scheduler's tick job); returns the ids
         of the orgs that failed, as `full_all`."""
         return self._each_org("clock tick", self.tick)
+
+    def purge_expired_revocations(self) -> int:
+        """Delete the deny-list rows of revoked access tokens that have expired anyway (the
+        scheduler's purge job); how many."""
+        return purge_expired_revocations(self._engine, datetime.now(UTC))
 
     def purge_expired_keys(self) -> int:
         """Delete the idempotency keys expired now, every org's (the scheduler's purge job);

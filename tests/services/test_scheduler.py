@@ -11,9 +11,11 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from auth.clients import register_client
 from services.orgs import OrgRefresher
 from services.scheduler import KEY_PURGE_SECONDS, Job, Scheduler, org_jobs
 from store.idempotency import KEY_TTL, claim_key
+from store.oauth_models import OAuthRevokedToken
 from store.write_models import IdempotencyKey
 from tests import factories as f
 from tests.graphql_client import make_settings
@@ -71,6 +73,7 @@ def test_org_jobs_are_the_sync_pass_the_clock_tick_and_the_key_purge(store_engin
         ("sync pass", 60, refresher.full_all),
         ("clock tick", 3600, refresher.tick_all),
         ("idempotency key purge", KEY_PURGE_SECONDS, refresher.purge_expired_keys),
+        ("revoked token purge", KEY_PURGE_SECONDS, refresher.purge_expired_revocations),
     ]
 
 
@@ -83,3 +86,22 @@ def test_the_purge_job_deletes_the_keys_expired_now(store_engine: Engine) -> Non
     assert refresher.purge_expired_keys() == 1
     with Session(store_engine) as session:
         assert [row.key for row in session.exec(select(IdempotencyKey)).all()] == ["recent"]
+
+
+def test_the_purge_job_deletes_the_revocations_of_tokens_expired_anyway(
+    store_engine: Engine,
+) -> None:
+    f.org(store_engine)
+    client, _ = register_client(store_engine, org_id=f.ORG_A, name="c", scopes=["pipeline:read"])
+    now = datetime.now(UTC)
+    for jti, expires in (
+        ("expired", now - timedelta(minutes=1)),
+        ("live", now + timedelta(hours=1)),
+    ):
+        f.add(store_engine, OAuthRevokedToken(
+            jti=jti, client_id=client.client_id, org_id=f.ORG_A, expires_at=expires, revoked_at=now,
+        ))  # fmt: skip
+    refresher = OrgRefresher(store_engine, make_settings())
+    assert refresher.purge_expired_revocations() == 1
+    with Session(store_engine) as session:
+        assert [row.jti for row in session.exec(select(OAuthRevokedToken)).all()] == ["live"]
