@@ -30,11 +30,12 @@ import hmac
 import logging
 import secrets
 import time
+import warnings
 from html import escape
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from authlib.integrations.starlette_client import OAuth, OAuthError, StarletteOAuth2App
+from authlib.deprecate import AuthlibDeprecationWarning
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -51,6 +52,12 @@ from auth.grants import create_authorization
 from auth.salesforce_tokens import keep_salesforce_refresh_token
 from store.engine import session_scope
 from store.models import Org
+
+with warnings.catch_warnings():
+    # Authlib 1.9 warns on import that its httpx integration should move to the `httpx2` fork;
+    # httpx is what this stack uses (and what Authlib still supports): not our warning to fix.
+    warnings.simplefilter("ignore", AuthlibDeprecationWarning)
+    from authlib.integrations.starlette_client import OAuth, OAuthError, StarletteOAuth2App
 
 logger = logging.getLogger(__name__)
 CALLBACK_PATH = "/oauth/salesforce/callback"

@@ -9,8 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, inspect, select, text, update
+from sqlmodel import col
 
+from auth.clients import register_client
 from auth.salesforce_tokens import salesforce_refresh_token
+from store.models import SfUser
 from store.oauth_grant_models import OAuthAuthorizationCode
 from tests.api import oauth_login as o
 from tests.devorg_server import RunningDevorg
@@ -173,3 +176,56 @@ async def test_an_expired_code_is_refused(
     assert (answer.status_code, answer.json()["error"]) == (400, "invalid_grant")
     with store_engine.connect() as connection:
         assert connection.execute(select(OAuthAuthorizationCode.used_at)).scalar_one()
+
+
+async def test_a_confidential_client_sends_its_secret_and_the_verifier(
+    store_engine: Engine, devorg: RunningDevorg, org_id: str
+) -> None:
+    client, secret = register_client(
+        store_engine, org_id=org_id, name="web app", scopes="pipeline:read",
+        redirect_uris=[o.APP_REDIRECT],
+    )  # fmt: skip
+    assert secret is not None
+    verifier, challenge = o.pkce()
+    async with o.browser(store_engine) as http:
+        first = await o.log_in(http, devorg, o.authorize_params(client.client_id, challenge))
+        no_secret = await o.exchange(http, client.client_id, first.query["code"], verifier)
+        second = await o.log_in(http, devorg, o.authorize_params(client.client_id, challenge))
+        form = {"grant_type": "authorization_code", "code": second.query["code"],
+                "redirect_uri": o.APP_REDIRECT, "code_verifier": verifier}  # fmt: skip
+        answer = await http.post("/oauth/token", data=form, auth=(client.client_id, secret))
+    assert (no_secret.status_code, no_secret.json()["error"]) == (401, "invalid_client")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["scope"] == "pipeline:read"
+
+
+async def test_a_salesforce_user_dealpulse_does_not_mirror_is_denied(
+    store_engine: Engine, devorg: RunningDevorg, org_id: str
+) -> None:
+    client_id = o.public_client(store_engine, org_id)
+    _, challenge = o.pkce()
+    async with o.browser(store_engine) as http:
+        login = await o.log_in(
+            http, devorg, o.authorize_params(client_id, challenge), role="manager"
+        )
+    assert login.query["error"] == "access_denied"
+    assert login.query["state"] == "xyz-state"
+    assert "code" not in login.query
+
+
+async def test_a_user_deactivated_since_gets_no_more_tokens(
+    store_engine: Engine, devorg: RunningDevorg, org_id: str
+) -> None:
+    client_id = o.public_client(store_engine, org_id)
+    verifier, challenge = o.pkce()
+    async with o.browser(store_engine) as http:
+        login = await o.log_in(http, devorg, o.authorize_params(client_id, challenge))
+        tokens = (await o.exchange(http, client_id, login.query["code"], verifier)).json()
+        with store_engine.begin() as connection:
+            connection.execute(
+                update(SfUser)
+                .where(col(SfUser.id) == devorg.seed.users["rep"].user_id)
+                .values(is_active=False)
+            )
+        refreshed = await o.refresh(http, client_id, tokens["refresh_token"])
+    assert (refreshed.status_code, refreshed.json()["error"]) == (400, "invalid_grant")
