@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
+from api.oauth_authorize import authorize_routes
 from api.settings import Settings
 from auth.oauth_server import CONFIDENTIAL_METHODS, DealpulseAuthorizationServer, FormRequest
 from auth.scopes import ALL_SCOPES
@@ -82,14 +83,17 @@ def metadata(settings: Settings) -> dict[str, Any]:
         "issuer": issuer,
         "token_endpoint": f"{issuer}/oauth/token",
         "jwks_uri": f"{issuer}/oauth/jwks",
-        "grant_types_supported": ["client_credentials"],
-        "token_endpoint_auth_methods_supported": list(CONFIDENTIAL_METHODS),
+        "authorization_endpoint": f"{issuer}/oauth/authorize",
+        "grant_types_supported": ["client_credentials", "authorization_code", "refresh_token"],
+        "token_endpoint_auth_methods_supported": [*CONFIDENTIAL_METHODS, "none"],
         "revocation_endpoint": f"{issuer}/oauth/revoke",
         "revocation_endpoint_auth_methods_supported": list(CONFIDENTIAL_METHODS),
         "introspection_endpoint": f"{issuer}/oauth/introspect",
         "introspection_endpoint_auth_methods_supported": list(CONFIDENTIAL_METHODS),
         "scopes_supported": [scope.value for scope in ALL_SCOPES],
-        "response_types_supported": [],
+        "response_types_supported": ["code"],
+        "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": True,
     }
 
 
@@ -139,4 +143,5 @@ def oauth_routes(engine: Engine, settings: Settings) -> list[BaseRoute]:
         Route("/oauth/introspect", introspect, methods=["POST"]),
         Route("/oauth/jwks", keys, methods=["GET"]),
         Route("/.well-known/oauth-authorization-server", server_metadata, methods=["GET"]),
+        *authorize_routes(engine, settings),
     ]

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     oauth_audience: str = "dealpulse-api"
     # Access tokens are short-lived JWTs; no token lives longer than the maximum, whatever it says.
     access_token_ttl_seconds: int = Field(default=600, gt=0, le=86_400)
+    # A user's refresh token (authorization code flow) lives this long unless rotated first.
+    refresh_token_ttl_seconds: int = Field(default=30 * 86_400, gt=0)
     # A retired signing key still verifies the tokens it signed for this long.
     signing_key_grace_seconds: int = Field(default=86_400, ge=0)
     # Development tokens (auth.dev_tokens: HS256 JWTs signed with secret_key naming any user)

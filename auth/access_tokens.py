@@ -107,9 +107,12 @@ def issue_access_token(
     scopes: Sequence[str],
     now: datetime | None = None,
     ttl_seconds: int | None = None,
+    jti: str | None = None,
 ) -> str:
     """A signed access token. Its lifetime is `ttl_seconds`, at most (and by default) the
-    configured maximum. Bad arguments are a ValueError (a bug of the caller, not a client's)."""
+    configured maximum; `jti` is random unless given (a caller that records the tokens it
+    issues, auth.grants, chooses it). Bad arguments are a ValueError (a bug of the caller, not
+    a client's)."""
     moment = _utc_now(now)
     maximum = settings.access_token_ttl_seconds
     ttl = maximum if ttl_seconds is None else min(ttl_seconds, maximum)
@@ -133,7 +136,7 @@ def issue_access_token(
         "org": org_id,
         "iat": issued_at,
         "exp": issued_at + ttl,
-        "jti": secrets.token_urlsafe(16),
+        "jti": jti or secrets.token_urlsafe(16),
     }
     header = {"alg": ALGORITHM, "typ": JWT_TYPE, "kid": kid}
     return jwt.encode(header, claims, key, registry=_REGISTRY)

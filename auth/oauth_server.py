@@ -4,8 +4,10 @@ access tokens (auth.access_tokens), with no web framework in it: api.oauth_route
 `FormRequest` built from the Starlette request and turns its (status, body, headers) answer
 into a response.
 
-Grants so far: client credentials (RFC 6749 section 4.4) for partners and BI tools,
-authenticated with `client_secret_basic` or `client_secret_post`. A client may ask for fewer
+Grants: client credentials (RFC 6749 section 4.4) for partners and BI tools,
+authenticated with `client_secret_basic` or `client_secret_post`; for users, authorization
+code with PKCE and refresh tokens with rotation (auth.code_grants), for clients registered
+with redirect URIs (public ones authenticate with `none`). A client may ask for fewer
 scopes than it was registered with, never for more (`invalid_scope`); asking for none grants
 all of its own. A run-as client's token has the run-as Salesforce user as `sub`; any other
 client's, the client itself (RFC 9068 section 2.2).
@@ -20,10 +22,12 @@ Blocking (database reads): async callers run `token_response`, `revocation_respo
 from __future__ import annotations
 
 import logging
+import secrets
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar, Protocol
 
 from authlib.oauth2 import AuthorizationServer, OAuth2Request
 from authlib.oauth2.rfc6749 import ClientMixin, OAuth2Payload
@@ -33,6 +37,8 @@ from sqlalchemy import Engine
 
 from auth.access_tokens import TokenSettings, issue_access_token
 from auth.clients import RegisteredClient, authenticate_client, find_client
+from auth.code_grants import AuthorizationCode, RefreshToken, UserGrant
+from auth.grants import issue_refresh_token, record_access_token
 from auth.scopes import ALL_SCOPES
 from auth.token_endpoints import AccessTokenIntrospection, AccessTokenRevocation
 
@@ -41,6 +47,12 @@ from auth.token_endpoints import AccessTokenIntrospection, AccessTokenRevocation
 logging.getLogger("authlib").setLevel(logging.INFO)
 
 CONFIDENTIAL_METHODS = ("client_secret_basic", "client_secret_post")
+USER_GRANTS = ("authorization_code", "refresh_token")
+
+
+class ServerSettings(TokenSettings, Protocol):
+    @property
+    def refresh_token_ttl_seconds(self) -> int: ...
 
 
 class _FormPayload(OAuth2Payload):  # type: ignore[misc]
@@ -114,9 +126,11 @@ class _Client(ClientMixin):  # type: ignore[misc]
         return method in CONFIDENTIAL_METHODS
 
     def check_response_type(self, response_type: str) -> bool:
-        return False  # no authorization endpoint yet
+        return response_type == "code" and bool(self.registered.redirect_uris)
 
     def check_grant_type(self, grant_type: str) -> bool:
+        if grant_type in USER_GRANTS:  # a client that can receive codes
+            return bool(self.registered.redirect_uris)
         return grant_type == "client_credentials" and not self.registered.public
 
 
@@ -136,14 +150,20 @@ class _ClientCredentials(ClientCredentialsGrant):  # type: ignore[misc]
 class DealpulseAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
     """The server of one deployment (one issuer), over one database."""
 
-    def __init__(self, engine: Engine, settings: TokenSettings) -> None:
+    def __init__(self, engine: Engine, settings: ServerSettings) -> None:
         super().__init__(scopes_supported=[scope.value for scope in ALL_SCOPES])
         self._engine = engine
         self._settings = settings
         self.register_grant(_ClientCredentials)
+        self.register_grant(AuthorizationCode)
+        self.register_grant(RefreshToken)
         self.register_token_generator("default", self._generate_token)
         self.register_endpoint(AccessTokenRevocation(engine, settings, CONFIDENTIAL_METHODS))
         self.register_endpoint(AccessTokenIntrospection(engine, settings, CONFIDENTIAL_METHODS))
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
 
     def query_client(self, client_id: str) -> _Client | None:
         registered = find_client(self._engine, client_id)
@@ -175,6 +195,8 @@ class DealpulseAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         expires_in: int | None = None,
         include_refresh_token: bool = True,
     ) -> dict[str, Any]:
+        if isinstance(user, UserGrant):
+            return self._user_token(client, user, scope, include_refresh_token)
         registered = client.registered
         scopes = client.get_allowed_scope(scope).split()
         ttl = self._settings.access_token_ttl_seconds
@@ -193,6 +215,35 @@ class DealpulseAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
             "expires_in": ttl,
             "scope": " ".join(scopes),
         }
+
+    def _user_token(
+        self, client: _Client, user: UserGrant, scope: str | None, with_refresh: bool
+    ) -> dict[str, Any]:
+        """A user's tokens: the access token (its jti recorded with its authorization, so
+        that revoking the family stops it) and, for a client that may refresh, a new
+        refresh token. `scope` (a refresh asking for fewer) narrows the grant's scopes."""
+        asked = set(scope.split()) if scope else None
+        scopes = [s for s in user.scopes if asked is None or s in asked]
+        authorization = user.authorization
+        ttl = self._settings.access_token_ttl_seconds
+        now, jti = datetime.now(UTC), secrets.token_urlsafe(16)
+        record_access_token(self._engine, authorization.id, jti, now + timedelta(seconds=ttl))
+        token = issue_access_token(
+            self._engine, self._settings, subject=authorization.user_id,
+            client_id=client.registered.client_id, org_id=authorization.org_id, scopes=scopes,
+            now=now, ttl_seconds=ttl, jti=jti,
+        )  # fmt: skip
+        answer = {
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": ttl,
+            "scope": " ".join(scopes),
+        }
+        if with_refresh:
+            answer["refresh_token"] = issue_refresh_token(
+                self._engine, authorization.id, self._settings.refresh_token_ttl_seconds, now
+            )
+        return answer
 
     def token_response(self, request: FormRequest) -> tuple[int, Any, list[tuple[str, str]]]:
         """The token endpoint's answer: (status, JSON body, headers)."""

@@ -11,6 +11,7 @@ Blocking (synchronous sessions): async callers use `run_in_threadpool`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, delete, or_
@@ -53,6 +54,29 @@ def revoke_access_token(
     }
     with session_scope(engine) as session:
         session.execute(_insert_if_absent(engine).values(row))
+
+
+def revoke_token_ids(
+    engine: Engine,
+    *,
+    client_id: str,
+    org_id: str,
+    tokens: Sequence[tuple[str, datetime]],
+    now: datetime | None = None,
+) -> None:
+    """Put tokens of one client, known by (jti, expiry) rather than verified (auth.grants
+    revoking an authorization's access tokens), on the deny list; idempotent as
+    revoke_access_token."""
+    if not tokens:
+        return
+    moment = now or datetime.now(UTC)
+    rows = [
+        {"jti": jti, "client_id": client_id, "org_id": org_id, "expires_at": expires_at,
+         "revoked_at": moment}
+        for jti, expires_at in tokens
+    ]  # fmt: skip
+    with session_scope(engine) as session:
+        session.execute(_insert_if_absent(engine).values(rows))
 
 
 def token_revoked(engine: Engine, claims: AccessTokenClaims) -> bool:

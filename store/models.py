@@ -323,6 +323,7 @@ class SyncState(SQLModel, table=True):
 # The sales process's tables, the writes' (audit, idempotency) and OAuth's live in their own
 # modules; importing them here registers them on SQLModel.metadata wherever the mirror's tables
 # are (migrations, tests, create_all).
+from store import oauth_grant_models as _oauth_grant_models  # noqa: E402, F401
 from store import oauth_models as _oauth_models  # noqa: E402, F401
 from store import process_models as _process_models  # noqa: E402, F401
 from store import write_models as _write_models  # noqa: E402, F401

@@ -78,8 +78,13 @@ async def test_client_secret_basic_gets_a_jwt_the_published_keys_verify(
     assert metadata["issuer"] == BASE
     assert metadata["token_endpoint"] == f"{BASE}/oauth/token"
     assert metadata["jwks_uri"] == f"{BASE}/oauth/jwks"
-    assert metadata["grant_types_supported"] == ["client_credentials"]
+    assert metadata["grant_types_supported"] == [
+        "client_credentials", "authorization_code", "refresh_token"
+    ]  # fmt: skip
     assert "client_secret_post" in metadata["token_endpoint_auth_methods_supported"]
+    assert metadata["authorization_endpoint"] == f"{BASE}/oauth/authorize"
+    assert metadata["response_types_supported"] == ["code"]
+    assert metadata["code_challenge_methods_supported"] == ["S256"]
 
 
 async def test_client_secret_post_may_ask_for_fewer_scopes_never_more(
