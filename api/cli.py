@@ -185,11 +185,8 @@ def demo(
     """Seed a devorg if there is none, serve it, mirror it and serve the GraphQL API on it."""
     from api import cli_demo
 
-    # The demo's users sign in with development tokens (written to .dealpulse/demo.json).
-    try:
-        settings = load_settings().allowing_dev_tokens()
-    except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint="DEALPULSE_ENVIRONMENT") from None
+    # The demo's users log in through dealpulse's OAuth server: no development tokens.
+    settings = load_settings()
     cli_demo.run(settings, port, devorg_port, opportunities, progress_bar, console)
 
 

@@ -12,13 +12,14 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from pydantic import SecretStr
 from rich.console import Console
 from rich.progress import Progress
 from sqlalchemy import Engine
 
 from api import cli_devorg, cli_sync
+from api.cli_demo_login import PARTNER_SCOPES, DemoCredentials, DemoUser, demo_credentials
 from api.settings import STATE_DIR, Settings
-from auth.dev_tokens import issue_dev_token
 from rules.time_zones import local_date, org_time_zone
 from services.demo_process import DemoProcessReport, set_up_demo_process
 from services.orgs import OrgRefresher
@@ -31,6 +32,8 @@ from store.todo import todo_rows
 DEVORG_DB = STATE_DIR / "devorg.sqlite3"
 DEVORG_JSON = STATE_DIR / "devorg.json"
 DEMO_JSON = STATE_DIR / "demo.json"
+# The demo's access tokens last a working session (the default is 10 minutes; the most a day).
+DEMO_TOKEN_SECONDS = 8 * 3600
 ROLES = ("rep", "manager", "admin")
 
 # The rep's open deals, soonest to close first: health, and the open alerts with what to fix.
@@ -124,16 +127,29 @@ def set_up_process(
 
 
 def write_demo_json(
-    graphql_url: str, devorg_url: str, tokens: dict[str, str], quick_fix: str | None
+    graphql_url: str,
+    devorg_url: str,
+    credentials: DemoCredentials,
+    issuer: str,
+    quick_fix: str | None,
 ) -> Path:
-    """The URLs and ready-to-use tokens, owner-readable only (they are credentials)."""
+    """The URLs, the users' access tokens and the partner client's credentials,
+    owner-readable only (they are credentials)."""
     examples = {"todo_query": TODO_QUERY}
     if quick_fix is not None:
         examples["quick_fix_mutation"] = quick_fix
     body = {
         "graphql_url": graphql_url,
         "devorg_url": devorg_url,
-        "tokens": tokens,
+        "tokens": {role: credentials.tokens[role] for role in ROLES},
+        "clients": {
+            "partner": {
+                "client_id": credentials.partner_id,
+                "client_secret": credentials.partner_secret,
+                "scopes": PARTNER_SCOPES,
+            }
+        },
+        "oauth": {"issuer": issuer},
         "examples": examples,
     }
     DEMO_JSON.parent.mkdir(parents=True, exist_ok=True)
@@ -153,29 +169,53 @@ def run(
 ) -> None:
     if not DEVORG_DB.exists():
         cli_devorg.seed(DEVORG_DB, opportunities, 42, devorg_port, progress_bar(), console)
+    config = json.loads(DEVORG_JSON.read_text())
+    issuer = f"http://127.0.0.1:{port}"
+    # The users log in to dealpulse with Salesforce through devorg's connected app: its
+    # callback is dealpulse's at this port, its secret the web server flow's.
+    cli_devorg.add_callback_url(
+        DEVORG_DB, config["client_id"], f"{issuer}/oauth/salesforce/callback"
+    )
+    settings = settings.model_copy(update={
+        "oauth_issuer": issuer,
+        "sf_client_secret": SecretStr(config["client_secret"]),
+        "access_token_ttl_seconds": DEMO_TOKEN_SECONDS,
+    })  # fmt: skip
     devorg = cli_devorg.start_in_thread(DEVORG_DB, devorg_port)
     devorg_url = f"http://127.0.0.1:{devorg_port}"
     try:
         org_id = cli_sync.connect_devorg(settings, DEVORG_JSON)
         if not cli_sync.sync_orgs(settings, org_id, progress_bar()):
             raise SystemExit("the first sync of the devorg failed")
-        users = json.loads(DEVORG_JSON.read_text())["users"]
+        users = config["users"]
         set_up_process(settings, org_id, users["admin"]["user_id"], console)
-        tokens = {role: issue_dev_token(settings, org_id, users[role]["user_id"]) for role in ROLES}
-        graphql_url = f"http://127.0.0.1:{port}/graphql"
+        graphql_url = f"{issuer}/graphql"
         engine = make_engine(settings.database_url)
         try:
+            logins = {role: DemoUser(users[role]["username"], users[role]["password"])
+                      for role in ROLES}  # fmt: skip
+            credentials = demo_credentials(settings, engine, org_id, logins)
             # The org's date, as its validation rules see it (a day behind UTC's in the evening).
             zone = org_time_zone(Mirror(engine, org_id).time_zone())
             today = local_date(datetime.now(UTC), zone)
             quick_fix = quick_fix_example(engine, org_id, users["rep"]["user_id"], today)
         finally:
             engine.dispose()
-        path = write_demo_json(graphql_url, devorg_url, tokens, quick_fix)
+        path = write_demo_json(graphql_url, devorg_url, credentials, issuer, quick_fix)
+        tokens = credentials.tokens
         console.print(f"\nGraphQL API: {graphql_url}  (GraphiQL in a browser)")
         console.print(f"devorg:      {devorg_url}")
+        console.print(
+            f"OAuth:       {issuer} (the users logged in with Salesforce through devorg; tokens "
+            f"valid {DEMO_TOKEN_SECONDS // 3600} h)"
+        )
         for role in ROLES:
             console.print(f"token {role:8} {tokens[role]}", soft_wrap=True)
+        console.print(
+            f"partner client ({PARTNER_SCOPES}): {credentials.partner_id} "
+            f"{credentials.partner_secret}  (client credentials at {issuer}/oauth/token)",
+            soft_wrap=True, markup=False,
+        )  # fmt: skip
         console.print(f"(also in {path})\n\nTry, as the rep:")
         examples = [("", EXAMPLE_QUERY), ("\nThe rep's to-do list:", TODO_QUERY)]
         if quick_fix is not None:

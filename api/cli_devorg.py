@@ -77,3 +77,24 @@ def start_in_thread(database: Path, port: int) -> uvicorn.Server:
             raise RuntimeError(f"devorg did not start on port {port}")
         time.sleep(0.05)
     return server
+
+
+def add_callback_url(database: Path, client_id: str, url: str) -> None:
+    """List `url` among the callback URLs of the devorg's connected app `client_id` (one per
+    line, as Salesforce's setup keeps them): the demo's users log in to dealpulse through it,
+    at whatever port the demo serves."""
+    db = OrgDatabase(database)
+    try:
+        row = db.conn.execute(
+            "SELECT callback_url FROM _connected_app WHERE client_id = ?", [client_id]
+        ).fetchone()
+        if row is None:
+            raise LookupError(f"devorg has no connected app {client_id}")
+        urls = str(row[0]).split()
+        if url not in urls:
+            db.conn.execute(
+                "UPDATE _connected_app SET callback_url = ? WHERE client_id = ?",
+                ["\n".join([*urls, url]), client_id],
+            )
+    finally:
+        db.close()

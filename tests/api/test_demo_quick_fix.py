@@ -13,6 +13,7 @@ import pytest
 
 from api import cli_demo
 from api.cli_demo import TODO_QUERY, quick_fix_example, write_demo_json
+from api.cli_demo_login import DemoCredentials
 from devorg.organization import demo_today
 from tests.api.write_api import (
     LATE_STAGES,
@@ -50,9 +51,20 @@ async def test_the_quick_fix_example_runs_as_it_is(write_org: WriteOrg) -> None:
     assert again["data"]["quickFix"]["outcome"] == "APPLIED"
 
 
-def test_demo_json_carries_both_examples(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_json_carries_the_tokens_the_partner_and_both_examples(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(cli_demo, "DEMO_JSON", tmp_path / "demo.json")
-    path = write_demo_json("http://api", "http://devorg", {"rep": "t"}, "mutation { x }")
+    tokens = {"rep": "r", "manager": "m", "admin": "a", "partner": "p"}
+    credentials = DemoCredentials(tokens, "dp_partner", "s3cret")
+    path = write_demo_json(
+        "http://api", "http://devorg", credentials, "http://issuer", "mutation { x }"
+    )
     body = json.loads(path.read_text())
     assert body["examples"] == {"todo_query": TODO_QUERY, "quick_fix_mutation": "mutation { x }"}
+    assert body["tokens"] == {"rep": "r", "manager": "m", "admin": "a"}
+    assert body["clients"]["partner"] == {
+        "client_id": "dp_partner", "client_secret": "s3cret", "scopes": "pipeline:read alerts:read",
+    }  # fmt: skip
+    assert body["oauth"] == {"issuer": "http://issuer"}
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
