@@ -19,7 +19,7 @@ from api.graphql_view import GraphQLView
 from api.oauth_routes import oauth_routes
 from api.settings import Settings
 from auth.dev_tokens import MIN_KEY_LENGTH
-from resolvers.context import Gateways
+from resolvers.context import Gateways, UserGateways
 from schema.schema import SchemaLimits, build_schema
 from services.alert_events import AlertBroker, LocalBroker
 from services.evaluation import Evaluate
@@ -48,6 +48,7 @@ def create_app(
     sync_org: SyncOrg | None = None,
     evaluate: Evaluate | None = None,
     gateways: Gateways | None = None,
+    user_gateways: UserGateways | None = None,
     alert_events: AlertBroker | None = None,
     scheduler: Scheduler | None = None,
     schema: BaseSchema | None = None,
@@ -58,7 +59,10 @@ def create_app(
     write runs (OrgRefresher.evaluate: give the one whose pass locks the sync passes hold;
     default: an OrgRefresher of the app's own); `gateways(org_id)` the org's Salesforce
     gateway for the mutations that read Salesforce (OrgRefresher.gateway; default likewise,
-    and the gateways it opened are closed on shutdown). `alert_events` is where the
+    and the gateways it opened are closed on shutdown); `user_gateways(org_id, user_id)` a
+    user's own (OrgRefresher.user_gateway: writes as the user when dealpulse holds its
+    Salesforce token; default: the app's own OrgRefresher's when it has one, else none).
+    `alert_events` is where the
     `alertsChanged` subscription listens: the broker of the OrgRefresher whose passes run
     (default: the app's own's, or a broker of its own when `evaluate` comes from elsewhere).
     `scheduler` runs its jobs while the app lives. `schema` defaults to build_schema with the
@@ -90,10 +94,12 @@ def create_app(
         own = OrgRefresher(database, settings, request_timeout=settings.salesforce_timeout_seconds)
         evaluate = evaluate or own.evaluate
         gateways = gateways or own.gateway
+        user_gateways = user_gateways or own.user_gateway
         alert_events = alert_events or own.alert_events
     graphql = GraphQLView(
         schema, settings=settings, engine=database, freshness=freshness, evaluator=evaluate,
-        gateways=gateways, alert_events=alert_events or LocalBroker(),
+        gateways=gateways, user_gateways=user_gateways,
+        alert_events=alert_events or LocalBroker(),
     )  # fmt: skip
 
     async def healthz(_: Request) -> JSONResponse:

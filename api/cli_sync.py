@@ -120,6 +120,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
         sync_org=refresher.hot,
         evaluate=refresher.evaluate,
         gateways=refresher.gateway,
+        user_gateways=refresher.user_gateway,
         alert_events=refresher.alert_events,
         scheduler=Scheduler(jobs),
     )

@@ -41,7 +41,7 @@ from auth.bearer import verify_bearer
 from auth.credentials import Credentials
 from auth.dev_tokens import bearer_token
 from auth.errors import AuthenticationError
-from resolvers.context import Gateways, Limits, RequestContext
+from resolvers.context import Gateways, Limits, RequestContext, UserGateways
 from services.alert_events import AlertBroker
 from services.evaluation import Evaluate
 from services.freshness import Freshness
@@ -103,6 +103,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
         freshness: Freshness,
         evaluator: Evaluate | None = None,
         gateways: Gateways | None = None,
+        user_gateways: UserGateways | None = None,
         alert_events: AlertBroker | None = None,
     ) -> None:
         super().__init__(
@@ -117,6 +118,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
         self.freshness = freshness
         self.evaluator = evaluator
         self.gateways = gateways
+        self.user_gateways = user_gateways
         self.limits = Limits(
             max_page_size=settings.max_page_size,
             default_page_size=min(DEFAULT_PAGE_SIZE, settings.max_page_size),
@@ -160,6 +162,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
             request_id=_request_id(request),
             evaluator=self.evaluator,
             gateways=self.gateways,
+            user_gateways=self.user_gateways,
             alert_events=self.alert_events,
         )
 

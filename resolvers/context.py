@@ -24,6 +24,9 @@ from services.freshness import Freshness
 logger = logging.getLogger(__name__)
 # An org's Salesforce gateway by org id (services.orgs.OrgRefresher.gateway).
 Gateways = Callable[[str], Gateway]
+# A user's own Salesforce gateway by org and user id, None when dealpulse holds no token for
+# it (services.orgs.OrgRefresher.user_gateway; blocking).
+UserGateways = Callable[[str, str], Gateway | None]
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,8 @@ class RequestContext:
     # The org's Salesforce gateway (OrgRefresher.gateway), for the mutations that read or
     # write the org (importValidationRules, quickFix, checkIn); None: the app reaches no org.
     gateways: Gateways | None = None
+    # The users' own Salesforce gateways (writes as the user); None: writes use the org's.
+    user_gateways: UserGateways | None = None
     # Where live alert updates come from (the OrgRefresher's broker); None: none are served.
     alert_events: AlertBroker | None = None
     # A WebSocket's `connection_init` payload (graphql-transport-ws sets it).

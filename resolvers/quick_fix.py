@@ -79,10 +79,17 @@ async def write_context(context: RequestContext) -> WriteContext:
     principal = await context.principal()
     gateways = context.gateways
 
+    users = context.user_gateways
+
     def gateway() -> Gateway:
         if gateways is None:
             raise RuntimeError("this app reaches no Salesforce org")
         return gateways(principal.org_id)
+
+    def user_gateway() -> Gateway | None:
+        if users is None or principal.user_id is None:
+            return None
+        return users(principal.org_id, principal.user_id)
 
     return WriteContext(
         engine=context.engine,
@@ -91,6 +98,7 @@ async def write_context(context: RequestContext) -> WriteContext:
         evaluate=context.evaluator,
         now=context.now,
         request_id=context.request_id,
+        user_gateway=user_gateway,
     )
 
 

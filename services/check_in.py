@@ -160,7 +160,7 @@ def _check_in(context: WriteContext, request: CheckInRequest) -> RecordOutcome:
             return _at_input(checked)
         pending = checked
     try:
-        gateway = context.gateway()
+        gateway = context.salesforce()
         if pending is not None:
             update = RecordUpdate(
                 opportunity_id, pending.clean, pending.request.expected_last_modified

@@ -15,9 +15,11 @@ from the settings (`DEALPULSE_SF_PASSWORD`, `DEALPULSE_SF_CLIENT_SECRET`,
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections.abc import Callable, Collection
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Literal, Protocol, cast
 
@@ -25,6 +27,7 @@ from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from auth.revocation import purge_expired_revocations
+from auth.salesforce_tokens import salesforce_refresh_token
 from rules.time_zones import local_date, org_time_zone, seconds_until_midnight
 from salesforce.gateway import Gateway, RetryPolicy
 from salesforce.login import AuthFlow, OrgConnection
@@ -44,7 +47,8 @@ MIDNIGHT_MARGIN_SECONDS = 5.0
 
 
 class SalesforceSecrets(Protocol):
-    """The secrets of the non-JWT flows (empty: not configured)."""
+    """The secrets of the non-JWT flows (empty: not configured), and the key that decrypts
+    the users' Salesforce refresh tokens (auth.salesforce_tokens)."""
 
     @property
     def sf_client_secret(self) -> SecretStr: ...
@@ -52,6 +56,8 @@ class SalesforceSecrets(Protocol):
     def sf_password(self) -> SecretStr: ...
     @property
     def sf_refresh_token(self) -> SecretStr: ...
+    @property
+    def secret_key(self) -> SecretStr: ...
 
 
 def _secret(value: SecretStr) -> str | None:
@@ -97,6 +103,8 @@ class OrgRefresher:
         self.alert_events: AlertBroker = alert_events or LocalBroker()
         self._secrets = secrets
         self._gateways: dict[str, Gateway] = {}
+        # The users' own, by (org, user, a digest of the refresh token): a new login replaces it.
+        self._user_gateways: dict[tuple[str, str, str], Gateway] = {}
         self._registry_lock = threading.Lock()
         self._pass_locks: dict[str, threading.Lock] = {}
 
@@ -110,6 +118,29 @@ class OrgRefresher:
                     connection_for(org, self._secrets), retry=self._retry
                 )
             return self._gateways[org_id]
+
+    def user_gateway(self, org_id: str, user_id: str) -> Gateway | None:
+        """A gateway that acts in Salesforce as the user (the refresh token dealpulse holds
+        for it since it logged in through dealpulse: Salesforce's own permissions, validation
+        and audit apply, and the change is the user's), or None when dealpulse holds none
+        (writes then go through the org's integration connection). Blocking: one read."""
+        token = salesforce_refresh_token(
+            self._engine, self._secrets, org_id=org_id, user_id=user_id
+        )
+        if token is None:
+            return None
+        key = (org_id, user_id, hashlib.sha256(token.encode()).hexdigest())
+        with self._registry_lock:
+            if key not in self._user_gateways:
+                org = queries.org(self._engine, org_id)
+                if org is None:
+                    raise UnknownOrg(org_id)
+                connection = replace(
+                    connection_for(org, self._secrets), auth_flow="refresh_token",
+                    refresh_token=token, username=None, private_key_file=None,
+                )  # fmt: skip
+                self._user_gateways[key] = Gateway(connection, retry=self._retry)
+            return self._user_gateways[key]
 
     def _pass_lock(self, org_id: str) -> threading.Lock:
         """The lock that keeps the org's passes from overlapping (created once, under the
@@ -227,5 +258,5 @@ class OrgRefresher:
         return failed
 
     def close(self) -> None:
-        for gateway in self._gateways.values():
+        for gateway in [*self._gateways.values(), *self._user_gateways.values()]:
             gateway.close()

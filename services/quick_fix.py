@@ -206,7 +206,7 @@ def _write(
         for p in pending.values()
     ]
     try:
-        gateway = context.gateway()
+        gateway = context.salesforce()
         if len(updates) == 1:
             results = [update_record(gateway, "Opportunity", updates[0])]
         else:

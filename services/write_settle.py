@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -49,6 +49,11 @@ class FixRequest:
     idempotency_key: str
 
 
+# What the audit's `connection` says a write went through.
+INTEGRATION = "integration"  # the org's connection (its JWT bearer or other configured flow)
+USER = "user"  # the user's own Salesforce session (it logged in through dealpulse)
+
+
 @dataclass(frozen=True)
 class WriteContext:
     """Who writes, through which connection, and what runs after."""
@@ -59,15 +64,29 @@ class WriteContext:
     evaluate: Evaluate | None
     now: datetime
     request_id: str | None = None
+    # The user's own gateway (services.orgs.OrgRefresher.user_gateway), None when dealpulse
+    # holds no Salesforce token for the user; called only once a record passed every check.
+    user_gateway: Callable[[], Gateway | None] | None = None
+    _through: list[str] = field(default_factory=lambda: [INTEGRATION])
 
     @property
     def org_id(self) -> str:
         return self.principal.org_id
 
+    def salesforce(self) -> Gateway:
+        """The gateway the write goes through: the user's own Salesforce session when
+        dealpulse holds one (Salesforce's permissions, validation and audit apply, and the
+        change is the user's), else the org's integration connection."""
+        own = self.user_gateway() if self.user_gateway is not None else None
+        if own is not None:
+            self._through[0] = USER
+            return own
+        return self.gateway()
+
     @property
     def connection(self) -> str:
-        """What the audit says the write went through (the OAuth issue adds users' own)."""
-        return "integration"
+        """What the audit says the write went through: "user" or "integration"."""
+        return self._through[0]
 
 
 @dataclass
