@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     refresh_token_ttl_seconds: int = Field(default=30 * 86_400, gt=0)
     # A retired signing key still verifies the tokens it signed for this long.
     signing_key_grace_seconds: int = Field(default=86_400, ge=0)
+    # `dealpulse serve` rotates the signing key once it is this old (30 days).
+    signing_key_rotation_seconds: int = Field(default=30 * 86_400, ge=3600)
     # Development tokens (auth.dev_tokens: HS256 JWTs signed with secret_key naming any user)
     # are accepted only when switched on: `dealpulse serve --dev`, `dealpulse demo`,
     # DEALPULSE_DEV_TOKENS=true. A production deployment refuses to start with them on.

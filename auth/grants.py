@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, delete, update
 from sqlmodel import col, select
 
 from auth.revocation import revoke_token_ids
@@ -248,3 +248,17 @@ def authorization_revoked(engine: Engine, authorization_id: str) -> bool:
     with session_scope(engine) as session:
         row = session.get(OAuthAuthorization, authorization_id)
     return row is None or row.revoked_at is not None
+
+
+def purge_expired_grants(engine: Engine, now: datetime | None = None) -> int:
+    """Delete what can no longer be used or checked: authorization codes and refresh tokens
+    past their expiry (a rotated refresh token is kept until then: presented again, it must
+    still revoke its family) and the rows of issued access tokens past their `exp`. The
+    authorizations stay (who logged in through which client, when). How many rows."""
+    moment = _now(now)
+    deleted = 0
+    with session_scope(engine) as session:
+        for model in (OAuthAuthorizationCode, OAuthRefreshToken, OAuthIssuedAccessToken):
+            result = session.execute(delete(model).where(col(model.expires_at) <= moment))
+            deleted += int(getattr(result, "rowcount", 0) or 0)
+    return deleted

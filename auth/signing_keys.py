@@ -295,3 +295,22 @@ def jwks(engine: Engine, settings: KeySettings, now: datetime) -> dict[str, list
         member = {name: str(public[name]) for name in _PUBLIC_MEMBERS}
         keys.append({**member, "use": "sig", "alg": ALGORITHM})
     return {"keys": keys}
+
+
+def rotate_signing_key_if_due(
+    engine: Engine, settings: KeySettings, now: datetime, max_age_seconds: int
+) -> str | None:
+    """Rotate (rotate_signing_key) when the key that signs is `max_age_seconds` old or more:
+    the kid of the new key, or None (not due, or no key yet: the first is made when the first
+    token is issued)."""
+    with Session(engine) as session:
+        newest = session.exec(
+            select(OAuthSigningKey.created_at)
+            .where(col(OAuthSigningKey.retired_at).is_(None))
+            .where(OAuthSigningKey.algorithm == ALGORITHM)
+            .order_by(col(OAuthSigningKey.created_at).desc())
+            .limit(1)
+        ).first()
+    if newest is None or now - newest < timedelta(seconds=max_age_seconds):
+        return None
+    return rotate_signing_key(engine, settings, now)

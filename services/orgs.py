@@ -26,8 +26,10 @@ from typing import Literal, Protocol, cast
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
+from auth.grants import purge_expired_grants
 from auth.revocation import purge_expired_revocations
 from auth.salesforce_tokens import salesforce_refresh_token
+from auth.signing_keys import rotate_signing_key_if_due
 from rules.time_zones import local_date, org_time_zone, seconds_until_midnight
 from salesforce.gateway import Gateway, RetryPolicy
 from salesforce.login import AuthFlow, OrgConnection
@@ -58,6 +60,10 @@ class SalesforceSecrets(Protocol):
     def sf_refresh_token(self) -> SecretStr: ...
     @property
     def secret_key(self) -> SecretStr: ...
+    @property
+    def signing_key_grace_seconds(self) -> int: ...
+    @property
+    def signing_key_rotation_seconds(self) -> int: ...
 
 
 def _secret(value: SecretStr) -> str | None:
@@ -237,10 +243,22 @@ class OrgRefresher:
         of the orgs that failed, as `full_all`."""
         return self._each_org("clock tick", self.tick)
 
-    def purge_expired_revocations(self) -> int:
-        """Delete the deny-list rows of revoked access tokens that have expired anyway (the
-        scheduler's purge job); how many."""
-        return purge_expired_revocations(self._engine, datetime.now(UTC))
+    def purge_expired_oauth(self) -> int:
+        """Delete what OAuth keeps past its use (the scheduler's purge job): the deny-list
+        rows of revoked access tokens that have expired anyway, and expired codes, refresh
+        tokens and issued-token rows (auth.grants.purge_expired_grants); how many rows."""
+        now = datetime.now(UTC)
+        return purge_expired_revocations(self._engine, now) + purge_expired_grants(
+            self._engine, now
+        )
+
+    def rotate_signing_key_if_due(self) -> str | None:
+        """Rotate the access tokens' signing key once it is signing_key_rotation_seconds old
+        (the scheduler's rotation job): the new kid, or None when not due."""
+        return rotate_signing_key_if_due(
+            self._engine, self._secrets, datetime.now(UTC),
+            self._secrets.signing_key_rotation_seconds,
+        )  # fmt: skip
 
     def purge_expired_keys(self) -> int:
         """Delete the idempotency keys expired now, every org's (the scheduler's purge job);

@@ -46,14 +46,16 @@ def org_jobs(
     evaluation_interval_seconds: float | None = None,
 ) -> list[Job]:
     """For every connected org: the full sync pass, the clock tick, the purges of expired
-    idempotency keys and of revoked tokens expired anyway, and (given its interval)
+    idempotency keys and of what OAuth keeps past its use, the signing key's rotation once it
+    is old (checked hourly), and (given its interval)
     the evaluation clock, which also runs just after each org's midnight (one org failing
     never stops the others: OrgRefresher logs it and goes on)."""
     jobs = [
         Job("sync pass", sync_interval_seconds, refresher.full_all),
         Job("clock tick", clock_tick_seconds, refresher.tick_all),
         Job("idempotency key purge", KEY_PURGE_SECONDS, refresher.purge_expired_keys),
-        Job("revoked token purge", KEY_PURGE_SECONDS, refresher.purge_expired_revocations),
+        Job("OAuth purge", KEY_PURGE_SECONDS, refresher.purge_expired_oauth),
+        Job("signing key rotation", KEY_PURGE_SECONDS, refresher.rotate_signing_key_if_due),
     ]
     if evaluation_interval_seconds is not None:
         interval = evaluation_interval_seconds

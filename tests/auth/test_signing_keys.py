@@ -23,6 +23,7 @@ from auth.signing_keys import (
     jwks,
     key_ring,
     rotate_signing_key,
+    rotate_signing_key_if_due,
     verification_keys,
 )
 from store.engine import make_engine, session_scope
@@ -284,3 +285,16 @@ def test_the_private_jwk_imports_as_an_es256_signing_key(store_engine: Engine) -
     _, key = current_signing_key(store_engine, settings(), T0)
     assert isinstance(key, ECKey)
     assert (key.alg, key.get("use")) == ("ES256", "sig")
+
+
+def test_the_signing_key_rotates_once_it_is_old_enough(store_engine: Engine) -> None:
+    config = settings()
+    assert rotate_signing_key_if_due(store_engine, config, T0, 86_400) is None  # no key yet
+    first, _ = current_signing_key(store_engine, config, T0)
+    assert rotate_signing_key_if_due(store_engine, config, T0 + timedelta(hours=23), 86_400) is None
+    later = T0 + timedelta(days=1)
+    second = rotate_signing_key_if_due(store_engine, config, later, 86_400)
+    assert second is not None
+    assert second != first
+    assert current_signing_key(store_engine, config, later)[0] == second
+    assert kids(verification_keys(store_engine, config, later)) == {first, second}  # grace

@@ -73,7 +73,8 @@ def test_org_jobs_are_the_sync_pass_the_clock_tick_and_the_key_purge(store_engin
         ("sync pass", 60, refresher.full_all),
         ("clock tick", 3600, refresher.tick_all),
         ("idempotency key purge", KEY_PURGE_SECONDS, refresher.purge_expired_keys),
-        ("revoked token purge", KEY_PURGE_SECONDS, refresher.purge_expired_revocations),
+        ("OAuth purge", KEY_PURGE_SECONDS, refresher.purge_expired_oauth),
+        ("signing key rotation", KEY_PURGE_SECONDS, refresher.rotate_signing_key_if_due),
     ]
 
 
@@ -102,6 +103,6 @@ def test_the_purge_job_deletes_the_revocations_of_tokens_expired_anyway(
             jti=jti, client_id=client.client_id, org_id=f.ORG_A, expires_at=expires, revoked_at=now,
         ))  # fmt: skip
     refresher = OrgRefresher(store_engine, make_settings())
-    assert refresher.purge_expired_revocations() == 1
+    assert refresher.purge_expired_oauth() == 1
     with Session(store_engine) as session:
         assert [row.jti for row in session.exec(select(OAuthRevokedToken)).all()] == ["live"]
