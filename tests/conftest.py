@@ -12,7 +12,14 @@ from services.orgs import OrgRefresher
 from store.mirror import Mirror
 from tests.devorg_server import RunningDevorg, start_devorg
 from tests.graphql_client import make_settings
+from tests.secret_guard import guard
 from tests.store_backends import backend_engine, empty_all_tables
+
+
+@pytest.fixture(autouse=True)
+def no_secret_in_logs() -> Iterator[None]:
+    """Fails a test whose log records hold a known secret (tests/secret_guard.py)."""
+    yield from guard()
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ from devorg.db import OrgDatabase
 from devorg.seed import SeedResult, seed_org
 from devorg.settings import DevorgSettings
 from salesforce.devorg_transport import DevorgSession
+from tests.secret_guard import register_pem, register_secret
 
 
 def free_port() -> int:
@@ -93,6 +94,10 @@ def start_devorg(
         seeded = seed_org(db, opportunities=opportunities, seed=seed)
     finally:
         db.close()
+    register_secret(
+        seeded.client_secret, *(user.password for user in seeded.users.values()), session=True
+    )
+    register_pem(seeded.jwt_private_key_pem)
     if before_serving is not None:
         before_serving(database)
     port = free_port()

@@ -16,16 +16,20 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from api.app import create_app
 from api.settings import Settings
+from auth.at_rest import Purpose, decrypt
 from auth.clients import register_client
 from store.mirror import Mirror
 from store.models import SfUser
+from store.oauth_grant_models import SalesforceUserToken
 from tests import factories as f
 from tests.devorg_server import RunningDevorg
 from tests.graphql_client import make_settings
+from tests.secret_guard import HOOKS, register_secret
 
 BASE = "https://dealpulse.test"
 APP_REDIRECT = "https://app.example/cb"
@@ -80,8 +84,17 @@ async def browser(engine: Engine) -> AsyncIterator[httpx.AsyncClient]:
     """dealpulse in process at BASE, anything else (devorg) over the network."""
     app = create_app(settings(), engine=engine)
     mounts = {f"{BASE}": httpx.ASGITransport(app=app)}
-    async with httpx.AsyncClient(mounts=mounts, base_url=BASE, timeout=30) as http:
+    async with httpx.AsyncClient(
+        mounts=mounts, base_url=BASE, timeout=30, event_hooks=HOOKS
+    ) as http:
         yield http
+    # The Salesforce refresh tokens devorg issued during the test (dealpulse keeps them
+    # encrypted; devorg only their hashes): the secret guard must know them.
+    with Session(engine) as session:
+        rows = session.scalars(select(SalesforceUserToken)).all()
+        purpose = Purpose.SALESFORCE_REFRESH_TOKENS
+        held = [decrypt(settings(), row.encrypted_refresh_token, purpose=purpose) for row in rows]
+    register_secret(*held)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from auth.clients import register_client, revoke_client
 from auth.dev_tokens import issue_dev_token
 from tests import factories as f
 from tests.graphql_client import make_settings
+from tests.secret_guard import HOOKS
 
 pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 BASE = "https://dealpulse.test"
@@ -58,7 +59,9 @@ async def test_a_run_as_clients_token_acts_as_its_user_until_the_client_is_revok
     )  # fmt: skip
     assert secret is not None
     app = create_app(make_settings(oauth_issuer=BASE), engine=store_engine)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as http:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=BASE, event_hooks=HOOKS
+    ) as http:
         token = await _token(http, client.client_id, secret)
         read = await _graphql(
             http, token, "{ me { scopes accessLevel user { id } } opportunities { totalCount } }"
@@ -91,7 +94,9 @@ async def test_a_client_acting_as_no_user_reads_the_whole_org_and_writes_nothing
     snooze = """mutation { snoozeAlert(input: {alertId: "alert-1", until: "2030-01-01T00:00:00Z",
       reason: "x"}) { alert { id } errors { code } } }"""
     app = create_app(make_settings(oauth_issuer=BASE), engine=store_engine)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as http:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=BASE, event_hooks=HOOKS
+    ) as http:
         token = await _token(http, client.client_id, secret)
         read = await _graphql(
             http, token, "{ me { accessLevel scopes user { id } } opportunities { totalCount } }"
@@ -117,7 +122,9 @@ async def test_a_forged_access_token_is_unauthenticated(store_engine: Engine) ->
     )
     assert secret is not None
     app = create_app(make_settings(oauth_issuer=BASE), engine=store_engine)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as http:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=BASE, event_hooks=HOOKS
+    ) as http:
         token = await _token(http, client.client_id, secret)
         header, payload, signature = token.split(".")
         forged = f"{header}.{payload}.{signature[:-4]}AAAA"
@@ -133,7 +140,9 @@ async def test_development_tokens_are_refused_unless_switched_on(store_engine: E
     settings = make_settings(dev_tokens=False)
     token = issue_dev_token(settings, f.ORG_A, team.reps[0].id)
     app = create_app(settings, engine=store_engine)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as http:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=BASE, event_hooks=HOOKS
+    ) as http:
         refused = await _graphql(http, token, "{ me { scopes } }")
     assert refused.status_code == 401
     assert "development tokens are off" in _errors(refused)[0]["message"]

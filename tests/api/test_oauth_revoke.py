@@ -26,6 +26,7 @@ from auth.clients import register_client, revoke_client
 from auth.revocation import token_revoked
 from tests import factories as f
 from tests.graphql_client import make_settings
+from tests.secret_guard import HOOKS
 
 pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]  # the HTTP edge only
 BASE = "https://dealpulse.test"
@@ -39,7 +40,7 @@ def settings() -> Settings:
 @asynccontextmanager
 async def oauth_http(engine: Engine) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=create_app(settings(), engine=engine))
-    async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
+    async with httpx.AsyncClient(transport=transport, base_url=BASE, event_hooks=HOOKS) as http:
         yield http
 
 

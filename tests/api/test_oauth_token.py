@@ -21,6 +21,7 @@ from auth.access_tokens import verify_access_token
 from auth.clients import register_client, revoke_client
 from tests import factories as f
 from tests.graphql_client import make_settings
+from tests.secret_guard import HOOKS
 
 pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]  # the HTTP edge only
 BASE = "https://dealpulse.test"
@@ -31,7 +32,7 @@ FORM = "application/x-www-form-urlencoded"
 async def oauth_http(engine: Engine, **settings: Any) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(make_settings(oauth_issuer=BASE, **settings), engine=engine)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
+    async with httpx.AsyncClient(transport=transport, base_url=BASE, event_hooks=HOOKS) as http:
         yield http
 
 
@@ -212,7 +213,9 @@ async def test_plain_http_off_loopback_is_refused(
 ) -> None:
     app = create_app(make_settings(), engine=store_engine)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://dealpulse.test") as http:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://dealpulse.test", event_hooks=HOOKS
+    ) as http:
         answer = await http.post(
             "/oauth/token", data={"grant_type": "client_credentials"}, headers=basic(*partner)
         )
