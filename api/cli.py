@@ -4,18 +4,41 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import SecretStr
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from sqlalchemy.exc import SQLAlchemyError
+from typer.core import TyperGroup
 
 from api.cli_clients import clients_app
 from api.cli_formula import formula_app
 from api.settings import STATE_DIR, Settings
 
-app = typer.Typer(no_args_is_help=True, help="dealpulse: continuous sales-process rules.")
+
+class _Commands(TyperGroup):
+    """The command group: a database that cannot be reached (or refuses a statement) is one
+    error line and exit status 1, not the driver's traceback; only the error's type is shown,
+    as a driver's message may hold the database URL and its password."""
+
+    # Any: the context is Typer's vendored click Context, which Typer does not export.
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SQLAlchemyError as error:
+            typer.echo(
+                f"error: the database could not be reached or refused the request "
+                f"({type(error).__name__}); check DATABASE_URL",
+                err=True,
+            )
+            raise typer.Exit(code=1) from None
+
+
+app = typer.Typer(
+    cls=_Commands, no_args_is_help=True, help="dealpulse: continuous sales-process rules."
+)
 devorg_app = typer.Typer(no_args_is_help=True, help="A local Salesforce org for demos and tests.")
 app.add_typer(devorg_app, name="devorg")
 app.add_typer(formula_app, name="formula")
