@@ -1,6 +1,8 @@
 """Signed development tokens: an HS256 JWT naming an org and a Salesforce user.
 
-They stand in for OAuth until it lands. The key is `settings.secret_key`; only HS256 is
+Accepted only where they are switched on (`dealpulse serve --dev`, DEALPULSE_DEV_TOKENS; never
+with DEALPULSE_ENVIRONMENT=production: auth.bearer checks); the tests use them. They may name
+fewer scopes (`scope` claim). The key is `settings.secret_key`; only HS256 is
 accepted (a token with `alg: none` or any other algorithm is refused), and every failure is a
 `DevTokenError` (an `auth.errors.AuthenticationError`), whose message is safe to show a client.
 """

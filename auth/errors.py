@@ -1,7 +1,8 @@
 """`AuthenticationError`: the request has no valid principal.
 
 Every way of failing to authenticate raises it (or a subclass): a missing, malformed, forged or
-expired token (`auth.dev_tokens.DevTokenError`, until OAuth), and a valid token whose user is
+expired token (`auth.access_tokens.AccessTokenError`, `auth.dev_tokens.DevTokenError`), a revoked
+one, and a valid token whose user is
 unknown or inactive in its org (`auth.principals.resolve_principal`). The API answers it as a
 top-level GraphQL error with `extensions.code` UNAUTHENTICATED (HTTP 401 for clients that ask
 for `application/graphql-response+json`, with `WWW-Authenticate: Bearer`). Its message is safe

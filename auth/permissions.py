@@ -4,8 +4,8 @@
 - `IsAuthenticated`: the request has a principal (a verified token whose user is active in its
   org). Refused with the request's AuthenticationError: a top-level UNAUTHENTICATED error, on
   queries and mutations alike.
-- `IsAdmin`: the principal administers the org (the System Administrator profile; later also
-  the `admin` OAuth scope). Refused with `PermissionRefused` (`extensions.code` FORBIDDEN): a
+- `IsAdmin`: the principal administers the org (the System Administrator profile; admin
+  fields and mutations also declare `HasScope(admin)` after it). Refused with `PermissionRefused` (`extensions.code` FORBIDDEN): a
   top-level error on a query, a payload error `code: FORBIDDEN` on a mutation (see
   schema.mutations).
 
