@@ -5,9 +5,9 @@
   org). Refused with the request's AuthenticationError: a top-level UNAUTHENTICATED error, on
   queries and mutations alike.
 - `IsAdmin`: the principal administers the org (the System Administrator profile; admin
-  fields and mutations also declare `HasScope(admin)` after it). Refused with `PermissionRefused` (`extensions.code` FORBIDDEN): a
-  top-level error on a query, a payload error `code: FORBIDDEN` on a mutation (see
-  schema.mutations).
+  fields and mutations also declare `HasScope(admin)` after it). Refused with
+  `PermissionRefused` (`extensions.code` FORBIDDEN): a top-level error on a query, a payload
+  error `code: FORBIDDEN` on a mutation (see schema.mutations).
 
 - `HasScope(scope)`: the principal's token carries the scope (auth.scopes; a user's token never
   carries more than its profile allows). Refused with `PermissionRefused` whose
