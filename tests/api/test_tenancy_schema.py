@@ -1,0 +1,404 @@
+"""Tenancy over the whole GraphQL schema (issue 10): two orgs hold records under the same ids,
+names and owners, and GraphQL documents generated from schema/schema.graphql itself (random
+root fields, random field selections down nested relations, arguments drawn from both orgs'
+ids and names) run as org A's user never answer anything only org B holds, nor the other way
+round, and never fail with INTERNAL_SERVER_ERROR.
+
+What "only the other org holds" means is computed from the rows themselves: every string value
+of the other org's rows that appears in no row of the caller's org (B's names, messages and
+notes say "B ...", its only-B ids, its org id, its time zone...). The store tests
+(tests/store/test_tenancy*.py) cover both databases; this is the GraphQL edge, SQLite only."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+from graphql import (
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNamedType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    GraphQLSchema,
+    GraphQLUnionType,
+    Undefined,
+    build_schema,
+)
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, update
+from sqlmodel import Session, SQLModel, col, select
+
+from api.app import create_app
+from auth.dev_tokens import issue_dev_token
+from store.models import SfUser
+from store.process_models import Alert, AlertRule, AlertRuleVersion, Milestone
+from store.write_models import AuditEntry, IdempotencyKey
+from tests import factories as f
+from tests.graphql_client import make_settings
+from tests.store.test_tenancy import ACCOUNT, B_ONLY_DEAL, B_ONLY_USER, DEAL, TAG, TOP, USER
+from tests.store.test_tenancy_process import ALERT, MILESTONE, RULE, two_orgs_with_process
+
+pytestmark = [pytest.mark.sqlite_only]
+
+A, B = f.ORG_A, f.ORG_B
+SCHEMA: GraphQLSchema = build_schema(
+    (Path(__file__).parents[2] / "schema" / "schema.graphql").read_text()
+)
+B_ONLY_RULE, B_ONLY_MILESTONE, B_ONLY_ALERT = "rule_b_only", "ms_b_only", "alert_b_only"
+AUDIT, IDEMPOTENCY_KEY = "aud_shared", "key_shared"
+MAX_DEPTH = 4  # selection depth below a root field: the schema's limit is 10
+TENANT_TABLES = [
+    table for table in SQLModel.metadata.sorted_tables if "org_id" in table.columns
+]  # every row of a tenant; org registry rows (`org`) are matched by their id
+
+
+def _extra_rows(org: str) -> list[SQLModel]:
+    """What the store tests' two orgs lack that the API reaches: audit entries and
+    idempotency keys under shared ids, and (in B) a rule, milestone and alert A does not have."""
+    tag = TAG[org]
+    rows: list[SQLModel] = [
+        AuditEntry(
+            org_id=org, id=AUDIT, at=f.NOW, user_id=USER, action="QUICK_FIX",
+            opportunity_id=DEAL, field="Name", old_value=f"{tag} old", new_value=f"{tag} new",
+            outcome="APPLIED", connection=f"integration:{tag}@x",
+        ),
+        IdempotencyKey(
+            org_id=org, user_id=USER, key=IDEMPOTENCY_KEY, action="quickFix",
+            request_digest=f"{tag} digest", state="DONE", outcome={"said": f"{tag} outcome"},
+            created_at=f.NOW, expires_at=f.NOW + timedelta(days=3650),
+        ),
+    ]  # fmt: skip
+    if org == B:
+        definition = {
+            "name": "B only rule", "kind": "INFORMATIVE", "severity": "LOW",
+            "condition": "Amount > 0", "message": "B only message", "fix_fields": [],
+        }  # fmt: skip
+        rows += [
+            AlertRule(org_id=B, id=B_ONLY_RULE, version=1, **definition, created_at=f.NOW),
+            AlertRuleVersion(org_id=B, rule_id=B_ONLY_RULE, version=1, **definition),
+            Milestone(org_id=B, id=B_ONLY_MILESTONE, name="B only milestone", position=1),
+            Alert(
+                org_id=B, id=B_ONLY_ALERT, rule_id=B_ONLY_RULE, rule_version=1,
+                opportunity_id=B_ONLY_DEAL, status="OPEN", message="B only alert",
+                matched_since=f.NOW, opened_at=f.NOW,
+            ),
+        ]  # fmt: skip
+    return rows
+
+
+def seed(engine: Engine) -> None:
+    two_orgs_with_process(engine)
+    f.add(engine, *_extra_rows(A), *_extra_rows(B))
+    # The shared user administers both orgs: it sees every opportunity of its own org, so
+    # whatever its answers lack is the org boundary's doing, not visibility's.
+    with engine.begin() as connection:
+        connection.execute(
+            update(SfUser)
+            .where(col(SfUser.id) == USER)
+            .values(profile_name="System Administrator", email="user@example.com")
+        )
+
+
+NOT_A_MARKER = re.compile(r"[A-Z_]+|\d{4}-\d{2}-\d{2}.*")
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+
+
+def org_strings(engine: Engine, org: str) -> set[str]:
+    with Session(engine) as session:
+        found = {org}
+        for table in TENANT_TABLES:
+            for row in session.execute(select(table).where(table.c.org_id == org)):
+                found.update(_strings(list(row)))
+        return found
+
+
+def only_in(engine: Engine, org: str, other: str) -> set[str]:
+    """The strings of `org`'s rows no row of `other` holds: an answer to `other` naming one of
+    them crossed orgs. Short ones ("B"), enum names ("INFORMATIVE") and dates (B's field
+    history moves to NOW's date) cannot say which org they came from."""
+    return {
+        text
+        for text in org_strings(engine, org) - org_strings(engine, other)
+        if len(text) >= 4 and not NOT_A_MARKER.fullmatch(text)
+    }
+
+
+@dataclass(frozen=True)
+class Orgs:
+    engine: Engine
+    portal: BlockingPortal  # Hypothesis runs sync tests: the app's requests run in its loop
+    client: httpx.AsyncClient
+    tokens: dict[str, str]
+    markers: dict[str, set[str]]  # org -> strings only that org's rows hold
+
+
+@pytest.fixture
+def orgs(store_engine: Engine) -> Iterator[Orgs]:
+    seed(store_engine)
+    config = make_settings()
+    app = create_app(config, engine=store_engine)
+    tokens = {org: issue_dev_token(config, org, USER) for org in (A, B)}
+    markers = {A: only_in(store_engine, A, B), B: only_in(store_engine, B, A)}
+    assert {B_ONLY_DEAL, B_ONLY_USER, B_ONLY_ALERT, "B deal", "B note", B} <= markers[B]
+    assert {"A deal", "A note", A} <= markers[A]
+    # No lifespan (as tests/graphql_client.py): no scheduler, no background work.
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+    with start_blocking_portal() as portal:
+        yield Orgs(store_engine, portal, client, tokens, markers)
+        portal.call(client.aclose)
+
+
+# --- documents generated from the schema ------------------------------------------------------
+
+SHARED_IDS = [A, B, USER, TOP, ACCOUNT, DEAL, RULE, MILESTONE, ALERT, AUDIT]
+ONLY_B_IDS = [B_ONLY_DEAL, B_ONLY_USER, B_ONLY_RULE, B_ONLY_MILESTONE, B_ONLY_ALERT]
+IDS = [*SHARED_IDS, *ONLY_B_IDS, "006000000000003AAA", "not-an-id"]
+NAMES = [
+    f"{tag} {what}"
+    for tag in ("A", "B")
+    for what in ("deal", "account", "user", "rule", "milestone", "alert", "reps", "Prospecting")
+] + ["B only", "Prospecting", "", "Amount > 0", "CloseDate < TODAY()", "%", "_"]
+SCALARS: dict[str, st.SearchStrategy[Any]] = {
+    "ID": st.sampled_from(IDS),
+    "String": st.sampled_from(NAMES + IDS),
+    "Int": st.sampled_from([0, 1, 2, 3, 50, 200, -1]),
+    "Float": st.sampled_from([0.0, 0.5, 1.0, 2.5]),
+    "Boolean": st.booleans(),
+    "Date": st.sampled_from(["2026-01-01", "2026-06-30", "2027-12-31"]),
+    "DateTime": st.sampled_from(["2026-03-01T12:00:00Z", "2030-01-01T00:00:00Z"]),
+    "Decimal": st.sampled_from(["0", "100.00", "200.00", "1000000"]),
+    "JSON": st.sampled_from([None, "B deal", 200, {"Name": "B deal"}]),
+}
+
+
+def _literal(value: Any) -> str:
+    """A GraphQL literal of a JSON-like value (enums come wrapped in _Enum)."""
+    if isinstance(value, _Enum):
+        return value.name
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal(item) for item in value) + "]"
+    return "{" + ", ".join(f"{key}: {_literal(item)}" for key, item in value.items()) + "}"
+
+
+@dataclass(frozen=True)
+class _Enum:
+    name: str
+
+
+SALESFORCE_IDS = [i for i in IDS if len(i) == 18]
+PROCESS_IDS = [RULE, MILESTONE, ALERT, B_ONLY_RULE, B_ONLY_MILESTONE, B_ONLY_ALERT]
+
+
+def _ids(name: str) -> st.SearchStrategy[Any]:
+    """Ids for an argument called `name`: Salesforce records' ids for theirs (anything else is
+    INVALID_ID before any query), dealpulse's own (rules, milestones, alerts) for the rest."""
+    lowered = name.lower()
+    for words, prefix in ((("opportunit",), "006"), (("owner", "user"), "005")):
+        if any(word in lowered for word in words):
+            # its key prefix is checked: another's would be INVALID_ID before any query
+            return st.sampled_from([i for i in SALESFORCE_IDS if i.startswith(prefix)])
+    return st.sampled_from(PROCESS_IDS + SALESFORCE_IDS[:2])
+
+
+def input_value(kind: GraphQLInputType, depth: int = 0, name: str = "") -> st.SearchStrategy[Any]:
+    if isinstance(kind, GraphQLNonNull):
+        return input_value(kind.of_type, depth, name)
+    if isinstance(kind, GraphQLList):
+        return st.lists(input_value(kind.of_type, depth, name), max_size=3)
+    if isinstance(kind, GraphQLScalarType) and kind.name == "ID":
+        return _ids(name)
+    if isinstance(kind, GraphQLEnumType):
+        return st.sampled_from([_Enum(name) for name in kind.values])
+    if isinstance(kind, GraphQLScalarType):
+        return SCALARS[kind.name]
+    assert isinstance(kind, GraphQLInputObjectType)
+    return input_object(kind, depth)
+
+
+@st.composite
+def input_object(draw: st.DrawFn, kind: GraphQLInputObjectType, depth: int) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, field in kind.fields.items():
+        required = isinstance(field.type, GraphQLNonNull) and field.default_value is Undefined
+        if required or (depth < 3 and draw(st.booleans())):
+            values[name] = draw(input_value(field.type, depth + 1, name))
+    return values
+
+
+@st.composite
+def arguments(draw: st.DrawFn, field: GraphQLField, field_name: str) -> str:
+    chosen = []
+    for name, argument in field.args.items():
+        required = isinstance(argument.type, GraphQLNonNull) and argument.default_value is Undefined
+        # A cursor is opaque: a drawn string is only ever INVALID_CURSOR.
+        if required or (name != "after" and draw(st.booleans())):
+            value = draw(input_value(argument.type, name=f"{field_name} {name}"))
+            chosen.append(f"{name}: {_literal(value)}")
+    return f"({', '.join(chosen)})" if chosen else ""
+
+
+def _named(kind: Any) -> GraphQLNamedType:
+    while isinstance(kind, GraphQLNonNull | GraphQLList):
+        kind = kind.of_type
+    named: GraphQLNamedType = kind
+    return named
+
+
+@st.composite
+def selection(draw: st.DrawFn, kind: GraphQLNamedType, depth: int) -> str:
+    """A selection set on `kind`: a random non-empty set of its fields, each with random
+    arguments, composite ones recursed into (only leaves once MAX_DEPTH is reached)."""
+    if isinstance(kind, GraphQLUnionType | GraphQLInterfaceType):
+        possible = (
+            kind.types if isinstance(kind, GraphQLUnionType) else SCHEMA.get_possible_types(kind)
+        )
+        fragments = [
+            f"... on {member.name} {draw(selection(member, depth))}"
+            for member in draw(st.lists(st.sampled_from(possible), min_size=1, max_size=3))
+        ]
+        return "{ __typename " + " ".join(fragments) + " }"
+    assert isinstance(kind, GraphQLObjectType)
+    fields = kind.fields
+    leaves = [name for name, field in fields.items() if _is_leaf(field)]
+    candidates = list(fields) if depth < MAX_DEPTH else leaves
+    names = draw(
+        st.lists(st.sampled_from(candidates or ["__typename"]), min_size=1, max_size=6, unique=True)
+    )
+    parts = []
+    for name in names:
+        if name == "__typename":
+            parts.append(name)
+            continue
+        field = fields[name]
+        text = f"{name}{draw(arguments(field, name))}"
+        if not _is_leaf(field):
+            text += " " + draw(selection(_named(field.type), depth + 1))
+        parts.append(text)
+    return "{ " + " ".join(parts) + " }"
+
+
+def _is_leaf(field: GraphQLField) -> bool:
+    return isinstance(_named(field.type), GraphQLScalarType | GraphQLEnumType)
+
+
+@st.composite
+def document(draw: st.DrawFn, root: GraphQLObjectType, keyword: str) -> str:
+    names = draw(st.lists(st.sampled_from(sorted(root.fields)), min_size=1, max_size=3))
+    parts = []
+    for index, name in enumerate(names):
+        field = root.fields[name]
+        text = f"r{index}: {name}{draw(arguments(field, name))}"
+        if not _is_leaf(field):
+            text += " " + draw(selection(_named(field.type), 1))
+        parts.append(text)
+    return f"{keyword} {{ " + " ".join(parts) + " }"
+
+
+assert SCHEMA.query_type is not None
+QUERIES = document(SCHEMA.query_type, "query")
+
+
+# --- the checks ---------------------------------------------------------------------------------
+
+
+def run(orgs: Orgs, org: str, query: str) -> dict[str, Any]:
+    headers = {"authorization": f"Bearer {orgs.tokens[org]}", "accept": "application/json"}
+
+    async def post() -> httpx.Response:
+        return await orgs.client.post("/graphql", json={"query": query}, headers=headers)
+
+    response = orgs.portal.call(post)
+    assert response.status_code < 500, (query, response.text)
+    payload: dict[str, Any] = response.json()
+    for error in payload.get("errors") or []:
+        code = (error.get("extensions") or {}).get("code")
+        assert code != "INTERNAL_SERVER_ERROR", (query, error)
+    return payload
+
+
+def _leaves(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
+    """(the key it is under, the string) for every string of an answer."""
+    if isinstance(value, str):
+        yield key, value
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            yield from _leaves(item, name)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _leaves(item, key)
+
+
+def leaked(orgs: Orgs, other: str, answer: Any, query: str = "") -> set[str]:
+    """The other org's markers the answer holds, in any string anywhere in it; but a payload
+    error's message may quote what the caller sent (`condition: "B deal"` is a bad formula)."""
+    return {
+        marker
+        for key, text in _leaves(answer)
+        for marker in orgs.markers[other]
+        if marker in text and not (key == "message" and marker in query)
+    }
+
+
+FAST = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@pytest.mark.parametrize(("org", "other"), [(A, B), (B, A)], ids=["as-A", "as-B"])
+@FAST
+@given(query=QUERIES)
+def test_no_generated_query_answers_the_other_orgs_records(
+    orgs: Orgs, org: str, other: str, query: str
+) -> None:
+    payload = run(orgs, org, query)
+    assert not leaked(orgs, other, payload.get("data"), query), query
+
+
+def test_the_generated_queries_reach_the_other_orgs_ids_and_would_see_a_leak(
+    orgs: Orgs,
+) -> None:
+    """The check can fail: the same user asking its own org for the records only B holds gets
+    them back (so a query naming them in A is a real probe), and `leaked` names them."""
+    query = (
+        f'{{ opportunity(id: "{B_ONLY_DEAL}") {{ id name owner {{ id name }} }} '
+        "alerts(first: 50) { edges { node { id message } } } }"
+    )
+    as_b = run(orgs, B, query)["data"]
+    assert as_b["opportunity"]["id"] == B_ONLY_DEAL
+    assert {B_ONLY_DEAL, B_ONLY_USER, "B only", "B deal"} <= leaked(orgs, B, as_b)
+    assert not leaked(orgs, B, run(orgs, A, query)["data"])
