@@ -372,7 +372,7 @@ def leaked(orgs: Orgs, other: str, answer: Any, query: str = "") -> set[str]:
 
 
 FAST = settings(
-    max_examples=60,
+    max_examples=200,  # 60 missed a users_by_ids that forgot the org (scratch check)
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
