@@ -12,15 +12,13 @@ notes say "B ...", its only-B ids, its org id, its time zone...). The store test
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from anyio.from_thread import BlockingPortal, start_blocking_portal
 from graphql import (
     GraphQLEnumType,
     GraphQLField,
@@ -37,29 +35,32 @@ from graphql import (
     Undefined,
     build_schema,
 )
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, update
 from sqlmodel import Session, SQLModel, col, select
 
-from api.app import create_app
 from auth.dev_tokens import issue_dev_token
+from resolvers.ids import opaque_id
 from store.models import SfUser
 from store.process_models import Alert, AlertRule, AlertRuleVersion, Milestone
 from store.write_models import AuditEntry, IdempotencyKey
 from tests import factories as f
-from tests.graphql_client import make_settings
+from tests.graphql_client import GraphQLClient, graphql_client
 from tests.store.test_tenancy import ACCOUNT, B_ONLY_DEAL, B_ONLY_USER, DEAL, TAG, TOP, USER
 from tests.store.test_tenancy_process import ALERT, MILESTONE, RULE, two_orgs_with_process
 
-pytestmark = [pytest.mark.sqlite_only]
+pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 
 A, B = f.ORG_A, f.ORG_B
 SCHEMA: GraphQLSchema = build_schema(
     (Path(__file__).parents[2] / "schema" / "schema.graphql").read_text()
 )
-B_ONLY_RULE, B_ONLY_MILESTONE, B_ONLY_ALERT = "rule_b_only", "ms_b_only", "alert_b_only"
-AUDIT, IDEMPOTENCY_KEY = "aud_shared", "key_shared"
+# Ids of the form the API takes (store.process_models.new_id), as test_tenancy_process's.
+B_ONLY_RULE, B_ONLY_MILESTONE = "rule_bonly000000000000000", "ms_bonly000000000000000"
+B_ONLY_ALERT = "alert_bonly000000000000000"
+INFO_RULE, INFO_ALERT = "rule_infoshared0000000000", "alert_infoshared0000000000"
+AUDIT, IDEMPOTENCY_KEY = "aud_shared00000000000000", "key_shared"
 MAX_DEPTH = 4  # selection depth below a root field: the schema's limit is 10
 TENANT_TABLES = [
     table for table in SQLModel.metadata.sorted_tables if "org_id" in table.columns
@@ -80,6 +81,19 @@ def _extra_rows(org: str) -> list[SQLModel]:
             org_id=org, user_id=USER, key=IDEMPOTENCY_KEY, action="quickFix",
             request_digest=f"{tag} digest", state="DONE", outcome={"said": f"{tag} outcome"},
             created_at=f.NOW, expires_at=f.NOW + timedelta(days=3650),
+        ),
+    ]  # fmt: skip
+    informative = {
+        "name": f"{tag} info rule", "kind": "INFORMATIVE", "severity": "LOW",
+        "condition": "Amount > 0", "message": f"{tag} info message", "fix_fields": [],
+    }  # fmt: skip
+    # An informative alert under a shared id: dismissAlert and snoozeAlert reach it in both.
+    rows += [
+        AlertRule(org_id=org, id=INFO_RULE, version=1, **informative, created_at=f.NOW),
+        AlertRuleVersion(org_id=org, rule_id=INFO_RULE, version=1, **informative),
+        Alert(
+            org_id=org, id=INFO_ALERT, rule_id=INFO_RULE, rule_version=1, opportunity_id=DEAL,
+            status="OPEN", message=f"{tag} info alert", matched_since=f.NOW, opened_at=f.NOW,
         ),
     ]  # fmt: skip
     if org == B:
@@ -147,34 +161,43 @@ def only_in(engine: Engine, org: str, other: str) -> set[str]:
     }
 
 
+def org_rows(engine: Engine, org: str) -> list[str]:
+    """Every row of the org, as text, in a stable order: what must not change."""
+    with Session(engine) as session:
+        return sorted(
+            f"{table.name} {list(row)!r}"
+            for table in TENANT_TABLES
+            for row in session.execute(select(table).where(table.c.org_id == org))
+        )
+
+
 @dataclass(frozen=True)
 class Orgs:
     engine: Engine
-    portal: BlockingPortal  # Hypothesis runs sync tests: the app's requests run in its loop
-    client: httpx.AsyncClient
+    client: GraphQLClient
     tokens: dict[str, str]
     markers: dict[str, set[str]]  # org -> strings only that org's rows hold
+    snapshots: dict[str, list[str]]  # org -> its rows as seeded (org_rows)
 
 
 @pytest.fixture
-def orgs(store_engine: Engine) -> Iterator[Orgs]:
+async def orgs(store_engine: Engine) -> AsyncIterator[Orgs]:
+    """Both orgs seeded, and one client of the app for every example (anyio's pytest plugin
+    runs a Hypothesis test's examples in the fixtures' event loop)."""
     seed(store_engine)
-    config = make_settings()
-    app = create_app(config, engine=store_engine)
-    tokens = {org: issue_dev_token(config, org, USER) for org in (A, B)}
     markers = {A: only_in(store_engine, A, B), B: only_in(store_engine, B, A)}
     assert {B_ONLY_DEAL, B_ONLY_USER, B_ONLY_ALERT, "B deal", "B note", B} <= markers[B]
+    assert all(opaque_id(i, prefix=i.split("_")[0]) for i in PROCESS_IDS)  # the API takes them
     assert {"A deal", "A note", A} <= markers[A]
-    # No lifespan (as tests/graphql_client.py): no scheduler, no background work.
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
-    with start_blocking_portal() as portal:
-        yield Orgs(store_engine, portal, client, tokens, markers)
-        portal.call(client.aclose)
+    snapshots = {org: org_rows(store_engine, org) for org in (A, B)}
+    async with graphql_client(store_engine) as client:
+        tokens = {org: issue_dev_token(client.settings, org, USER) for org in (A, B)}
+        yield Orgs(store_engine, client, tokens, markers, snapshots)
 
 
 # --- documents generated from the schema ------------------------------------------------------
 
-SHARED_IDS = [A, B, USER, TOP, ACCOUNT, DEAL, RULE, MILESTONE, ALERT, AUDIT]
+SHARED_IDS = [A, B, USER, TOP, ACCOUNT, DEAL, RULE, MILESTONE, ALERT, INFO_RULE, INFO_ALERT, AUDIT]
 ONLY_B_IDS = [B_ONLY_DEAL, B_ONLY_USER, B_ONLY_RULE, B_ONLY_MILESTONE, B_ONLY_ALERT]
 IDS = [*SHARED_IDS, *ONLY_B_IDS, "006000000000003AAA", "not-an-id"]
 NAMES = [
@@ -218,18 +241,27 @@ class _Enum:
 
 
 SALESFORCE_IDS = [i for i in IDS if len(i) == 18]
-PROCESS_IDS = [RULE, MILESTONE, ALERT, B_ONLY_RULE, B_ONLY_MILESTONE, B_ONLY_ALERT]
+PROCESS_IDS = [
+    RULE, MILESTONE, ALERT, INFO_RULE, INFO_ALERT, B_ONLY_RULE, B_ONLY_MILESTONE, B_ONLY_ALERT,
+]  # fmt: skip
 
 
 def _ids(name: str) -> st.SearchStrategy[Any]:
-    """Ids for an argument called `name`: Salesforce records' ids for theirs (anything else is
-    INVALID_ID before any query), dealpulse's own (rules, milestones, alerts) for the rest."""
+    """Ids for an argument called `name` ("alertId", or "updateAlertRule id" for a root
+    field's): of the kind it names, as any other is INVALID_ID before any query runs."""
     lowered = name.lower()
-    for words, prefix in ((("opportunit",), "006"), (("owner", "user"), "005")):
-        if any(word in lowered for word in words):
-            # its key prefix is checked: another's would be INVALID_ID before any query
-            return st.sampled_from([i for i in SALESFORCE_IDS if i.startswith(prefix)])
-    return st.sampled_from(PROCESS_IDS + SALESFORCE_IDS[:2])
+    kinds = [
+        ("opportunit", [i for i in SALESFORCE_IDS if i.startswith("006")]),
+        ("owner", [i for i in SALESFORCE_IDS if i.startswith("005")]),
+        ("user", [i for i in SALESFORCE_IDS if i.startswith("005")]),
+        ("milestone", [i for i in PROCESS_IDS if i.startswith("ms_")]),
+        ("rule", [i for i in PROCESS_IDS if i.startswith("rule_")]),
+        ("alert", [i for i in PROCESS_IDS if i.startswith("alert_")]),
+    ]
+    for word, ids in kinds:
+        if word in lowered:
+            return st.sampled_from(ids)
+    return st.sampled_from(PROCESS_IDS + SALESFORCE_IDS)
 
 
 def input_value(kind: GraphQLInputType, depth: int = 0, name: str = "") -> st.SearchStrategy[Any]:
@@ -314,8 +346,10 @@ def _is_leaf(field: GraphQLField) -> bool:
 
 
 @st.composite
-def document(draw: st.DrawFn, root: GraphQLObjectType, keyword: str) -> str:
-    names = draw(st.lists(st.sampled_from(sorted(root.fields)), min_size=1, max_size=3))
+def document(draw: st.DrawFn, root: GraphQLObjectType, keyword: str, first: str, most: int) -> str:
+    """A document whose first root field is `first`, then up to `most - 1` random others."""
+    others = st.lists(st.sampled_from(sorted(root.fields)), max_size=most - 1)
+    names = [first, *draw(others)]
     parts = []
     for index, name in enumerate(names):
         field = root.fields[name]
@@ -326,20 +360,11 @@ def document(draw: st.DrawFn, root: GraphQLObjectType, keyword: str) -> str:
     return f"{keyword} {{ " + " ".join(parts) + " }"
 
 
-assert SCHEMA.query_type is not None
-QUERIES = document(SCHEMA.query_type, "query")
-
-
 # --- the checks ---------------------------------------------------------------------------------
 
 
-def run(orgs: Orgs, org: str, query: str) -> dict[str, Any]:
-    headers = {"authorization": f"Bearer {orgs.tokens[org]}", "accept": "application/json"}
-
-    async def post() -> httpx.Response:
-        return await orgs.client.post("/graphql", json={"query": query}, headers=headers)
-
-    response = orgs.portal.call(post)
+async def run(orgs: Orgs, org: str, query: str) -> dict[str, Any]:
+    response = await orgs.client.post(query, token=orgs.tokens[org])
     assert response.status_code < 500, (query, response.text)
     payload: dict[str, Any] = response.json()
     for error in payload.get("errors") or []:
@@ -360,36 +385,77 @@ def _leaves(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
             yield from _leaves(item, key)
 
 
+# Answer fields that may quote what the caller sent: a payload error's message (`condition:
+# "B deal"` is a bad formula) and QuickFixResult.opportunityId (the input's, echoed so each
+# result can be matched to its input). Anywhere else, quoting the other org is a leak.
+ECHOES = {"message", "opportunityId"}
+
+
 def leaked(orgs: Orgs, other: str, answer: Any, query: str = "") -> set[str]:
-    """The other org's markers the answer holds, in any string anywhere in it; but a payload
-    error's message may quote what the caller sent (`condition: "B deal"` is a bad formula)."""
+    """The other org's markers the answer holds, in any string anywhere in it (but echoes)."""
     return {
         marker
         for key, text in _leaves(answer)
         for marker in orgs.markers[other]
-        if marker in text and not (key == "message" and marker in query)
+        if marker in text and not (key in ECHOES and marker in query)
     }
 
 
 FAST = settings(
-    max_examples=200,  # 60 missed a users_by_ids that forgot the org (scratch check)
+    max_examples=25,
     deadline=None,
     derandomize=True,
+    # Each assertion names the one document that failed; shrinking examples of many
+    # requests each takes minutes and would add little.
+    phases=[Phase.explicit, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
 
-@pytest.mark.parametrize(("org", "other"), [(A, B), (B, A)], ids=["as-A", "as-B"])
+# Each example draws one document for every root field (so each is reached whatever
+# Hypothesis draws): a query on it beside up to two random others; a mutation alone, as each
+# is judged by what it changed.
+assert SCHEMA.query_type is not None
+assert SCHEMA.mutation_type is not None
+QUERIES = st.fixed_dictionaries(
+    {root: document(SCHEMA.query_type, "query", root, most=3) for root in SCHEMA.query_type.fields}
+)
+MUTATIONS = st.fixed_dictionaries(
+    {
+        root: document(SCHEMA.mutation_type, "mutation", root, most=1)
+        for root in SCHEMA.mutation_type.fields
+    }
+)
+AS_EITHER = pytest.mark.parametrize(("org", "other"), [(A, B), (B, A)], ids=["as-A", "as-B"])
+
+
+@AS_EITHER
 @FAST
-@given(query=QUERIES)
-def test_no_generated_query_answers_the_other_orgs_records(
-    orgs: Orgs, org: str, other: str, query: str
+@given(queries=QUERIES)
+async def test_no_generated_query_answers_the_other_orgs_records(
+    orgs: Orgs, org: str, other: str, queries: dict[str, str]
 ) -> None:
-    payload = run(orgs, org, query)
-    assert not leaked(orgs, other, payload.get("data"), query), query
+    for query in queries.values():
+        payload = await run(orgs, org, query)
+        assert not leaked(orgs, other, payload.get("data"), query), query
 
 
-def test_the_generated_queries_reach_the_other_orgs_ids_and_would_see_a_leak(
+@AS_EITHER
+@FAST
+@given(mutations=MUTATIONS)
+async def test_no_generated_mutation_answers_or_changes_the_other_orgs_records(
+    orgs: Orgs, org: str, other: str, mutations: dict[str, str]
+) -> None:
+    """Mutations naming the other org's ids (and the shared ones) as the caller's admin: an
+    id only the other org holds is not found (or not visible, or the payload's error), a shared
+    one is the caller's own record; the other org's rows stay exactly as they were."""
+    for mutation in mutations.values():
+        payload = await run(orgs, org, mutation)
+        assert not leaked(orgs, other, payload.get("data"), mutation), mutation
+        assert org_rows(orgs.engine, other) == orgs.snapshots[other], mutation
+
+
+async def test_the_generated_queries_reach_the_other_orgs_ids_and_would_see_a_leak(
     orgs: Orgs,
 ) -> None:
     """The check can fail: the same user asking its own org for the records only B holds gets
@@ -398,7 +464,7 @@ def test_the_generated_queries_reach_the_other_orgs_ids_and_would_see_a_leak(
         f'{{ opportunity(id: "{B_ONLY_DEAL}") {{ id name owner {{ id name }} }} '
         "alerts(first: 50) { edges { node { id message } } } }"
     )
-    as_b = run(orgs, B, query)["data"]
+    as_b = (await run(orgs, B, query))["data"]
     assert as_b["opportunity"]["id"] == B_ONLY_DEAL
     assert {B_ONLY_DEAL, B_ONLY_USER, "B only", "B deal"} <= leaked(orgs, B, as_b)
-    assert not leaked(orgs, B, run(orgs, A, query)["data"])
+    assert not leaked(orgs, B, (await run(orgs, A, query))["data"])
