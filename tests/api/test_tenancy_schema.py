@@ -1,8 +1,10 @@
 """Tenancy over the whole GraphQL schema (issue 10): two orgs hold records under the same ids,
-names and owners, and GraphQL documents generated from schema/schema.graphql itself (random
-root fields, random field selections down nested relations, arguments drawn from both orgs'
-ids and names) run as org A's user never answer anything only org B holds, nor the other way
-round, and never fail with INTERNAL_SERVER_ERROR.
+names and owners, and GraphQL documents generated from schema/schema.graphql itself (every root
+field each example, random field selections down nested relations, arguments drawn from both
+orgs' ids and names) run as the shared administrator of org A never answer anything only org B
+holds, nor the other way round, and never fail with INTERNAL_SERVER_ERROR; every mutation so
+generated (naming the other org's ids too) leaves the other org's rows exactly as they were;
+an evaluation in one org publishes nothing to the other's alertsChanged subscriber.
 
 What "only the other org holds" means is computed from the rows themselves: every string value
 of the other org's rows that appears in no row of the caller's org (B's names, messages and
@@ -11,10 +13,11 @@ notes say "B ...", its only-B ids, its org id, its time zone...). The store test
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +42,18 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, update
 from sqlmodel import Session, SQLModel, col, select
+from starlette.concurrency import run_in_threadpool
+from websockets.asyncio.client import ClientConnection
 
 from auth.dev_tokens import issue_dev_token
 from resolvers.ids import opaque_id
-from store.models import SfUser
+from store.models import Opportunity, SfUser
 from store.process_models import Alert, AlertRule, AlertRuleVersion, Milestone
 from store.write_models import AuditEntry, IdempotencyKey
 from tests import factories as f
+from tests import process_factories as pf
+from tests.api.alert_api import org_with_describe
+from tests.api.subscriptions import changes, served, subscribed, subscribed_listening
 from tests.graphql_client import GraphQLClient, graphql_client
 from tests.store.test_tenancy import ACCOUNT, B_ONLY_DEAL, B_ONLY_USER, DEAL, TAG, TOP, USER
 from tests.store.test_tenancy_process import ALERT, MILESTONE, RULE, two_orgs_with_process
@@ -468,3 +476,60 @@ async def test_the_generated_queries_reach_the_other_orgs_ids_and_would_see_a_le
     assert as_b["opportunity"]["id"] == B_ONLY_DEAL
     assert {B_ONLY_DEAL, B_ONLY_USER, "B only", "B deal"} <= leaked(orgs, B, as_b)
     assert not leaked(orgs, B, (await run(orgs, A, query))["data"])
+
+
+# --- the subscription ---------------------------------------------------------------------------
+
+
+def _subscription_orgs(engine: Engine) -> dict[str, SfUser]:
+    """Both orgs with a describe and a past-due rule, the same administrator (id and name but
+    for its org's letter) owning the same past-due deal; B also owns a deal A has not."""
+    admins = {}
+    for org in (A, B):
+        org_with_describe(engine, org)
+        tag = TAG[org]
+        admins[org] = SfUser(
+            org_id=org, id=USER, name=f"{tag} user", username=f"{tag}@x",
+            profile_name="System Administrator",
+        )  # fmt: skip
+        deals = [DEAL, B_ONLY_DEAL] if org == B else [DEAL]
+        f.add(engine, admins[org], *(_past_due(org, deal) for deal in deals))
+        pf.rule(engine, org)
+    return admins
+
+
+def _past_due(org: str, deal: str) -> Opportunity:
+    return Opportunity(
+        org_id=org, id=deal, name=f"{TAG[org]} deal {deal[-4:]}", owner_id=USER,
+        stage_name="Prospecting", amount=1000, close_date=date(2026, 2, 1), is_closed=False,
+        is_won=False, created_date=f.NOW, last_modified_date=f.NOW,
+        fields={"Id": deal, "StageName": "Prospecting", "CloseDate": "2026-02-01"},
+    )  # fmt: skip
+
+
+async def _nothing_more(ws: ClientConnection) -> None:
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(ws.recv(), timeout=0.5)
+
+
+async def test_an_evaluation_in_one_org_publishes_nothing_to_the_others_subscribers(
+    store_engine: Engine,
+) -> None:
+    admins = _subscription_orgs(store_engine)
+    with served(store_engine) as api:
+        async with subscribed(api, admins[A]) as ws_a, subscribed(api, admins[B]) as ws_b:
+            await subscribed_listening(api, A)
+            await subscribed_listening(api, B)
+            report = await run_in_threadpool(api.refresher.evaluate, B, now=f.NOW)
+            assert report.alerts_opened == 2, report
+            opened = await changes(ws_b, 2)
+            assert {c["opportunity"]["name"] for c in opened} == {
+                f"B deal {DEAL[-4:]}",
+                f"B deal {B_ONLY_DEAL[-4:]}",
+            }
+            await _nothing_more(ws_a)  # B's evaluation told A's admin nothing
+            report = await run_in_threadpool(api.refresher.evaluate, A, now=f.NOW)
+            assert report.alerts_opened == 1, report
+            [mine] = await changes(ws_a, 1)
+            assert mine["opportunity"] == {"id": DEAL, "name": f"A deal {DEAL[-4:]}"}
+            await _nothing_more(ws_b)
