@@ -29,7 +29,10 @@ from tests import factories as f
 from tests.store.test_tenancy import AMOUNT, DEAL, DEALS, TAG, USER, two_orgs
 
 A, B = f.ORG_A, f.ORG_B
-RULE, MILESTONE, COMPLETION, ALERT = "rule_shared", "ms_shared", "cmp_shared", "alert_shared"
+# Ids as store.process_models.new_id makes them (prefix, "_", 20 characters), so that the API
+# takes them too (tests/api/test_tenancy_schema.py runs GraphQL over these same two orgs).
+RULE, MILESTONE = "rule_shared00000000000000", "ms_shared00000000000000"
+COMPLETION, ALERT = "cmp_shared00000000000000", "alert_shared00000000000000"
 SOURCE = "03d000000000001AAA"
 LATER = f.NOW + timedelta(hours=1)
 PROCESS_MODELS: tuple[type[SQLModel], ...] = (
