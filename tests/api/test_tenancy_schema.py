@@ -45,6 +45,8 @@ from sqlmodel import Session, SQLModel, col, select
 from starlette.concurrency import run_in_threadpool
 from websockets.asyncio.client import ClientConnection
 
+from auth.access_tokens import issue_access_token
+from auth.clients import register_client
 from auth.dev_tokens import issue_dev_token
 from resolvers.ids import opaque_id
 from store.models import Opportunity, SfUser
@@ -184,6 +186,9 @@ class Orgs:
     engine: Engine
     client: GraphQLClient
     tokens: dict[str, str]
+    # org -> an OAuth access token of a client of that org acting as no user (CLIENT: the
+    # whole org, read-only), the other principal path (auth.bearer, client_principal)
+    client_tokens: dict[str, str]
     markers: dict[str, set[str]]  # org -> strings only that org's rows hold
     snapshots: dict[str, list[str]]  # org -> its rows as seeded (org_rows)
 
@@ -197,10 +202,20 @@ async def orgs(store_engine: Engine) -> AsyncIterator[Orgs]:
     assert {B_ONLY_DEAL, B_ONLY_USER, B_ONLY_ALERT, "B deal", "B note", B} <= markers[B]
     assert all(opaque_id(i, prefix=i.split("_")[0]) for i in PROCESS_IDS)  # the API takes them
     assert {"A deal", "A note", A} <= markers[A]
-    snapshots = {org: org_rows(store_engine, org) for org in (A, B)}
     async with graphql_client(store_engine) as client:
         tokens = {org: issue_dev_token(client.settings, org, USER) for org in (A, B)}
-        yield Orgs(store_engine, client, tokens, markers, snapshots)
+        client_tokens = {}
+        for org in (A, B):
+            reader, _ = register_client(
+                store_engine, org_id=org, name="BI", scopes=["pipeline:read", "alerts:read"]
+            )
+            client_tokens[org] = issue_access_token(
+                store_engine, client.settings, subject=reader.client_id,
+                client_id=reader.client_id, org_id=org, scopes=list(reader.scopes),
+            )  # fmt: skip
+        # the clients' rows are the org's too: snapshot after registering them
+        snapshots = {org: org_rows(store_engine, org) for org in (A, B)}
+        yield Orgs(store_engine, client, tokens, client_tokens, markers, snapshots)
 
 
 # --- documents generated from the schema ------------------------------------------------------
@@ -371,8 +386,9 @@ def document(draw: st.DrawFn, root: GraphQLObjectType, keyword: str, first: str,
 # --- the checks ---------------------------------------------------------------------------------
 
 
-async def run(orgs: Orgs, org: str, query: str) -> dict[str, Any]:
-    response = await orgs.client.post(query, token=orgs.tokens[org])
+async def run(orgs: Orgs, org: str, query: str, *, as_client: bool = False) -> dict[str, Any]:
+    token = orgs.client_tokens[org] if as_client else orgs.tokens[org]
+    response = await orgs.client.post(query, token=token)
     assert response.status_code < 500, (query, response.text)
     payload: dict[str, Any] = response.json()
     for error in payload.get("errors") or []:
@@ -445,6 +461,22 @@ async def test_no_generated_query_answers_the_other_orgs_records(
 ) -> None:
     for query in queries.values():
         payload = await run(orgs, org, query)
+        assert not leaked(orgs, other, payload.get("data"), query), query
+
+
+@AS_EITHER
+@FAST
+@given(queries=QUERIES)
+async def test_no_generated_query_of_an_oauth_client_answers_the_other_orgs_records(
+    orgs: Orgs, org: str, other: str, queries: dict[str, str]
+) -> None:
+    """The same documents with an OAuth access token of a client acting as no user (it
+    reads its whole org): none answers the other org's records."""
+    me = await run(orgs, org, "{ me { accessLevel } opportunities { totalCount } }", as_client=True)
+    assert me["data"]["me"] == {"accessLevel": "CLIENT"}  # the token is served, not refused
+    assert me["data"]["opportunities"]["totalCount"] > 0
+    for query in queries.values():
+        payload = await run(orgs, org, query, as_client=True)
         assert not leaked(orgs, other, payload.get("data"), query), query
 
 
