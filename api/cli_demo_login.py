@@ -49,10 +49,16 @@ class DemoCredentials:
     partner_secret: str
 
 
-def _pkce() -> tuple[str, str]:
+def pkce_pair() -> tuple[str, str]:
+    """A PKCE code verifier and its S256 challenge."""
     verifier = secrets.token_urlsafe(48)
     digest = hashlib.sha256(verifier.encode()).digest()
     return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def login_form_fields(page: str) -> dict[str, str]:
+    """The hidden fields of devorg's login page, to post back with the user's password."""
+    return {name: unescape(value) for name, value in _HIDDEN.findall(page)}
 
 
 def _expect(response: httpx.Response, status: int, step: str) -> httpx.Response:
@@ -62,7 +68,7 @@ def _expect(response: httpx.Response, status: int, step: str) -> httpx.Response:
 
 
 async def _log_in(http: httpx.AsyncClient, client_id: str, user: DemoUser) -> str:
-    verifier, challenge = _pkce()
+    verifier, challenge = pkce_pair()
     params = {
         "response_type": "code", "client_id": client_id, "redirect_uri": REDIRECT_URI,
         "state": secrets.token_urlsafe(8), "code_challenge": challenge,
@@ -70,7 +76,7 @@ async def _log_in(http: httpx.AsyncClient, client_id: str, user: DemoUser) -> st
     }  # fmt: skip
     started = _expect(await http.get("/oauth/authorize", params=params), 302, "authorize")
     login = _expect(await http.get(started.headers["location"]), 200, "devorg's login page")
-    fields = {name: unescape(value) for name, value in _HIDDEN.findall(login.text)}
+    fields = login_form_fields(login.text)
     action = f"{urlsplit(started.headers['location'])._replace(query='').geturl()}"
     posted = await http.post(
         action, data={**fields, "username": user.username, "password": user.password}

@@ -3,15 +3,10 @@ with devorg (a real HTTP server) as the users' Salesforce, and a browser driven 
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import re
-import secrets
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from html import unescape
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,6 +15,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from api.app import create_app
+from api.cli_demo_login import login_form_fields, pkce_pair
 from api.settings import Settings
 from auth.at_rest import Purpose, decrypt
 from auth.clients import register_client
@@ -32,11 +28,11 @@ from tests.graphql_client import make_settings
 from tests.secret_guard import HOOKS, register_secret
 
 BASE = "https://dealpulse.test"
+pkce = pkce_pair  # the demo's own: a verifier and its S256 challenge
 APP_REDIRECT = "https://app.example/cb"
 # A connected app of devorg's whose callback is dealpulse's (added to the session devorg once).
 SF_APP_ID = "3MVG9dealpulseWebServerFlowTestApp"
 SF_APP_SECRET = "WEBSERVERFLOWTESTSECRET0123456789"
-_HIDDEN = re.compile(r'<input type=hidden name="(\w+)" value="([^"]*)">')
 
 
 def settings() -> Settings:
@@ -71,12 +67,6 @@ def public_client(engine: Engine, org_id: str, scopes: str = "pipeline:read admi
         redirect_uris=[APP_REDIRECT], public=True,
     )  # fmt: skip
     return client.client_id
-
-
-def pkce() -> tuple[str, str]:
-    verifier = secrets.token_urlsafe(48)
-    digest = hashlib.sha256(verifier.encode()).digest()
-    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 @asynccontextmanager
@@ -119,7 +109,7 @@ async def log_in(
         return Login(started)  # refused before the login
     form = await http.get(location)
     assert form.status_code == 200, form.text
-    fields = {name: unescape(value) for name, value in _HIDDEN.findall(form.text)}
+    fields = login_form_fields(form.text)
     user = devorg.seed.users[role]
     posted = await http.post(
         f"{devorg.url}/services/oauth2/authorize",
