@@ -35,6 +35,7 @@ from html import escape
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import httpx
 from authlib.deprecate import AuthlibDeprecationWarning
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
@@ -50,7 +51,7 @@ from auth.clients import find_client
 from auth.code_grants import user_scope_cap
 from auth.grants import create_authorization
 from auth.salesforce_tokens import keep_salesforce_refresh_token
-from store.engine import session_scope
+from store import queries
 from store.models import Org
 
 with warnings.catch_warnings():
@@ -97,11 +98,6 @@ def _refusal(error: AuthorizeError) -> Response:
         error.redirect_uri,
         {"error": error.error, "error_description": error.description, "state": error.state},
     )
-
-
-def _find_org(engine: Engine, org_id: str) -> Org | None:
-    with session_scope(engine) as session:
-        return session.get(Org, org_id)
 
 
 def _salesforce(org: Org, settings: Settings) -> StarletteOAuth2App:
@@ -155,7 +151,7 @@ def authorize_routes(engine: Engine, settings: Settings) -> list[BaseRoute]:
             asked = await run_in_threadpool(check_authorize_request, engine, params)
         except AuthorizeError as error:
             return _refusal(error)
-        org = await run_in_threadpool(_find_org, engine, asked.client.org_id)
+        org = await run_in_threadpool(queries.org, engine, asked.client.org_id)
         if org is None:  # pragma: no cover - a client's org is a foreign key
             return _error_page("server_error", "the client's org is not registered", 500)
         nonce = secrets.token_urlsafe(24)
@@ -187,14 +183,14 @@ def authorize_routes(engine: Engine, settings: Settings) -> list[BaseRoute]:
         asked = await run_in_threadpool(_still_asked, engine, pending)
         if asked is None:
             return _error_page("invalid_client", "the client is no longer registered")
-        org = await run_in_threadpool(_find_org, engine, asked.client.org_id)
+        org = await run_in_threadpool(queries.org, engine, asked.client.org_id)
         if org is None:  # pragma: no cover - a client's org is a foreign key
             return _error_page("server_error", "the client's org is not registered", 500)
         salesforce = _salesforce(org, settings)
         try:
             token = await salesforce.authorize_access_token(request)
             info = await salesforce.userinfo(token=token)
-        except (OAuthError, OSError, ValueError) as error:
+        except (OAuthError, httpx.HTTPError, OSError, ValueError) as error:
             # The class only: Authlib's message may quote Salesforce's answer.
             logger.info("salesforce login failed (%s)", type(error).__name__)
             return deny("the Salesforce login did not complete")

@@ -11,8 +11,10 @@ import pytest
 from sqlalchemy import Engine, inspect, select, text, update
 from sqlmodel import col
 
+from api.cli_demo_login import login_form_fields
 from auth.clients import register_client
 from auth.salesforce_tokens import salesforce_refresh_token
+from store.mirror import Mirror
 from store.models import SfUser
 from store.oauth_grant_models import OAuthAuthorizationCode
 from tests.api import oauth_login as o
@@ -229,3 +231,27 @@ async def test_a_user_deactivated_since_gets_no_more_tokens(
             )
         refreshed = await o.refresh(http, client_id, tokens["refresh_token"])
     assert (refreshed.status_code, refreshed.json()["error"]) == (400, "invalid_grant")
+
+
+async def test_a_salesforce_that_cannot_be_reached_at_the_callback_denies_the_login(
+    store_engine: Engine, devorg: RunningDevorg, org_id: str
+) -> None:
+    """The code exchange with Salesforce fails over the network (httpx's own error, not an
+    OSError): the browser goes back to the app with access_denied, not a 500."""
+    client_id = o.public_client(store_engine, org_id)
+    _, challenge = o.pkce()
+    async with o.browser(store_engine) as http:
+        started = await http.get(
+            "/oauth/authorize", params=o.authorize_params(client_id, challenge)
+        )
+        form = await http.get(started.headers["location"])
+        user = devorg.seed.users["rep"]
+        posted = await http.post(
+            f"{devorg.url}/services/oauth2/authorize",
+            data={**login_form_fields(form.text), "username": user.username,
+                  "password": user.password},
+        )  # fmt: skip
+        Mirror(store_engine, org_id).ensure_org(instance_url="http://127.0.0.1:1")  # gone
+        back = await http.get(posted.headers["location"])
+    assert back.status_code == 302, back.text
+    assert "error=access_denied" in back.headers["location"]
