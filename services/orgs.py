@@ -26,6 +26,7 @@ from typing import Literal, Protocol, cast
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
+from auth.at_rest import UndecryptableError
 from auth.grants import purge_expired_grants
 from auth.revocation import purge_expired_revocations
 from auth.salesforce_tokens import salesforce_refresh_token
@@ -109,8 +110,9 @@ class OrgRefresher:
         self.alert_events: AlertBroker = alert_events or LocalBroker()
         self._secrets = secrets
         self._gateways: dict[str, Gateway] = {}
-        # The users' own, by (org, user, a digest of the refresh token): a new login replaces it.
-        self._user_gateways: dict[tuple[str, str, str], Gateway] = {}
+        # The users' own, by (org, user): with the digest of the refresh token it was built
+        # from, so that a new login replaces (and closes) it.
+        self._user_gateways: dict[tuple[str, str], tuple[str, Gateway]] = {}
         self._registry_lock = threading.Lock()
         self._pass_locks: dict[str, threading.Lock] = {}
 
@@ -130,23 +132,34 @@ class OrgRefresher:
         for it since it logged in through dealpulse: Salesforce's own permissions, validation
         and audit apply, and the change is the user's), or None when dealpulse holds none
         (writes then go through the org's integration connection). Blocking: one read."""
-        token = salesforce_refresh_token(
-            self._engine, self._secrets, org_id=org_id, user_id=user_id
-        )
+        try:
+            token = salesforce_refresh_token(
+                self._engine, self._secrets, org_id=org_id, user_id=user_id
+            )
+        except UndecryptableError:
+            # Stored under another DEALPULSE_SECRET_KEY: the user must log in again; until
+            # then the org's connection writes (the audit says which).
+            logger.warning("a Salesforce token of a user of org %s cannot be decrypted", org_id)
+            return None
         if token is None:
             return None
-        key = (org_id, user_id, hashlib.sha256(token.encode()).hexdigest())
+        digest = hashlib.sha256(token.encode()).hexdigest()
         with self._registry_lock:
-            if key not in self._user_gateways:
-                org = queries.org(self._engine, org_id)
-                if org is None:
-                    raise UnknownOrg(org_id)
-                connection = replace(
-                    connection_for(org, self._secrets), auth_flow="refresh_token",
-                    refresh_token=token, username=None, private_key_file=None,
-                )  # fmt: skip
-                self._user_gateways[key] = Gateway(connection, retry=self._retry)
-            return self._user_gateways[key]
+            cached = self._user_gateways.get((org_id, user_id))
+            if cached is not None and cached[0] == digest:
+                return cached[1]
+            org = queries.org(self._engine, org_id)
+            if org is None:
+                raise UnknownOrg(org_id)
+            connection = replace(
+                connection_for(org, self._secrets), auth_flow="refresh_token",
+                refresh_token=token, username=None, private_key_file=None,
+            )  # fmt: skip
+            gateway = Gateway(connection, retry=self._retry)
+            self._user_gateways[(org_id, user_id)] = (digest, gateway)
+        if cached is not None:
+            cached[1].close()  # the session of the user's previous login
+        return gateway
 
     def _pass_lock(self, org_id: str) -> threading.Lock:
         """The lock that keeps the org's passes from overlapping (created once, under the
@@ -276,5 +289,5 @@ class OrgRefresher:
         return failed
 
     def close(self) -> None:
-        for gateway in [*self._gateways.values(), *self._user_gateways.values()]:
+        for gateway in [*self._gateways.values(), *(g for _, g in self._user_gateways.values())]:
             gateway.close()

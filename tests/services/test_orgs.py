@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from auth.salesforce_tokens import keep_salesforce_refresh_token
 from services.orgs import OrgRefresher
 from store.mirror import ORG_PASS, Mirror
 from store.models import DerivedFacts
@@ -72,3 +74,27 @@ def test_the_clock_tick_of_every_org_refreshes_its_open_deals(store_engine: Engi
     with Session(store_engine) as session:
         ticked = session.exec(select(DerivedFacts.opportunity_id)).all()
     assert ticked == [open_deal.id]
+
+
+def test_a_users_gateway_follows_its_latest_login_and_an_undecryptable_token_gives_none(
+    store_engine: Engine,
+) -> None:
+    f.org(store_engine)
+    settings = make_settings()
+    refresher = OrgRefresher(store_engine, settings)
+    user = "005000000000001AAA"
+    assert refresher.user_gateway(f.ORG_A, user) is None  # no token held
+    keep = lambda token: keep_salesforce_refresh_token(  # noqa: E731
+        store_engine, settings, org_id=f.ORG_A, user_id=user, refresh_token=token
+    )
+    keep("refresh-token-of-the-first-login")
+    first = refresher.user_gateway(f.ORG_A, user)
+    assert first is not None
+    assert refresher.user_gateway(f.ORG_A, user) is first  # built once per login
+    keep("refresh-token-of-the-second-login")
+    second = refresher.user_gateway(f.ORG_A, user)
+    assert second is not None
+    assert second is not first
+    other_key = make_settings(secret_key=SecretStr("another-secret-key-of-forty-characters!!"))
+    assert OrgRefresher(store_engine, other_key).user_gateway(f.ORG_A, user) is None
+    refresher.close()
