@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,14 +19,22 @@ from api.settings import STATE_DIR, Settings
 
 
 class _Commands(TyperGroup):
-    """The command group: a database that cannot be reached (or refuses a statement) is one
-    error line and exit status 1, not the driver's traceback; only the error's type is shown,
-    as a driver's message may hold the database URL and its password."""
+    """The command group: invalid settings, or a database that cannot be reached (or refuses a
+    statement), are one error line and exit status 1, not a traceback; the settings' values
+    and the driver's message are not shown (they may hold a secret key or the URL's password)."""
 
     # Any: the context is Typer's vendored click Context, which Typer does not export.
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except ValidationError as error:
+            # Where and why only: the input values may be secrets (DEALPULSE_SECRET_KEY...).
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
+                for e in error.errors(include_input=False)
+            )
+            typer.echo(f"error: invalid settings: {problems}", err=True)
+            raise typer.Exit(code=1) from None
         except SQLAlchemyError as error:
             typer.echo(
                 f"error: the database could not be reached or refused the request "
