@@ -22,8 +22,9 @@ from sqlalchemy import Engine
 from auth.clients import RegisteredClient, find_client
 from auth.scopes import ScopeError, parse_scopes
 
-# RFC 7636 4.2: BASE64URL(SHA256(verifier)) is 43 characters; the syntax allows 43 to 128.
-_CHALLENGE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
+# RFC 7636 4.2: an S256 challenge is BASE64URL(SHA256(verifier)), unpadded: exactly 43
+# characters of the base64url alphabet (a longer one could never match a verifier).
+_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")
 MAX_STATE_CHARS = 1_000  # it travels in URLs and in the login's session cookie
 
 

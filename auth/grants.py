@@ -154,14 +154,18 @@ def consume_code(
 
 def record_access_token(
     engine: Engine, authorization_id: str, jti: str, expires_at: datetime
-) -> None:
-    """Remember an access token issued from the authorization (to revoke it with it)."""
+) -> bool:
+    """Remember an access token about to be issued from the authorization (to revoke it with
+    it); False when the authorization is revoked by then, and the token must not be issued.
+    Checked after the row is committed: a revocation that read the issued tokens before this
+    row existed has set revoked_at already, so one of the two always sees the other."""
     with session_scope(engine) as session:
         session.add(
             OAuthIssuedAccessToken(
                 jti=jti, authorization_id=authorization_id, expires_at=expires_at
             )
         )
+    return not authorization_revoked(engine, authorization_id)
 
 
 def issue_refresh_token(

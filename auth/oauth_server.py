@@ -31,7 +31,7 @@ from typing import Any, ClassVar, Protocol
 
 from authlib.oauth2 import AuthorizationServer, OAuth2Request
 from authlib.oauth2.rfc6749 import ClientMixin, OAuth2Payload
-from authlib.oauth2.rfc6749.errors import InvalidScopeError
+from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidScopeError
 from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant
 from sqlalchemy import Engine
 
@@ -227,7 +227,10 @@ class DealpulseAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         authorization = user.authorization
         ttl = self._settings.access_token_ttl_seconds
         now, jti = datetime.now(UTC), secrets.token_urlsafe(16)
-        record_access_token(self._engine, authorization.id, jti, now + timedelta(seconds=ttl))
+        if not record_access_token(
+            self._engine, authorization.id, jti, now + timedelta(seconds=ttl)
+        ):  # revoked meanwhile (a reused refresh token or code revoked the family)
+            raise InvalidGrantError(description="the authorization has been revoked")
         token = issue_access_token(
             self._engine, self._settings, subject=authorization.user_id,
             client_id=client.registered.client_id, org_id=authorization.org_id, scopes=scopes,

@@ -85,6 +85,8 @@ async def test_an_admin_gets_admin(
         ({"code_challenge_method": "plain"}, "invalid_request"),
         ({"code_challenge_method": ""}, "invalid_request"),
         ({"code_challenge": ""}, "invalid_request"),
+        ({"code_challenge": "a" * 44}, "invalid_request"),  # S256 is 43 characters, always
+        ({"code_challenge": "a" * 42 + "."}, "invalid_request"),  # not base64url
         ({"response_type": "token"}, "unsupported_response_type"),
         ({"scope": "alerts:write"}, "invalid_scope"),
         ({"scope": "everything"}, "invalid_scope"),

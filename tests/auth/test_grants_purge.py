@@ -15,6 +15,7 @@ from auth.grants import (
     issue_refresh_token,
     purge_expired_grants,
     record_access_token,
+    revoke_authorization,
     use_refresh_token,
 )
 from store.oauth_grant_models import (
@@ -60,3 +61,26 @@ def test_the_purge_deletes_only_what_expired(store_engine: Engine) -> None:
     assert _count(store_engine, OAuthIssuedAccessToken) == 0
     assert _count(store_engine, OAuthRefreshToken) == 1
     assert _count(store_engine, OAuthAuthorization) == 1
+
+
+def test_an_access_token_is_not_recorded_as_live_once_its_authorization_is_revoked(
+    store_engine: Engine,
+) -> None:
+    """The race a reused refresh token opens: the family is revoked between the refresh and
+    the new access token's recording. The recording says so, and the token is not issued."""
+    f.org(store_engine)
+    rep = f.user(store_engine, "Race Rep")
+    client, _ = register_client(
+        store_engine, org_id=f.ORG_A, name="app", scopes=["pipeline:read"], public=True,
+        redirect_uris=["https://app.example/cb"],
+    )  # fmt: skip
+    create_authorization(
+        store_engine, client_id=client.client_id, org_id=f.ORG_A, user_id=rep.id,
+        scopes=["pipeline:read"], redirect_uri="https://app.example/cb",
+        code_challenge="c" * 43, now=T0,
+    )  # fmt: skip
+    with Session(store_engine) as session:
+        authorization_id = session.exec(select(OAuthAuthorization.id)).one()
+    assert record_access_token(store_engine, authorization_id, "jti-1", T0 + timedelta(hours=1))
+    revoke_authorization(store_engine, authorization_id, T0)
+    assert not record_access_token(store_engine, authorization_id, "jti-2", T0 + timedelta(hours=1))
