@@ -20,6 +20,7 @@ token issued, off the hot path), so a token is never signed with a key rotated a
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 import weakref
@@ -32,10 +33,11 @@ from joserfc.jwk import ECKey, KeySet
 from sqlalchemy import Engine, or_, update
 from sqlmodel import Session, col, select
 
-from auth.at_rest import Purpose, SecretSettings, decrypt, encrypt
+from auth.at_rest import AtRestError, Purpose, SecretSettings, decrypt, encrypt
 from store.engine import session_scope
 from store.oauth_models import OAuthSigningKey
 
+logger = logging.getLogger(__name__)
 ALGORITHM = "ES256"
 CURVE = "P-256"
 # The members of a public JWK that dealpulse publishes: never "d" (the private part).
@@ -100,6 +102,9 @@ class KeyRing:
         self._clock = clock
         self._grace = timedelta(seconds=settings.signing_key_grace_seconds)
         self._entries: dict[str, _Entry] = {}
+        # Kids of stored keys this ring cannot read (encrypted under another secret key, or a
+        # row not matching its kid): skipped, never a 500; one that would sign is rotated away.
+        self._unreadable: set[str] = set()
         self._loaded_at: float | None = None
         self._lock = threading.Lock()
         self.loads = 0  # how many times it read the database (for tests and the bench)
@@ -145,6 +150,9 @@ class KeyRing:
                 entry = self._entries.get(kid)
             if entry is not None:
                 return kid, entry.private
+            if kid in self._unreadable:
+                self.rotate(now)  # a key nobody here can sign with: a readable one replaces it
+                continue
             # Retired between the two reads (a rotation elsewhere): take its successor.
         raise SigningKeyError("no signing key could be read: the key set keeps changing")
 
@@ -223,11 +231,18 @@ class KeyRing:
             for row in rows:
                 known = self._entries.get(row.kid)
                 # Decrypting and importing a key is the costly part: only new kids pay it.
-                entries[row.kid] = (
-                    replace(known, retired_at=row.retired_at)
-                    if known is not None
-                    else self._decrypted(row)
-                )
+                if known is not None:
+                    entries[row.kid] = replace(known, retired_at=row.retired_at)
+                    continue
+                try:
+                    entries[row.kid] = self._decrypted(row)
+                except (SigningKeyError, AtRestError, ValueError) as error:
+                    if row.kid not in self._unreadable:
+                        logger.warning(
+                            "signing key %s cannot be read (%s): skipped",
+                            row.kid, type(error).__name__,
+                        )  # fmt: skip
+                    self._unreadable.add(row.kid)
             self._entries = entries
             self._loaded_at = self._clock()
             self.loads += 1

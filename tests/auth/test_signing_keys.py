@@ -13,7 +13,6 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
 from api.settings import Settings
-from auth.at_rest import UndecryptableError
 from auth.signing_keys import (
     KeyRing,
     RetiredKeyError,
@@ -251,15 +250,23 @@ def test_two_unretired_keys_both_verify_and_the_newest_signs(store_engine: Engin
     assert ring.signing_key(T0)[0] == a  # created later
 
 
-def test_keys_stored_under_another_secret_are_a_typed_error(store_engine: Engine) -> None:
+def test_keys_stored_under_another_secret_are_skipped_and_replaced(
+    store_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """After DEALPULSE_SECRET_KEY changed: the old keys cannot be read, so their tokens are an
+    unknown key (a 401, not a 500), and signing rotates to a key the new secret can read."""
     kid, _ = current_signing_key(store_engine, settings(), T0)
     other = KeyRing(store_engine, settings(secret=SECRET[::-1]))
-    with pytest.raises(UndecryptableError) as refused:
+    with pytest.raises(UnknownKeyError):
         other.verification_key(kid, T0)
-    assert SECRET[::-1] not in str(refused.value)
+    new_kid, _ = other.signing_key(T0)
+    assert new_kid != kid
+    assert kids(other.key_set(T0)) == {new_kid}
+    assert f"signing key {kid} cannot be read (UndecryptableError)" in caplog.text
+    assert SECRET[::-1] not in caplog.text
 
 
-def test_a_row_whose_key_is_not_its_kid_is_refused(store_engine: Engine) -> None:
+def test_a_row_whose_key_is_not_its_kid_is_not_loaded(store_engine: Engine) -> None:
     kid, _ = current_signing_key(store_engine, settings(), T0)
     other = rotate_signing_key(store_engine, settings(), T0)
     with session_scope(store_engine) as session:
@@ -270,8 +277,10 @@ def test_a_row_whose_key_is_not_its_kid_is_refused(store_engine: Engine) -> None
             .where(OAuthSigningKey.kid == kid)  # type: ignore[arg-type]
             .values(private_key=stolen.private_key)
         )
-    with pytest.raises(SigningKeyError, match="does not match its kid"):
-        KeyRing(store_engine, settings()).key_set(T0)
+    ring = KeyRing(store_engine, settings())
+    assert kids(ring.key_set(T0)) == {other}  # the row under the wrong kid verifies nothing
+    with pytest.raises(UnknownKeyError):
+        ring.verification_key(kid, T0)
 
 
 def test_the_shared_ring_is_per_engine_and_per_secret(store_engine: Engine) -> None:
