@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from auth.at_rest import Purpose, SecretSettings, decrypt, encrypt
 from store.engine import session_scope
+from store.mirror import upsert
 from store.oauth_grant_models import SalesforceUserToken
 from store.tenancy import OrgScope
 
@@ -28,19 +29,15 @@ def keep_salesforce_refresh_token(
     refresh_token: str,
     now: datetime | None = None,
 ) -> None:
-    """Store the user's Salesforce refresh token, encrypted, replacing the one before."""
+    """Store the user's Salesforce refresh token, encrypted, replacing the one before (an
+    upsert: two logins of the same user at once both land, the later one kept)."""
     encrypted = encrypt(settings, refresh_token, purpose=_PURPOSE)
-    moment = now or datetime.now(UTC)
+    row = {
+        "org_id": org_id, "user_id": user_id, "encrypted_refresh_token": encrypted,
+        "updated_at": now or datetime.now(UTC),
+    }  # fmt: skip
     with session_scope(engine) as session:
-        row = OrgScope(org_id).get(session, SalesforceUserToken, user_id)
-        if row is None:
-            row = SalesforceUserToken(
-                org_id=org_id, user_id=user_id, encrypted_refresh_token=encrypted,
-                updated_at=moment,
-            )  # fmt: skip
-        else:
-            row.encrypted_refresh_token, row.updated_at = encrypted, moment
-        session.add(row)
+        upsert(session, SalesforceUserToken, [row])
 
 
 def salesforce_refresh_token(
