@@ -27,7 +27,12 @@ from starlette.routing import BaseRoute, Route
 
 from api.oauth_authorize import authorize_routes
 from api.settings import Settings
-from auth.oauth_server import CONFIDENTIAL_METHODS, DealpulseAuthorizationServer, FormRequest
+from auth.oauth_server import (
+    CLIENT_AUTH_METHODS,
+    CONFIDENTIAL_METHODS,
+    DealpulseAuthorizationServer,
+    FormRequest,
+)
 from auth.scopes import ALL_SCOPES
 from auth.signing_keys import jwks
 
@@ -85,9 +90,9 @@ def metadata(settings: Settings) -> dict[str, Any]:
         "jwks_uri": f"{issuer}/oauth/jwks",
         "authorization_endpoint": f"{issuer}/oauth/authorize",
         "grant_types_supported": ["client_credentials", "authorization_code", "refresh_token"],
-        "token_endpoint_auth_methods_supported": [*CONFIDENTIAL_METHODS, "none"],
+        "token_endpoint_auth_methods_supported": list(CLIENT_AUTH_METHODS),
         "revocation_endpoint": f"{issuer}/oauth/revoke",
-        "revocation_endpoint_auth_methods_supported": list(CONFIDENTIAL_METHODS),
+        "revocation_endpoint_auth_methods_supported": list(CLIENT_AUTH_METHODS),
         "introspection_endpoint": f"{issuer}/oauth/introspect",
         "introspection_endpoint_auth_methods_supported": list(CONFIDENTIAL_METHODS),
         "scopes_supported": [scope.value for scope in ALL_SCOPES],

@@ -225,6 +225,20 @@ def use_refresh_token(
     return found if live else None
 
 
+def refresh_token_authorization(engine: Engine, token: str, client_id: str) -> str | None:
+    """The id of the authorization `token` (a refresh token, rotated or not, expired or not)
+    belongs to, when `client_id` holds it; None otherwise. Nothing is used up: this is what
+    revoking a refresh token (RFC 7009) looks up."""
+    with session_scope(engine) as session:
+        row = session.get(OAuthRefreshToken, _hash(token))
+        if row is None:
+            return None
+        authorization = session.get(OAuthAuthorization, row.authorization_id)
+    if authorization is None or authorization.client_id != client_id:
+        return None
+    return authorization.id
+
+
 def revoke_authorization(
     engine: Engine, authorization_id: str, now: datetime | None = None
 ) -> None:

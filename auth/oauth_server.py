@@ -13,7 +13,8 @@ all of its own. A run-as client's token has the run-as Salesforce user as `sub`;
 client's, the client itself (RFC 9068 section 2.2).
 
 Revocation (RFC 7009) and introspection (RFC 7662) are Authlib endpoints registered on the
-same server (auth.token_endpoints), so they authenticate clients exactly as the token endpoint.
+same server (auth.token_endpoints), so they authenticate clients exactly as the token endpoint
+(introspection: confidential clients only).
 
 Blocking (database reads): async callers run `token_response`, `revocation_response` and
 `introspection_response` in a worker thread.
@@ -40,13 +41,15 @@ from auth.clients import RegisteredClient, authenticate_client, find_client
 from auth.code_grants import AuthorizationCode, RefreshToken, UserGrant
 from auth.grants import issue_refresh_token, record_access_token
 from auth.scopes import ALL_SCOPES
-from auth.token_endpoints import AccessTokenIntrospection, AccessTokenRevocation
+from auth.token_endpoints import AccessTokenIntrospection, TokenRevocation
 
 # Authlib logs issued tokens and client ids at DEBUG ("Issue token {...}"): a deployment that
 # turns on debug logging must still not write access tokens to its logs.
 logging.getLogger("authlib").setLevel(logging.INFO)
 
 CONFIDENTIAL_METHODS = ("client_secret_basic", "client_secret_post")
+# A public client authenticates with its client_id alone: at the token and revocation endpoints.
+CLIENT_AUTH_METHODS = (*CONFIDENTIAL_METHODS, "none")
 USER_GRANTS = ("authorization_code", "refresh_token")
 
 
@@ -158,7 +161,7 @@ class DealpulseAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         self.register_grant(AuthorizationCode)
         self.register_grant(RefreshToken)
         self.register_token_generator("default", self._generate_token)
-        self.register_endpoint(AccessTokenRevocation(engine, settings, CONFIDENTIAL_METHODS))
+        self.register_endpoint(TokenRevocation(engine, settings, CLIENT_AUTH_METHODS))
         self.register_endpoint(AccessTokenIntrospection(engine, settings, CONFIDENTIAL_METHODS))
 
     @property
@@ -255,7 +258,7 @@ class DealpulseAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
     def revocation_response(self, request: FormRequest) -> tuple[int, Any, list[tuple[str, str]]]:
         """The revocation endpoint's answer: (status, JSON body, headers)."""
         return self.create_endpoint_response(  # type: ignore[no-any-return]
-            AccessTokenRevocation.ENDPOINT_NAME, request
+            TokenRevocation.ENDPOINT_NAME, request
         )
 
     def introspection_response(

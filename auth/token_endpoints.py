@@ -5,17 +5,23 @@ Why Authlib's endpoints rather than our own: they run on the authorization serve
 authentication (the same `query_client` and secret check as the token endpoint, with
 `client_secret_basic` and `client_secret_post`), so a revoked client, a public client, a wrong
 secret or no credentials are an `invalid_client` 401 exactly as at /oauth/token. What we
-override is what a JWT server needs: finding a "token" is verifying it, and revoking one is
-putting its jti on the deny list.
+override is what a JWT server needs: finding an access token is verifying it, and revoking
+one is putting its jti on the deny list; a refresh token (auth.grants) is found by its hash,
+and revoking it revokes its whole authorization, the access tokens issued from it included
+(RFC 7009 section 2.1: "SHOULD also invalidate all access tokens based on the same
+authorization grant"). A public client (a browser app) revokes with its `client_id` alone
+(auth method `none`), as it logs out; introspection stays for confidential clients.
 
 Both endpoints answer 200 whatever the token (RFC 7009 section 2.2; RFC 7662 section 2.2): a
 client learns nothing of tokens that are not its own (revocation) or its org's (introspection).
-`token_type_hint` is ignored, as RFC 7009 allows ("a hint"): there are only access tokens.
+`token_type_hint` is ignored, as RFC 7009 allows ("a hint"): a refresh token is told apart by
+its prefix.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from authlib.oauth2 import OAuth2Request
@@ -31,6 +37,7 @@ from auth.access_tokens import (
     verify_access_token,
 )
 from auth.clients import RegisteredClient
+from auth.grants import REFRESH_TOKEN_PREFIX, refresh_token_authorization, revoke_authorization
 from auth.revocation import revoke_access_token, verify_unrevoked_access_token
 
 
@@ -48,10 +55,18 @@ def _require_token(request: OAuth2Request) -> str:
     return str(token)
 
 
-class AccessTokenRevocation(RevocationEndpoint):  # type: ignore[misc]
+@dataclass(frozen=True)
+class _RefreshTokenGrant:
+    """A refresh token found for revocation: the authorization it belongs to."""
+
+    authorization_id: str
+
+
+class TokenRevocation(RevocationEndpoint):  # type: ignore[misc]
     """POST /oauth/revoke: a valid access token of the authenticating client goes on the deny
-    list. Anything else (invalid, expired, already revoked, another client's) changes nothing
-    and gets the same 200, so a client cannot revoke another's token nor probe for one."""
+    list; a refresh token of the client revokes its authorization (the whole family).
+    Anything else (invalid, expired, already revoked, another client's) changes nothing and
+    gets the same 200, so a client cannot revoke another's token nor probe for one."""
 
     def __init__(self, engine: Engine, settings: TokenSettings, methods: Sequence[str]) -> None:
         super().__init__()
@@ -64,18 +79,27 @@ class AccessTokenRevocation(RevocationEndpoint):  # type: ignore[misc]
 
     def authenticate_token(
         self, request: OAuth2Request, client: AuthenticatedClient
-    ) -> AccessTokenClaims | None:
+    ) -> AccessTokenClaims | _RefreshTokenGrant | None:
         token = _require_token(request)
+        client_id = client.registered.client_id
+        if token.startswith(REFRESH_TOKEN_PREFIX):
+            authorization_id = refresh_token_authorization(self._engine, token, client_id)
+            return None if authorization_id is None else _RefreshTokenGrant(authorization_id)
         try:
             # No deny-list read: revoking a revoked token again is a harmless no-op, and the
             # token's client is the caller, whom the server just found active.
             claims = verify_access_token(self._engine, self._settings, token)
         except AccessTokenError:
             return None
-        return claims if claims.client_id == client.registered.client_id else None
+        return claims if claims.client_id == client_id else None
 
-    def revoke_token(self, token: AccessTokenClaims, request: OAuth2Request) -> None:
-        revoke_access_token(self._engine, token)
+    def revoke_token(
+        self, token: AccessTokenClaims | _RefreshTokenGrant, request: OAuth2Request
+    ) -> None:
+        if isinstance(token, _RefreshTokenGrant):
+            revoke_authorization(self._engine, token.authorization_id)
+        else:
+            revoke_access_token(self._engine, token)
 
 
 class AccessTokenIntrospection(IntrospectionEndpoint):  # type: ignore[misc]

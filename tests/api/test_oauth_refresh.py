@@ -10,6 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
+from auth.clients import register_client
 from tests.api import oauth_login as o
 from tests.devorg_server import RunningDevorg
 
@@ -90,3 +91,50 @@ async def test_a_refresh_token_is_bound_to_its_client(
         own = await o.refresh(http, client_id, tokens["refresh_token"])
     assert (stolen.status_code, stolen.json()["error"]) == (400, "invalid_grant")
     assert own.status_code == 200, own.text  # the thief's attempt used nothing up
+
+
+async def _revoke(http: httpx.AsyncClient, client_id: str, token: str) -> httpx.Response:
+    # a public client authenticates with its client_id alone (auth method "none")
+    return await http.post("/oauth/revoke", data={"token": token, "client_id": client_id})
+
+
+async def test_revoking_a_refresh_token_revokes_its_family_and_only_its_own(
+    store_engine: Engine, devorg: RunningDevorg, org_id: str
+) -> None:
+    client_id = o.public_client(store_engine, org_id)
+    thief = o.public_client(store_engine, org_id)
+    async with o.browser(store_engine) as http:
+        tokens = await _tokens(http, devorg, client_id)
+        other = await _tokens(http, devorg, client_id)  # another login: another family
+        by_thief = await _revoke(http, thief, tokens["refresh_token"])
+        still = await o.refresh(http, client_id, tokens["refresh_token"])
+        assert still.status_code == 200, still.text  # the thief's revocation changed nothing
+        rotated = still.json()
+        logout = await _revoke(http, client_id, rotated["refresh_token"])
+        refreshed = await o.refresh(http, client_id, rotated["refresh_token"])
+        access = [await o.me(http, t["access_token"]) for t in (tokens, rotated)]
+        other_refresh = await o.refresh(http, client_id, other["refresh_token"])
+        other_access = await o.me(http, other["access_token"])
+    assert (by_thief.status_code, logout.status_code) == (200, 200)
+    assert (refreshed.status_code, refreshed.json()["error"]) == (400, "invalid_grant")
+    assert all(a["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED" for a in access)
+    assert other_refresh.status_code == 200, other_refresh.text
+    assert "errors" not in other_access
+
+
+async def test_a_confidential_client_cannot_revoke_with_its_client_id_alone(
+    store_engine: Engine, devorg: RunningDevorg, org_id: str
+) -> None:
+    client_id = o.public_client(store_engine, org_id)
+    confidential, _secret = register_client(
+        store_engine, org_id=org_id, name="web app", scopes="pipeline:read",
+        redirect_uris=[o.APP_REDIRECT],
+    )  # fmt: skip
+    async with o.browser(store_engine) as http:
+        tokens = await _tokens(http, devorg, client_id)
+        answer = await _revoke(http, confidential.client_id, tokens["refresh_token"])
+        unknown = await _revoke(http, "dp_nobody", tokens["refresh_token"])
+        refreshed = await o.refresh(http, client_id, tokens["refresh_token"])
+    assert (answer.status_code, answer.json()["error"]) == (401, "invalid_client")
+    assert unknown.json()["error"] == "invalid_client"
+    assert refreshed.status_code == 200, refreshed.text

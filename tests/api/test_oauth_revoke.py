@@ -224,15 +224,25 @@ async def test_bad_client_credentials_are_invalid_client(store_engine: Engine) -
             "unknown client": {"headers": basic(("dp_nobody", partner[1]))},
             "revoked client": {"headers": basic(revoked)},
             "no credentials": {},
-            "public client": {"data": {"client_id": public.client_id}},
+        }
+        # a public client revokes with its client_id (it logs out); it may not introspect
+        credentials_of = {
+            "/oauth/revoke": credentials,
+            "/oauth/introspect": {
+                **credentials,
+                "public": {"data": {"client_id": public.client_id}},
+            },
         }
         answers = {
             (path, name): await http.post(
                 path, **{**how, "data": {"token": token, **how.get("data", {})}}
             )
-            for path in ("/oauth/revoke", "/oauth/introspect")
-            for name, how in credentials.items()
+            for path, by_name in credentials_of.items()
+            for name, how in by_name.items()
         }
+        public_revoke = await http.post(
+            "/oauth/revoke", data={"token": token, "client_id": public.client_id}
+        )
         post = await http.post(  # client_secret_post works as well as Basic
             "/oauth/introspect",
             data={"token": token, "client_id": partner[0], "client_secret": partner[1]},
@@ -245,6 +255,7 @@ async def test_bad_client_credentials_are_invalid_client(store_engine: Engine) -
     assert all(token not in r.text for r in answers.values())
     assert (post.status_code, post.json()["active"]) == (200, True)
     assert (no_token.status_code, no_token.json()["error"]) == (400, "invalid_request")
+    assert public_revoke.status_code == 200  # not its token: nothing revoked, nothing told
     assert still["active"] is True  # no refused request revoked it
 
 
@@ -262,9 +273,10 @@ async def test_the_metadata_names_both_endpoints_and_nothing_is_logged(
         await http.post("/oauth/revoke", data={"token": token}, headers=basic((partner[0], "x")))
     assert metadata["revocation_endpoint"] == f"{BASE}/oauth/revoke"
     assert metadata["introspection_endpoint"] == f"{BASE}/oauth/introspect"
-    methods = ["client_secret_basic", "client_secret_post"]
-    assert metadata["revocation_endpoint_auth_methods_supported"] == methods
-    assert metadata["introspection_endpoint_auth_methods_supported"] == methods
+    confidential_methods = ["client_secret_basic", "client_secret_post"]
+    # a public client revokes (logs out) with its client_id; only confidential ones introspect
+    assert metadata["revocation_endpoint_auth_methods_supported"] == [*confidential_methods, "none"]
+    assert metadata["introspection_endpoint_auth_methods_supported"] == confidential_methods
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert token not in logged
     assert partner[1] not in logged
