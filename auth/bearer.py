@@ -4,7 +4,7 @@ header `typ` at+jwt, auth.access_tokens) or a development token (auth.dev_tokens
 An access token must be neither revoked nor held by a revoked client (auth.revocation: one
 statement per request). It acts as a Salesforce user (a user's own token, a run-as client's:
 `sub` is the user's id) or as no user (a client without a run-as user: `sub` is the client's
-id), which auth.principals makes a read-only CLIENT principal.
+id), which auth.principals makes a CLIENT principal.
 
 Blocking (the revocation check reads the database; the key ring may): async callers run it
 in a worker thread.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 class Credentials:
     org_id: str
     # A Salesforce user id (auth.principals checks it is active in the org); None for an OAuth
-    # client that acts as no user (no run-as user): it reads the whole org, writes nothing.
+    # client that acts as no user (no run-as user): auth.principals.client_principal.
     user_id: str | None
     expires_at: int  # seconds since the epoch
     # The scopes the token asks for; None: every scope the user's profile allows

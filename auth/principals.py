@@ -19,7 +19,8 @@ from store.queries import Visibility
 
 class NoUser(AuthenticationError):
     """A client that acts as no Salesforce user asked for what only a user can do. Its
-    scopes (read scopes only: client_scopes) keep it from every write, so this is a guard."""
+    scopes (never `admin`: CLIENT_SCOPES) keep it from every such mutation, so this is a
+    guard."""
 
 
 @dataclass(frozen=True)
@@ -34,14 +35,26 @@ class Principal:
     currency: str | None = None
     # What the token lets it do (auth.scopes), never more than its profile allows.
     scopes: frozenset[str] = frozenset()
+    # The OAuth client the token was issued to; None for a development token.
+    client_id: str | None = None
 
     @property
     def acting_user_id(self) -> str:
-        """The Salesforce user the principal acts as (who writes, whose to-do list by
-        default); NoUser for a client that acts as none."""
+        """The Salesforce user the principal acts as (whose to-do list by default, who
+        administers); NoUser for a client that acts as none."""
         if self.user_id is None:
             raise NoUser("a client acting as no Salesforce user cannot do this")
         return self.user_id
+
+    @property
+    def actor_id(self) -> str:
+        """Who the store records as having acted (audit entries, idempotency keys, who
+        snoozed, dismissed or completed): the user, or the client's id (`dp_...`) for a
+        client acting as no user."""
+        actor = self.user_id or self.client_id
+        if actor is None:
+            raise NoUser("a principal acting as no user must be a client")
+        return actor
 
     @cached_property
     def zone(self) -> tzinfo:
@@ -79,17 +92,19 @@ def resolve_principal(engine: Engine, token: Credentials) -> Principal:
         time_zone=found.time_zone,
         currency=found.currency,
         scopes=asked & allowed,
+        client_id=token.client_id,
     )
 
 
-# What a client acting as no user may be granted: reading. Its writes would go through the
-# org's integration connection, recorded as such in the audit: not built yet.
-CLIENT_SCOPES = frozenset({Scope.PIPELINE_READ.value, Scope.ALERTS_READ.value})
+# What a client acting as no user may be granted: reading, and the writes of a rep (they go
+# through the org's integration connection, the audit naming the client). Not `admin`: rules,
+# milestones and clients are changed by an administrator, a person the audit can name.
+CLIENT_SCOPES = frozenset(scope.value for scope in ALL_SCOPES) - {Scope.ADMIN.value}
 
 
 def client_principal(engine: Engine, token: Credentials) -> Principal:
-    """The principal of an OAuth client acting as no user: the whole org, read-only (its
-    token's read scopes). One statement (the org's time zone and currency)."""
+    """The principal of an OAuth client acting as no user: the whole org, with its token's
+    scopes but `admin` (CLIENT_SCOPES). One statement (the org's time zone and currency)."""
     time_zone, currency = queries.org_settings(engine, token.org_id)
     asked = CLIENT_SCOPES if token.scopes is None else frozenset(token.scopes)
     return Principal(
@@ -100,6 +115,7 @@ def client_principal(engine: Engine, token: Credentials) -> Principal:
         time_zone=time_zone,
         currency=currency,
         scopes=asked & CLIENT_SCOPES,
+        client_id=token.client_id,
     )
 
 

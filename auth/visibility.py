@@ -18,7 +18,8 @@ class AccessLevel(Enum):
     REP = "rep"
     MANAGER = "manager"
     ADMIN = "admin"
-    # An OAuth client acting as no Salesforce user: reads the whole org, writes nothing (yet).
+    # An OAuth client acting as no Salesforce user: the whole org, as its scopes allow (never
+    # admin: auth.principals.CLIENT_SCOPES).
     CLIENT = "client"
 
 

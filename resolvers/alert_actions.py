@@ -43,7 +43,8 @@ class Refused(ClientError):
 class _Target:
     alert: Alert
     org_id: str
-    user_id: str
+    user_id: str  # who acts (auth.principals.Principal.actor_id)
+    client_id: str | None
 
 
 async def _target(context: RequestContext, raw_id: str) -> _Target:
@@ -56,7 +57,7 @@ async def _target(context: RequestContext, raw_id: str) -> _Target:
     )
     if alert is None or not visible:
         raise Refused("NOT_FOUND", "no such alert", field=_ARGUMENT)
-    return _Target(alert, principal.org_id, principal.acting_user_id)
+    return _Target(alert, principal.org_id, principal.actor_id, principal.client_id)
 
 
 def _record(
@@ -71,7 +72,7 @@ def _record(
         user_id=target.user_id, action=action, opportunity_id=target.alert.opportunity_id,
         outcome=AuditOutcome.REFUSED if error else AuditOutcome.APPLIED, field=field,
         old_value=old, new_value=new, alert_id=target.alert.id,
-        error=error, request_id=context.request_id,
+        error=error, request_id=context.request_id, client_id=target.client_id,
         connection="dealpulse",  # no Salesforce write: the alert lives in dealpulse's store
     )  # fmt: skip
 

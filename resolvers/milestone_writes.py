@@ -262,7 +262,7 @@ async def _change_completion(
             field="input.opportunityId",
         )
     milestone = await _manual_milestone(context, org_id, raw_milestone_id)
-    user_id = principal.acting_user_id
+    user_id = principal.actor_id
     done = await run_in_threadpool(change, org_id, milestone, opportunity, user_id)
     record = AuditRecord(
         user_id=user_id, action=AuditAction.MILESTONE, opportunity_id=opportunity.id,
@@ -270,6 +270,7 @@ async def _change_completion(
         field=f"milestone:{milestone.name}"[:255], old_value=not completing,
         new_value=completing, request_id=context.request_id,
         error=None if done is not None else f"{refusal[0].name}: {refusal[1]}",
+        client_id=principal.client_id,
         connection="dealpulse",  # stored in dealpulse, not written to Salesforce
     )  # fmt: skip
     await run_in_threadpool(record_audit, context.engine, org_id, [record], context.now)

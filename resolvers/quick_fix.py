@@ -136,9 +136,12 @@ async def resolved_alerts(context: RequestContext, outcome: RecordOutcome) -> li
     return [found[i] for i in outcome.resolved_alert_ids if i in found]
 
 
-async def remaining_todo_count(context: RequestContext) -> int:
-    """The caller's own to-do items (opportunities with an open fix-alert) after the write."""
+async def remaining_todo_count(context: RequestContext) -> int | None:
+    """The caller's own to-do items (opportunities with an open fix-alert) after the write;
+    None for a client acting as no user (it has no to-do list of its own)."""
     principal = await context.principal()
+    if principal.user_id is None:
+        return None
     return await run_in_threadpool(
         todo.todo_count, context.engine, principal.visibility, principal.acting_user_id
     )

@@ -40,7 +40,9 @@ class AuditEntry:
     at: datetime = strawberry.field(description="When the attempt was made (UTC).")
 
     user: User | None = strawberry.field(
-        resolver=_user, description="Who made it; null when the mirror does not know the user."
+        resolver=_user,
+        description="Who made it; null when the mirror does not know the user, and for an "
+        "OAuth client acting as no user (clientId names it).",
     )
     action: AuditAction = strawberry.field(resolver=_action, description="What the write was.")
     field: str | None = strawberry.field(
@@ -67,8 +69,13 @@ class AuditEntry:
         description="The id of the API request that made it (as in the server's logs)."
     )
     connection: str = strawberry.field(
-        description='How dealpulse reaches Salesforce for such a write: "integration" (through '
-        "the org's connected integration user; a person's own session will be \"user\")."
+        description='How the write reached Salesforce: "user" (the caller\'s own Salesforce '
+        'session, when it signed in through dealpulse), "integration" (the org\'s integration '
+        'user), "dealpulse" (stored in dealpulse only: a snooze, a dismissal, a milestone).'
+    )
+    client_id: str | None = strawberry.field(
+        description="The OAuth client the write came through (its client_id: a partner's, a BI "
+        "tool's, the app a user signed in with); null for a development token."
     )
     alert_id: strawberry.ID | None = strawberry.field(
         description="The alert the write was made from (a fix-alert's quick-fix, a snooze); "

@@ -3,8 +3,9 @@ meeting date, without opening Salesforce.
 
 Written to Salesforce as a completed Task on the opportunity (Subject "Check-in: " and the
 note's first line, Description the note, Status Completed, ActivityDate today in the org's time
-zone, WhatId the opportunity, OwnerId the caller, TaskSubtype Task, which Salesforce takes on
-create only). The field updates go through the quick-fix path (the same checks, conditional
+zone, WhatId the opportunity, OwnerId the caller (for a client acting as no user none: Salesforce
+makes the integration user its owner), TaskSubtype Task, which Salesforce takes on create
+only). The field updates go through the quick-fix path (the same checks, conditional
 on the LastModifiedDate the client read or else the mirror's, the same audit) and are sent
 first: a refused or conflicting update leaves the check-in unwritten, so nothing is half done.
 Then one read-back brings the Task (and the updated record) into the mirror at once, so the
@@ -82,7 +83,7 @@ def _at_input(outcome: RecordOutcome) -> RecordOutcome:
 
 
 def check_in(context: WriteContext, request: CheckInRequest) -> RecordOutcome:
-    engine, org_id, user_id = context.engine, context.org_id, context.principal.acting_user_id
+    engine, org_id, user_id = context.engine, context.org_id, context.principal.actor_id
     claim = idempotency.claim_key(
         engine,
         org_id,
@@ -197,9 +198,10 @@ def _create_task(
         "Status": "Completed",
         "ActivityDate": local_date(context.now, context.principal.zone).isoformat(),
         "WhatId": opportunity_id,
-        "OwnerId": context.principal.acting_user_id,
         "TaskSubtype": "Task",
     }
+    if context.principal.user_id is not None:
+        task["OwnerId"] = context.principal.user_id
     task_ids: list[str] = []
     search = None
     try:
@@ -291,7 +293,7 @@ def _audit(context: WriteContext, request: CheckInRequest, outcome: RecordOutcom
         if action is AuditAction.QUICK_FIX and (outcome.ok or outcome.fields_applied):
             kind = AuditOutcome.APPLIED
         return AuditRecord(
-            user_id=context.principal.acting_user_id,
+            user_id=context.principal.actor_id,
             action=action,
             opportunity_id=request.opportunity_id,
             outcome=kind,
@@ -300,6 +302,7 @@ def _audit(context: WriteContext, request: CheckInRequest, outcome: RecordOutcom
             error=error,
             request_id=context.request_id,
             connection=context.connection,
+            client_id=context.principal.client_id,
         )
 
     note = {"note": request.note[:1000], "task_id": outcome.task_id}

@@ -82,7 +82,7 @@ def _digest(request: FixRequest) -> str:
 def quick_fix(context: WriteContext, requests: Sequence[FixRequest]) -> list[RecordOutcome]:
     """Each request's outcome, in order (the caller bounds the batch at MAX_BATCH)."""
     engine, org_id = context.engine, context.org_id
-    user_id = context.principal.acting_user_id
+    user_id = context.principal.actor_id
     outcomes: dict[int, RecordOutcome] = {}
     claimed: set[int] = set()
     seen: set[str] = set()
@@ -238,7 +238,7 @@ def _audit(
         for name in names[:50]:
             records.append(
                 AuditRecord(
-                    user_id=context.principal.acting_user_id,
+                    user_id=context.principal.actor_id,
                     action=AuditAction.QUICK_FIX,
                     opportunity_id=request.opportunity_id,
                     outcome=outcome.kind,
@@ -248,6 +248,7 @@ def _audit(
                     error=error,
                     request_id=context.request_id,
                     connection=context.connection,
+                    client_id=context.principal.client_id,
                 )
             )
     if records:
@@ -274,7 +275,7 @@ def _settle_keys(
     outcomes: Sequence[RecordOutcome],
     claimed: set[int],
 ) -> None:
-    engine, org_id, user_id = context.engine, context.org_id, context.principal.acting_user_id
+    engine, org_id, user_id = context.engine, context.org_id, context.principal.actor_id
     for number in claimed:
         key, outcome = requests[number].idempotency_key, outcomes[number]
         if outcome.kind is AuditOutcome.FAILED:

@@ -51,6 +51,7 @@ class AuditRecord:
     error: str | None = None
     request_id: str | None = None
     connection: str = ""
+    client_id: str | None = None
 
 
 def jsonable(value: object) -> Any:
@@ -99,6 +100,7 @@ def _row(org_id: str, record: AuditRecord, at: datetime) -> AuditEntry:
         error=error,
         request_id=record.request_id,
         connection=record.connection,
+        client_id=record.client_id,
     )
 
 

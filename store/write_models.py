@@ -38,7 +38,9 @@ class AuditEntry(SQLModel, table=True):
     org_id: str = Field(primary_key=True, foreign_key="org.id")
     id: str = Field(primary_key=True)  # new_id("aud")
     at: datetime = utc_field(nullable=False)
-    user_id: str  # the Salesforce user who acted
+    # Who acted: a Salesforce user id, or for an OAuth client acting as no user its client_id
+    # (auth.principals.Principal.actor_id).
+    user_id: str
     action: str  # AuditAction name
     opportunity_id: str
     alert_id: str | None = None
@@ -49,6 +51,7 @@ class AuditEntry(SQLModel, table=True):
     error: str | None = None  # at most ERROR_MAX_LENGTH characters (store.audit truncates)
     request_id: str | None = None
     connection: str = ""  # how Salesforce was reached: "user", "integration:<username>", ...
+    client_id: str | None = None  # the OAuth client the write came through; None: a dev token
 
 
 class IdempotencyKey(SQLModel, table=True):

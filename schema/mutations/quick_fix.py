@@ -136,7 +136,10 @@ class QuickFixPayload:
     def replayed(self) -> bool:
         return self.outcome_ is not None and self.outcome_.replayed
 
-    @described("The caller's own to-do items (opportunities with an open fix-alert) now.")
+    @described(
+        "The caller's own to-do items (opportunities with an open fix-alert) now; null for a "
+        "client acting as no user."
+    )
     async def remaining_todo_count(self, info: Info) -> int | None:
         if self.outcome_ is None:
             return None
@@ -152,7 +155,10 @@ class QuickFixManyPayload:
         description="What refused the call as a whole (more than 200 inputs, say)."
     )
 
-    @described("The caller's own to-do items (opportunities with an open fix-alert) now.")
+    @described(
+        "The caller's own to-do items (opportunities with an open fix-alert) now; null for a "
+        "client acting as no user."
+    )
     async def remaining_todo_count(self, info: Info) -> int | None:
         if not self.results:
             return None

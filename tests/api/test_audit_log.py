@@ -284,7 +284,8 @@ def test_the_names_clients_outside_the_repository_use() -> None:
     assert {name: str(field.type) for name, field in entry.fields.items()} == {
         "id": "ID!", "at": "DateTime!", "user": "User", "action": "AuditAction!",
         "field": "String", "oldValue": "JSON", "newValue": "JSON", "outcome": "AuditOutcome!",
-        "error": "String", "requestId": "String", "connection": "String!", "alertId": "ID",
+        "error": "String", "requestId": "String", "connection": "String!", "clientId": "String",
+        "alertId": "ID",
     }  # fmt: skip
     assert all(field.description for field in entry.fields.values())
 
