@@ -125,12 +125,15 @@ class GraphQLView(GraphQL[RequestContext, None]):
         )
 
     def decode_json(self, data: str | bytes) -> object:
-        """A JSON object (or a list, which strawberry refuses as a batch). Anything else, and
-        JSON nested too deeply for the parser, is the client's error (400), not a crash."""
+        """A JSON object (or a list, which strawberry refuses as a batch). Anything else, JSON
+        nested too deeply for the parser and bytes that are not text, is the client's error
+        (400), not a crash."""
         try:
             decoded = json.loads(data)
         except RecursionError:
             raise HTTPException(400, "the JSON is nested too deeply") from None
+        except UnicodeDecodeError:  # a ValueError, but no JSONDecodeError strawberry catches
+            raise HTTPException(400, "the body is not UTF-8 text") from None
         if not isinstance(decoded, dict | list):
             raise HTTPException(400, "expected a JSON object")
         return decoded

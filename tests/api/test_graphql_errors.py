@@ -161,10 +161,13 @@ async def test_get_serves_queries_but_refuses_mutations(store_engine: Engine) ->
         # JSON, but not an object: strawberry would crash on it with a 500.
         *((body, "application/json") for body in ("5", '"query"', "null", "true")),
         ('{"variables": ' + '{"a": ' * 5000 + "1" + "}" * 5001, "application/json"),
+        # Not UTF-8: json.loads raises UnicodeDecodeError, which strawberry does not catch.
+        (b'{"query": "{ me { scopes } }\xff"}', "application/json"),
+        (b'{"query": "\xc3"}', "application/json; charset=utf-8"),
     ],
 )
 async def test_malformed_http_bodies_are_400(
-    store_engine: Engine, content: str, content_type: str
+    store_engine: Engine, content: str | bytes, content_type: str
 ) -> None:
     team = f.team(store_engine)
     async with graphql_client(store_engine) as client:
