@@ -32,7 +32,7 @@ from typing import Any, ClassVar, Protocol
 
 from authlib.oauth2 import AuthorizationServer, OAuth2Request
 from authlib.oauth2.rfc6749 import ClientMixin, OAuth2Payload
-from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidScopeError
+from authlib.oauth2.rfc6749.errors import InvalidClientError, InvalidGrantError, InvalidScopeError
 from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant
 from sqlalchemy import Engine
 
@@ -173,6 +173,25 @@ class DealpulseAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         if registered is None or not registered.active:
             return None
         return _Client(self._engine, registered)
+
+    def authenticate_client(
+        self, request: OAuth2Request, methods: list[str] | tuple[str, ...], endpoint: str = "token"
+    ) -> _Client:
+        """The authenticated client, or `invalid_client`, always 401 with a readable reason.
+        Authlib answers 400 "The client does not exist on this server." for an unknown
+        client_id sent in the body but 401 for one in a Basic header, and prints the methods as
+        a Python list: one answer, that says neither whether the client exists nor which check
+        failed, is clearer to a client developer and tells a prober nothing."""
+        try:
+            client: _Client = super().authenticate_client(request, methods, endpoint)
+        except InvalidClientError:
+            allowed = ", ".join(methods)
+            raise InvalidClientError(
+                status_code=401,
+                description="client authentication failed: an unknown or revoked client, a "
+                f"wrong secret, or another method than this endpoint takes ({allowed})",
+            ) from None
+        return client
 
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
         """Access tokens are self-contained JWTs: nothing to store (revocation keeps its own

@@ -139,6 +139,9 @@ async def test_bad_credentials_and_grants_get_oauth_errors(
             "unknown client": await http.post(
                 "/oauth/token", data=grant, headers=basic("dp_nobody", secret)
             ),
+            "unknown client (post)": await http.post(
+                "/oauth/token", data={**grant, "client_id": "dp_nobody", "client_secret": secret}
+            ),
             "no credentials": await http.post("/oauth/token", data=grant),
             "public client": await http.post(
                 "/oauth/token", data={**grant, "client_id": public.client_id}
@@ -154,12 +157,20 @@ async def test_bad_credentials_and_grants_get_oauth_errors(
     assert errors == {
         "wrong secret": (401, "invalid_client"),
         "unknown client": (401, "invalid_client"),
+        "unknown client (post)": (401, "invalid_client"),  # Authlib's own answer is a 400
         "no credentials": (401, "invalid_client"),
         "public client": (401, "invalid_client"),
         "password grant": (400, "unsupported_grant_type"),
         "revoked": (401, "invalid_client"),
     }
     assert all(r.headers["cache-control"] == "no-store" for r in cases.values())
+    # One reason for every authentication failure: it says neither whether the client exists
+    # nor which check failed, in words (Authlib's names the methods as a Python list).
+    described = {r.json()["error_description"] for r in cases.values() if r.status_code == 401}
+    assert described == {
+        "client authentication failed: an unknown or revoked client, a wrong secret, or "
+        "another method than this endpoint takes (client_secret_basic, client_secret_post)"
+    }
 
 
 async def test_malformed_token_requests_are_invalid_requests_not_500s(
