@@ -20,7 +20,8 @@ connected app per deployment). The connected app must list
 The session (Starlette's SessionMiddleware on these two routes only) is a cookie signed with a
 key derived from the secret key, `Secure` when the issuer is https, SameSite=Lax (the callback
 is a top-level navigation from Salesforce), living 10 minutes. It holds the pending request
-and Authlib's state for Salesforce, never a token.
+and Authlib's state for Salesforce, never a token: one sign-in per browser at a time (a newer
+one supersedes it, as Authlib keeps only the newest state).
 """
 
 from __future__ import annotations
@@ -122,6 +123,15 @@ def _salesforce(org: Org, settings: Settings) -> StarletteOAuth2App:
     return client
 
 
+def _forget_pending(session: dict[str, Any]) -> None:
+    """Drop the sign-ins this browser started and never finished. Authlib's Starlette client
+    keeps the Salesforce state of the newest sign-in only, so an older one could not finish
+    anyway; and the cookie would otherwise grow with every abandoned sign-in until, past
+    4 KB, browsers drop it and no sign-in works for LOGIN_SECONDS."""
+    for key in [key for key in session if key.startswith(_PENDING)]:
+        del session[key]
+
+
 def session_key(settings: Settings) -> str:
     """The session cookie's signing key: derived from the secret key, used for nothing else."""
     secret = settings.secret_key.get_secret_value().encode()
@@ -155,6 +165,7 @@ def authorize_routes(engine: Engine, settings: Settings) -> list[BaseRoute]:
         if org is None:  # pragma: no cover - a client's org is a foreign key
             return _error_page("server_error", "the client's org is not registered", 500)
         nonce = secrets.token_urlsafe(24)
+        _forget_pending(request.session)
         request.session[_PENDING + nonce] = {
             "client_id": asked.client.client_id, "redirect_uri": asked.redirect_uri,
             "state": asked.state, "scopes": list(asked.scopes),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import Engine, inspect, select, text, update
@@ -257,3 +258,32 @@ async def test_a_salesforce_that_cannot_be_reached_at_the_callback_denies_the_lo
         back = await http.get(posted.headers["location"])
     assert back.status_code == 302, back.text
     assert "error=access_denied" in back.headers["location"]
+
+
+async def test_a_newer_sign_in_supersedes_an_unfinished_one_and_the_cookie_stays_small(
+    store_engine: Engine, devorg: RunningDevorg, org_id: str
+) -> None:
+    """Abandoned sign-ins do not pile up in the session cookie (past 4 KB browsers drop it
+    and nobody could sign in): the newest one is the one in progress, and it completes."""
+    client_id = o.public_client(store_engine, org_id)
+    _, challenge = o.pkce()
+    async with o.browser(store_engine) as http:
+        started = [
+            await http.get("/oauth/authorize", params=o.authorize_params(client_id, challenge))
+            for _ in range(20)
+        ]
+        cookie = http.cookies.get("dealpulse_login", path="/oauth") or ""
+        form = await http.get(started[-1].headers["location"])
+        user = devorg.seed.users["rep"]
+        posted = await http.post(
+            f"{devorg.url}/services/oauth2/authorize",
+            data={**login_form_fields(form.text), "username": user.username,
+                  "password": user.password},
+        )  # fmt: skip
+        back = await http.get(posted.headers["location"])
+        stale_state = parse_qs(urlsplit(started[0].headers["location"]).query)["state"][0]
+        stale = await http.get("/oauth/salesforce/callback", params={"state": stale_state})
+    assert len(cookie) < 1500, len(cookie)  # one sign-in's worth, not twenty
+    assert back.status_code == 302, back.text
+    assert "code=" in back.headers["location"]
+    assert stale.status_code == 400
