@@ -38,8 +38,9 @@ from sqlalchemy import Engine
 
 from auth.access_tokens import TokenSettings, issue_access_token
 from auth.clients import RegisteredClient, authenticate_client, find_client
-from auth.code_grants import AuthorizationCode, RefreshToken, UserGrant
+from auth.code_grants import AuthorizationCode, RefreshToken, UserGrant, user_scope_cap
 from auth.grants import issue_refresh_token, record_access_token
+from auth.principals import CLIENT_SCOPES
 from auth.scopes import ALL_SCOPES
 from auth.token_endpoints import AccessTokenIntrospection, TokenRevocation
 
@@ -220,7 +221,10 @@ class DealpulseAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         if isinstance(user, UserGrant):
             return self._user_token(client, user, scope, include_refresh_token)
         registered = client.registered
-        scopes = client.get_allowed_scope(scope).split()
+        cap = self._cap(registered)
+        scopes = [s for s in client.get_allowed_scope(scope).split() if s in cap]
+        if not scopes:
+            raise InvalidScopeError(description="none of the client's scopes can be granted")
         ttl = self._settings.access_token_ttl_seconds
         token = issue_access_token(
             self._engine,
@@ -237,6 +241,19 @@ class DealpulseAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
             "expires_in": ttl,
             "scope": " ".join(scopes),
         }
+
+    def _cap(self, registered: RegisteredClient) -> frozenset[str]:
+        """The most a client credentials token may carry, so that its `scope` says what the
+        API will honour: a run-as client's, what its user's profile allows (`admin` only for
+        an administrator); any other's, CLIENT_SCOPES (never `admin`)."""
+        if registered.run_as_user_id is None:
+            return CLIENT_SCOPES
+        cap = user_scope_cap(self._engine, registered.org_id, registered.run_as_user_id)
+        if cap is None:
+            raise InvalidGrantError(
+                description="the client's run-as user is no longer an active user of its org"
+            )
+        return cap
 
     def _user_token(
         self, client: _Client, user: UserGrant, scope: str | None, with_refresh: bool

@@ -14,11 +14,13 @@ import httpx
 import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
+from sqlmodel import col
 
 from api.app import create_app
 from auth.access_tokens import verify_access_token
 from auth.clients import register_client, revoke_client
+from store.models import SfUser
 from tests import factories as f
 from tests.graphql_client import make_settings
 from tests.secret_guard import HOOKS
@@ -120,6 +122,47 @@ async def test_a_run_as_client_s_token_names_its_user(store_engine: Engine) -> N
     token = answer.json()["access_token"]
     claims = verify_access_token(store_engine, make_settings(oauth_issuer=BASE), token)
     assert (claims.subject, claims.client_id) == (rep.id, client.client_id)
+
+
+async def test_a_token_carries_only_the_scopes_the_api_will_honour(
+    store_engine: Engine,
+) -> None:
+    """`admin` is never granted to a client acting as no user, nor to a run-as client whose
+    user is no administrator, whatever it was registered with: the token's `scope` says what
+    the API honours. A client left with nothing is invalid_scope; one whose run-as user was
+    deactivated since, invalid_grant."""
+    f.org(store_engine)
+    rep = f.user(store_engine, "Rep")
+    admin = f.user(store_engine, "Admin", profile="System Administrator")
+    everything = ["pipeline:read", "alerts:write", "admin"]
+    registered = {
+        "no user": ([*everything], None), "run as rep": ([*everything], rep.id),
+        "run as admin": ([*everything], admin.id), "admin only": (["admin"], None),
+        "run as gone": (["pipeline:read"], rep.id),
+    }  # fmt: skip
+    clients = {}
+    for name, (scopes, user_id) in registered.items():
+        client, secret = register_client(
+            store_engine, org_id=f.ORG_A, name=name, scopes=scopes, run_as_user_id=user_id
+        )
+        assert secret is not None
+        clients[name] = basic(client.client_id, secret)
+    grant = {"grant_type": "client_credentials"}
+    async with oauth_http(store_engine) as http:
+        granted = {}
+        for name, headers in clients.items():
+            if name == "run as gone":  # deactivated in Salesforce since it was registered
+                with store_engine.begin() as connection:
+                    connection.execute(update(SfUser).values(is_active=False).where(
+                        col(SfUser.id) == rep.id))  # fmt: skip
+            granted[name] = await http.post("/oauth/token", data=grant, headers=headers)
+    assert {name: r.json().get("scope") or r.json()["error"] for name, r in granted.items()} == {
+        "no user": "pipeline:read alerts:write",
+        "run as rep": "pipeline:read alerts:write",
+        "run as admin": "pipeline:read alerts:write admin",
+        "admin only": "invalid_scope",
+        "run as gone": "invalid_grant",
+    }
 
 
 async def test_bad_credentials_and_grants_get_oauth_errors(
