@@ -116,8 +116,9 @@ class KeyRing:
         RetiredKeyError."""
         self._reload_if_stale(now)
         entry = self._entries.get(kid)
+        seen = self.loads
         if entry is None and self._may_reload_for_miss():
-            self._reload(now)
+            self._reload(now, seen)
             entry = self._entries.get(kid)
         if entry is None:
             raise UnknownKeyError("unknown signing key")
@@ -144,9 +145,10 @@ class KeyRing:
                 # Re-read rather than use the key just made: when two processes race to create
                 # the first key, both then sign with the same newest one (and both verify).
                 continue
+            seen = self.loads
             entry = self._entries.get(kid)
             if entry is None:
-                self._reload(now)
+                self._reload(now, seen)
                 entry = self._entries.get(kid)
             if entry is not None:
                 return kid, entry.private
@@ -209,13 +211,17 @@ class KeyRing:
         return loaded_at is None or self._clock() - loaded_at >= self.miss_interval_seconds
 
     def _reload_if_stale(self, now: datetime) -> None:
-        loaded_at = self._loaded_at
+        seen, loaded_at = self.loads, self._loaded_at
         if loaded_at is None or self._clock() - loaded_at >= self.ttl_seconds:
-            self._reload(now)
+            self._reload(now, seen)
 
-    def _reload(self, now: datetime) -> None:
+    def _reload(self, now: datetime, seen: int) -> None:
+        """Read the set again, unless another thread did since the caller looked (`seen`:
+        `loads` then): the requests that find the set stale at once read it once, not each."""
         cutoff = now - self._grace
         with self._lock:
+            if self.loads != seen:
+                return
             with Session(self.engine) as session:
                 rows = session.exec(
                     select(OAuthSigningKey)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet
 from pydantic import SecretStr
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, event, update
 from sqlmodel import Session, select
 
 from api.settings import Settings
@@ -155,6 +156,36 @@ def test_the_steady_state_reads_the_database_once(store_engine: Engine) -> None:
             ring.key_set(T0)
     assert len(statements) == 1
     assert ring.loads == 1
+
+
+def test_requests_that_find_the_set_stale_at_once_read_it_once(store_engine: Engine) -> None:
+    """No stampede: threads that all find the cached set stale while one of them is reading
+    it wait for that read instead of each reading it again."""
+    kid, _ = current_signing_key(store_engine, settings(), T0)
+    clock = FakeClock()
+    ring = KeyRing(store_engine, settings(), ttl_seconds=30, clock=clock)
+    ring.key_set(T0)
+    clock.value += 30  # stale for everyone
+    threads = 8
+    arrived = threading.Barrier(threads)
+
+    def slow_read(*_args: object) -> None:  # holds the reader so that the others pile up
+        time.sleep(0.2)
+
+    def verify() -> None:
+        arrived.wait()
+        ring.verification_key(kid, T0)
+
+    event.listen(store_engine, "before_cursor_execute", slow_read)
+    try:
+        workers = [threading.Thread(target=verify) for _ in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    finally:
+        event.remove(store_engine, "before_cursor_execute", slow_read)
+    assert ring.loads == 2  # the first load, then one for all eight
 
 
 def test_another_process_sees_a_rotation_after_the_ttl(store_engine: Engine) -> None:
