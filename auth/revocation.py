@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, delete, or_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import col, select
 
@@ -25,18 +24,15 @@ from auth.access_tokens import (
     TokenSettings,
     verify_access_token,
 )
-from store.engine import session_scope
+from store.engine import conflict_insert, session_scope
 from store.oauth_models import OAuthClient, OAuthRevokedToken
 from store.tenancy import OrgScope, table_of
 
 
 def _insert_if_absent(engine: Engine) -> Insert:
     table = table_of(OAuthRevokedToken)
-    if engine.dialect.name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    if engine.dialect.name == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing()
-    raise NotImplementedError(f"revocation on {engine.dialect.name}")  # pragma: no cover
+    statement: Insert = conflict_insert(engine.dialect, table).on_conflict_do_nothing()
+    return statement
 
 
 def revoke_access_token(

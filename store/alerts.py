@@ -18,13 +18,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, and_, false, func, or_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from rules.process import VISIBLE_STATUSES, AlertKind, AlertStatus, Severity
-from store.engine import session_scope
+from store.engine import conflict_insert, session_scope
 from store.models import Opportunity
 from store.process_common import by_opportunity
 from store.process_models import Alert, AlertRuleVersion, EvaluationSettings, OpportunityHealth
@@ -192,8 +191,7 @@ def set_severity_weights(
         raise ValueError("a severity weight is a number of points >= 0")
     table = table_of(EvaluationSettings)
     with session_scope(engine) as session:
-        dialect = session.get_bind().dialect.name
-        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+        insert = conflict_insert(session.get_bind().dialect, table)
         row = OrgScope(org_id).stamp([{"severity_weights": stored}])[0]
         session.execute(
             insert.values(row).on_conflict_do_update(

@@ -35,11 +35,10 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import ColumnElement, CursorResult, Engine, Insert, and_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from store.audit import jsonable
-from store.engine import session_scope
+from store.engine import conflict_insert, session_scope
 from store.models import Org
 from store.tenancy import OrgScope, table_of
 from store.write_models import IdempotencyKey
@@ -88,14 +87,9 @@ def _key(scope: OrgScope, user_id: str, key: str) -> ColumnElement[bool]:
 def _insert_if_absent(session: Session, values: dict[str, Any]) -> bool:
     """Insert the row unless its key exists (in any state); True if it was inserted."""
     table = table_of(IdempotencyKey)
-    dialect = session.get_bind().dialect.name
-    statement: Insert
-    if dialect == "postgresql":
-        statement = postgresql.insert(table).values(values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table).values(values).on_conflict_do_nothing()
-    else:  # pragma: no cover - dealpulse runs on these two
-        raise NotImplementedError(f"idempotency keys on {dialect}")
+    statement: Insert = (
+        conflict_insert(session.get_bind().dialect, table).values(values).on_conflict_do_nothing()
+    )
     # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT.
     inserted = session.execute(statement.returning(table.c.key)).first()
     return inserted is not None

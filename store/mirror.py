@@ -20,10 +20,9 @@ from decimal import Decimal
 from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Engine, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col
 
-from store.engine import session_scope
+from store.engine import conflict_insert, session_scope
 from store.models import (
     Activity,
     DerivedFacts,
@@ -45,15 +44,6 @@ READ_CHUNK = 500
 ORG_PASS = "_org"  # noqa: S105 (a pass, not a password)
 
 
-def _insert(session: Session, table: Any) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    if dialect == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"upsert on {dialect}")
-
-
 def _defaults(model: type[SQLModel], columns: Sequence[str]) -> dict[str, Any]:
     """The model's default for each column (what a missing key in a row means)."""
     fields = model.model_fields
@@ -73,7 +63,7 @@ def upsert(session: Session, model: type[SQLModel], rows: Sequence[dict[str, Any
     keys = [c.name for c in table.primary_key.columns]
     columns = [c.name for c in table.columns]
     defaults = _defaults(model, columns)
-    insert = _insert(session, table)
+    insert = conflict_insert(session.get_bind().dialect, table)
     where = None
     if "system_modstamp" in columns:
         # Never replace a newer version with an older one (an overlap or a late page).
