@@ -1,27 +1,32 @@
 """Tenancy over the whole GraphQL schema (issue 10): two orgs hold records under the same ids,
 names and owners, and GraphQL documents generated from schema/schema.graphql itself (every root
 field each example, random field selections down nested relations, arguments drawn from both
-orgs' ids and names) run as the shared administrator of org A never answer anything only org B
-holds, nor the other way round, and never fail with INTERNAL_SERVER_ERROR; every mutation so
-generated (naming the other org's ids too) leaves the other org's rows exactly as they were;
-an evaluation in one org publishes nothing to the other's alertsChanged subscriber.
+orgs' ids and names) never answer anything only org B holds to org A, nor the other way round,
+and never fail with INTERNAL_SERVER_ERROR, whoever runs them: the shared administrator, a
+manager, a rep owning a deal of its own, a run-as client acting as that rep, or a client acting
+as no user; every mutation so generated (naming the other org's ids too), by any of them but
+the manager, leaves the other org's rows exactly as they were; an evaluation in one org
+publishes nothing to the other's alertsChanged subscriber.
 
 What "only the other org holds" means is computed from the rows themselves: every string value
 of the other org's rows that appears in no row of the caller's org (B's names, messages and
-notes say "B ...", its only-B ids, its org id, its time zone...). The store tests
+notes say "B ...", its only-B ids, its org id, its time zone...); for a mutation's answer, in
+no row of the caller's org as the mutation left it (the caller may write "B deal" into a note
+of its own). The store tests
 (tests/store/test_tenancy*.py) cover both databases; this is the GraphQL edge, SQLite only."""
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from anyio import from_thread, to_thread
 from graphql import (
     GraphQLEnumType,
     GraphQLField,
@@ -46,7 +51,7 @@ from starlette.concurrency import run_in_threadpool
 from websockets.asyncio.client import ClientConnection
 
 from auth.access_tokens import issue_access_token
-from auth.clients import register_client
+from auth.clients import RegisteredClient, register_client
 from auth.dev_tokens import issue_dev_token
 from resolvers.ids import opaque_id
 from store.models import Opportunity, SfUser
@@ -57,7 +62,17 @@ from tests import process_factories as pf
 from tests.api.alert_api import org_with_describe
 from tests.api.subscriptions import changes, served, subscribed, subscribed_listening
 from tests.graphql_client import GraphQLClient, graphql_client
-from tests.store.test_tenancy import ACCOUNT, B_ONLY_DEAL, B_ONLY_USER, DEAL, TAG, TOP, USER
+from tests.store.test_tenancy import (
+    ACCOUNT,
+    B_ONLY_DEAL,
+    B_ONLY_USER,
+    DEAL,
+    REP_ROLE,
+    TAG,
+    TOP,
+    USER,
+    _deal_rows,
+)
 from tests.store.test_tenancy_process import ALERT, MILESTONE, RULE, two_orgs_with_process
 
 pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
@@ -71,6 +86,9 @@ B_ONLY_RULE, B_ONLY_MILESTONE = "rule_bonly000000000000000", "ms_bonly0000000000
 B_ONLY_ALERT = "alert_bonly000000000000000"
 INFO_RULE, INFO_ALERT = "rule_infoshared0000000000", "alert_infoshared0000000000"
 AUDIT, IDEMPOTENCY_KEY = "aud_shared00000000000000", "key_shared"
+# The principals beyond the shared administrator, under the same ids in both orgs (the store
+# tests' ids end in 1 and 2; 006000000000003AAA is the deal no org holds).
+MANAGER, REP, REP_DEAL = "005000000000003AAA", "005000000000004AAA", "006000000000004AAA"
 MAX_DEPTH = 4  # selection depth below a root field: the schema's limit is 10
 TENANT_TABLES = [
     table for table in SQLModel.metadata.sorted_tables if "org_id" in table.columns
@@ -78,10 +96,20 @@ TENANT_TABLES = [
 
 
 def _extra_rows(org: str) -> list[SQLModel]:
-    """What the store tests' two orgs lack that the API reaches: audit entries and
-    idempotency keys under shared ids, and (in B) a rule, milestone and alert A does not have."""
+    """What the store tests' two orgs lack that the API reaches: a manager (role TOP) and a rep
+    (role REP_ROLE) owning a deal of its own, audit entries and idempotency keys under shared
+    ids, and (in B) a rule, milestone and alert A does not have."""
     tag = TAG[org]
     rows: list[SQLModel] = [
+        SfUser(
+            org_id=org, id=MANAGER, name=f"{tag} manager", username=f"{tag}.manager@x",
+            user_role_id=TOP, profile_name="Standard User",
+        ),
+        SfUser(
+            org_id=org, id=REP, name=f"{tag} rep", username=f"{tag}.rep@x",
+            user_role_id=REP_ROLE, profile_name="Standard User",
+        ),
+        *_deal_rows(org, REP_DEAL, REP),  # type: ignore[list-item]
         AuditEntry(
             org_id=org, id=AUDIT, at=f.NOW, user_id=USER, action="QUICK_FIX",
             opportunity_id=DEAL, field="Name", old_value=f"{tag} old", new_value=f"{tag} new",
@@ -181,53 +209,87 @@ def org_rows(engine: Engine, org: str) -> list[str]:
         )
 
 
+# principal -> org -> what `me { accessLevel }` answers and how many opportunities it sees.
+# B's role tree puts no role under TOP: there the manager has nobody below it, a rep owning
+# nothing (a MANAGER in B would have read A's tree). "run-as" is an OAuth client acting as the
+# rep (its token's subject the rep), "client" one acting as no user (the whole org, read-only).
+SERVED_AS = {
+    "admin": {A: ("ADMIN", 2), B: ("ADMIN", 3)},
+    "manager": {A: ("MANAGER", 2), B: ("REP", 0)},
+    "rep": {A: ("REP", 1), B: ("REP", 1)},
+    "run-as": {A: ("REP", 1), B: ("REP", 1)},
+    "client": {A: ("CLIENT", 2), B: ("CLIENT", 3)},
+}
+DEV_TOKEN_USERS = {"admin": USER, "manager": MANAGER, "rep": REP}
+
+
 @dataclass(frozen=True)
 class Orgs:
     engine: Engine
     client: GraphQLClient
-    tokens: dict[str, str]
-    # org -> an OAuth access token of a client of that org acting as no user (CLIENT: the
-    # whole org, read-only), the other principal path (auth.bearer, client_principal)
-    client_tokens: dict[str, str]
+    tokens: dict[tuple[str, str], str]  # (principal of SERVED_AS, org) -> its bearer token
     markers: dict[str, set[str]]  # org -> strings only that org's rows hold
     snapshots: dict[str, list[str]]  # org -> its rows as seeded (org_rows)
 
 
+def _client_token(engine: Engine, client: GraphQLClient, registered: RegisteredClient) -> str:
+    """An access token as the client credentials grant issues it (auth.oauth_server): its
+    subject the client's run-as user, or the client itself when it acts as no user."""
+    return issue_access_token(
+        engine, client.settings, subject=registered.run_as_user_id or registered.client_id,
+        client_id=registered.client_id, org_id=registered.org_id, scopes=list(registered.scopes),
+    )  # fmt: skip
+
+
+def _tokens(engine: Engine, client: GraphQLClient, org: str) -> dict[tuple[str, str], str]:
+    """The org's token of every principal of SERVED_AS (registering its two clients)."""
+    run_as, _ = register_client(
+        engine, org_id=org, name="rep's BI", run_as_user_id=REP,
+        scopes=["pipeline:read", "alerts:read", "alerts:write", "opportunities:write"],
+    )  # fmt: skip
+    reader, _ = register_client(
+        engine, org_id=org, name="BI", scopes=["pipeline:read", "alerts:read"]
+    )
+    tokens = {
+        (principal, org): issue_dev_token(client.settings, org, user)
+        for principal, user in DEV_TOKEN_USERS.items()
+    }
+    tokens[("run-as", org)] = _client_token(engine, client, run_as)
+    tokens[("client", org)] = _client_token(engine, client, reader)
+    return tokens
+
+
 @pytest.fixture
 async def orgs(store_engine: Engine) -> AsyncIterator[Orgs]:
-    """Both orgs seeded, and one client of the app for every example (anyio's pytest plugin
-    runs a Hypothesis test's examples in the fixtures' event loop)."""
+    """Both orgs seeded, and one client of the app for every example (each_example runs them
+    in the fixtures' event loop)."""
     seed(store_engine)
     markers = {A: only_in(store_engine, A, B), B: only_in(store_engine, B, A)}
     assert {B_ONLY_DEAL, B_ONLY_USER, B_ONLY_ALERT, "B deal", "B note", B} <= markers[B]
     assert all(opaque_id(i, prefix=i.split("_")[0]) for i in PROCESS_IDS)  # the API takes them
     assert {"A deal", "A note", A} <= markers[A]
     async with graphql_client(store_engine) as client:
-        tokens = {org: issue_dev_token(client.settings, org, USER) for org in (A, B)}
-        client_tokens = {}
-        for org in (A, B):
-            reader, _ = register_client(
-                store_engine, org_id=org, name="BI", scopes=["pipeline:read", "alerts:read"]
-            )
-            client_tokens[org] = issue_access_token(
-                store_engine, client.settings, subject=reader.client_id,
-                client_id=reader.client_id, org_id=org, scopes=list(reader.scopes),
-            )  # fmt: skip
+        tokens = _tokens(store_engine, client, A) | _tokens(store_engine, client, B)
         # the clients' rows are the org's too: snapshot after registering them
         snapshots = {org: org_rows(store_engine, org) for org in (A, B)}
-        yield Orgs(store_engine, client, tokens, client_tokens, markers, snapshots)
+        yield Orgs(store_engine, client, tokens, markers, snapshots)
 
 
 # --- documents generated from the schema ------------------------------------------------------
 
-SHARED_IDS = [A, B, USER, TOP, ACCOUNT, DEAL, RULE, MILESTONE, ALERT, INFO_RULE, INFO_ALERT, AUDIT]
+SHARED_IDS = [
+    A, B, USER, MANAGER, REP, TOP, ACCOUNT, DEAL, REP_DEAL, RULE, MILESTONE, ALERT, INFO_RULE,
+    INFO_ALERT, AUDIT,
+]  # fmt: skip
 ONLY_B_IDS = [B_ONLY_DEAL, B_ONLY_USER, B_ONLY_RULE, B_ONLY_MILESTONE, B_ONLY_ALERT]
 IDS = [*SHARED_IDS, *ONLY_B_IDS, "006000000000003AAA", "not-an-id"]
-NAMES = [
-    f"{tag} {what}"
-    for tag in ("A", "B")
-    for what in ("deal", "account", "user", "rule", "milestone", "alert", "reps", "Prospecting")
-] + ["B only", "Prospecting", "", "Amount > 0", "CloseDate < TODAY()", "%", "_"]
+NAMED = [
+    "deal", "account", "user", "manager", "rep", "rule", "milestone", "alert", "reps",
+    "Prospecting",
+]  # fmt: skip
+NAMES = [f"{tag} {what}" for tag in ("A", "B") for what in NAMED] + [
+    "B only", "Prospecting", "", "Amount > 0", "CloseDate < TODAY()", "%", "_",
+]  # fmt: skip
 SCALARS: dict[str, st.SearchStrategy[Any]] = {
     "ID": st.sampled_from(IDS),
     "String": st.sampled_from(NAMES + IDS),
@@ -386,9 +448,8 @@ def document(draw: st.DrawFn, root: GraphQLObjectType, keyword: str, first: str,
 # --- the checks ---------------------------------------------------------------------------------
 
 
-async def run(orgs: Orgs, org: str, query: str, *, as_client: bool = False) -> dict[str, Any]:
-    token = orgs.client_tokens[org] if as_client else orgs.tokens[org]
-    response = await orgs.client.post(query, token=token)
+async def run(orgs: Orgs, principal: str, org: str, query: str) -> dict[str, Any]:
+    response = await orgs.client.post(query, token=orgs.tokens[principal, org])
     assert response.status_code < 500, (query, response.text)
     payload: dict[str, Any] = response.json()
     for error in payload.get("errors") or []:
@@ -426,13 +487,12 @@ def leaked(orgs: Orgs, other: str, answer: Any, query: str = "") -> set[str]:
 
 
 FAST = settings(
-    max_examples=25,
     deadline=None,
     derandomize=True,
     # Each assertion names the one document that failed; shrinking examples of many
     # requests each takes minutes and would add little.
     phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    suppress_health_check=[HealthCheck.too_slow],
 )
 
 
@@ -450,49 +510,86 @@ MUTATIONS = st.fixed_dictionaries(
         for root in SCHEMA.mutation_type.fields
     }
 )
-AS_EITHER = pytest.mark.parametrize(("org", "other"), [(A, B), (B, A)], ids=["as-A", "as-B"])
 
 
-@AS_EITHER
-@FAST
-@given(queries=QUERIES)
+def as_each(*principals: str) -> pytest.MarkDecorator:
+    """Parametrize over each principal in each org (`other` the org it must not reach)."""
+    return pytest.mark.parametrize(
+        ("principal", "org", "other"),
+        [
+            pytest.param(principal, org, other, id=f"{principal}-in-{TAG[org]}")
+            for principal in principals
+            for org, other in ((A, B), (B, A))
+        ],
+    )
+
+
+async def served_as(orgs: Orgs, principal: str, org: str) -> None:
+    """The token is served (not refused) as the principal it stands for."""
+    me = await run(orgs, principal, org, "{ me { accessLevel } opportunities { totalCount } }")
+    level, seen = SERVED_AS[principal][org]
+    assert me["data"] == {"me": {"accessLevel": level}, "opportunities": {"totalCount": seen}}
+
+
+# Examples of a generated run: the runs this file first had (the admin's, and the client's
+# queries) keep MANY; the others draw the first FEW of the same documents (derandomized), so
+# that `make test` stays under a minute (each example is a request for every root field).
+MANY, FEW = 25, 6
+
+
+async def each_example(
+    documents: st.SearchStrategy[dict[str, str]],
+    examples: int,
+    check: Callable[[dict[str, str]], Coroutine[Any, Any, None]],
+) -> None:
+    """Await `check` on `examples` draws of `documents`, each in the fixtures' event loop.
+    Hypothesis's settings are a test function's, the same for all its parametrized cases: so
+    the @given test is made here, with its own max_examples. It is run in a worker thread
+    (Hypothesis runs a synchronous test), which hands each example back to the loop."""
+
+    @settings(FAST, max_examples=examples)
+    @given(documents)
+    def run_examples(drawn: dict[str, str]) -> None:
+        from_thread.run(check, drawn)
+
+    await to_thread.run_sync(run_examples)
+
+
+@as_each(*SERVED_AS)
 async def test_no_generated_query_answers_the_other_orgs_records(
-    orgs: Orgs, org: str, other: str, queries: dict[str, str]
+    orgs: Orgs, principal: str, org: str, other: str
 ) -> None:
-    for query in queries.values():
-        payload = await run(orgs, org, query)
-        assert not leaked(orgs, other, payload.get("data"), query), query
+    await served_as(orgs, principal, org)
+
+    async def check(queries: dict[str, str]) -> None:
+        for query in queries.values():
+            payload = await run(orgs, principal, org, query)
+            assert not leaked(orgs, other, payload.get("data"), query), query
+
+    await each_example(QUERIES, MANY if principal in {"admin", "client"} else FEW, check)
 
 
-@AS_EITHER
-@FAST
-@given(queries=QUERIES)
-async def test_no_generated_query_of_an_oauth_client_answers_the_other_orgs_records(
-    orgs: Orgs, org: str, other: str, queries: dict[str, str]
-) -> None:
-    """The same documents with an OAuth access token of a client acting as no user (it
-    reads its whole org): none answers the other org's records."""
-    me = await run(orgs, org, "{ me { accessLevel } opportunities { totalCount } }", as_client=True)
-    assert me["data"]["me"] == {"accessLevel": "CLIENT"}  # the token is served, not refused
-    assert me["data"]["opportunities"]["totalCount"] > 0
-    for query in queries.values():
-        payload = await run(orgs, org, query, as_client=True)
-        assert not leaked(orgs, other, payload.get("data"), query), query
-
-
-@AS_EITHER
-@FAST
-@given(mutations=MUTATIONS)
+# Not the manager: it writes as a user without an administrator's profile, as the rep does
+# (and in B it is one).
+@as_each("admin", "rep", "run-as", "client")
 async def test_no_generated_mutation_answers_or_changes_the_other_orgs_records(
-    orgs: Orgs, org: str, other: str, mutations: dict[str, str]
+    orgs: Orgs, principal: str, org: str, other: str
 ) -> None:
-    """Mutations naming the other org's ids (and the shared ones) as the caller's admin: an
-    id only the other org holds is not found (or not visible, or the payload's error), a shared
-    one is the caller's own record; the other org's rows stay exactly as they were."""
-    for mutation in mutations.values():
-        payload = await run(orgs, org, mutation)
-        assert not leaked(orgs, other, payload.get("data"), mutation), mutation
-        assert org_rows(orgs.engine, other) == orgs.snapshots[other], mutation
+    """Mutations naming the other org's ids (and the shared ones): an id only the other org
+    holds is not found (or not visible, or the payload's error), a shared one is the caller's
+    own record; the other org's rows stay exactly as they were."""
+    await served_as(orgs, principal, org)
+
+    async def check(mutations: dict[str, str]) -> None:
+        for mutation in mutations.values():
+            payload = await run(orgs, principal, org, mutation)
+            found = leaked(orgs, other, payload.get("data"), mutation)
+            # What the caller wrote is its org's own (a milestone it named "B deal", a
+            # note): a leak is what, even now, only the other org's rows hold.
+            assert not found or not found - org_strings(orgs.engine, org), mutation
+            assert org_rows(orgs.engine, other) == orgs.snapshots[other], mutation
+
+    await each_example(MUTATIONS, MANY if principal == "admin" else FEW, check)
 
 
 async def test_the_generated_queries_reach_the_other_orgs_ids_and_would_see_a_leak(
@@ -504,10 +601,24 @@ async def test_the_generated_queries_reach_the_other_orgs_ids_and_would_see_a_le
         f'{{ opportunity(id: "{B_ONLY_DEAL}") {{ id name owner {{ id name }} }} '
         "alerts(first: 50) { edges { node { id message } } } }"
     )
-    as_b = (await run(orgs, B, query))["data"]
+    as_b = (await run(orgs, "admin", B, query))["data"]
     assert as_b["opportunity"]["id"] == B_ONLY_DEAL
     assert {B_ONLY_DEAL, B_ONLY_USER, "B only", "B deal"} <= leaked(orgs, B, as_b)
-    assert not leaked(orgs, B, (await run(orgs, A, query))["data"])
+    assert not leaked(orgs, B, (await run(orgs, "admin", A, query))["data"])
+
+
+@pytest.mark.parametrize("principal", ["rep", "run-as"])
+async def test_a_reps_generated_queries_reach_its_own_deal_and_would_see_a_leak(
+    orgs: Orgs, principal: str
+) -> None:
+    """The rep (and its run-as client) sees its own deal, under the shared id the generated
+    arguments name, as its org holds it: its queries are a probe, not empty answers."""
+    query = f'{{ opportunity(id: "{REP_DEAL}") {{ name owner {{ name }} }} }}'
+    as_b = (await run(orgs, principal, B, query))["data"]
+    assert as_b == {"opportunity": {"name": "B deal", "owner": {"name": "B rep"}}}
+    assert {"B deal", "B rep"} <= leaked(orgs, B, as_b)
+    as_a = (await run(orgs, principal, A, query))["data"]
+    assert as_a == {"opportunity": {"name": "A deal", "owner": {"name": "A rep"}}}
 
 
 # --- the subscription ---------------------------------------------------------------------------
