@@ -86,6 +86,9 @@ def create_app(
                 max_depth=settings.max_query_depth,
                 max_aliases=settings.max_aliases,
                 max_tokens=settings.max_tokens,
+                max_cost=settings.max_query_cost,
+                default_page_size=settings.default_page_size,
+                max_page_size=settings.max_page_size,
             )
         )
     own: OrgRefresher | None = None  # the app's own, closed at shutdown (its gateways' HTTP)

@@ -48,7 +48,6 @@ from services.freshness import Freshness
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
-DEFAULT_PAGE_SIZE = 50
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
@@ -121,7 +120,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
         self.user_gateways = user_gateways
         self.limits = Limits(
             max_page_size=settings.max_page_size,
-            default_page_size=min(DEFAULT_PAGE_SIZE, settings.max_page_size),
+            default_page_size=settings.default_page_size,
         )
 
     def decode_json(self, data: str | bytes) -> object:
@@ -213,17 +212,24 @@ class GraphQLView(GraphQL[RequestContext, None]):
     ) -> GraphQLHTTPResponse:
         sub: GraphQLSubResponse = request.state.sub_response
         errors = result.errors or []
+        # Refused before execution started: parse, validation, variables, cost, authentication.
+        not_executed = bool(errors) and result.data is None and all(not e.path for e in errors)
         if sub.media == GRAPHQL_RESPONSE and errors:
             codes = {(e.extensions or {}).get("code") for e in errors}
             if "UNAUTHENTICATED" in codes:
                 sub.status_code = 401
-            elif result.data is None and all(not e.path for e in errors):
-                sub.status_code = 400  # the request failed before execution started
+            elif not_executed:
+                sub.status_code = 400
         elif "UNAUTHENTICATED" in {(e.extensions or {}).get("code") for e in errors}:
             sub.headers["www-authenticate"] = "Bearer"
         if sub.status_code == 401:
             sub.headers["www-authenticate"] = "Bearer"
-        return await super().process_result(request, result)
+        answer = await super().process_result(request, result)
+        if sub.media == GRAPHQL_RESPONSE and not_executed:
+            # GraphQL over HTTP: a request error's response has no `data` entry at all (a
+            # `data: null` would say that execution started and failed).
+            answer.pop("data", None)
+        return answer
 
     def create_response(
         self,

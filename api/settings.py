@@ -11,6 +11,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 STATE_DIR = Path(".dealpulse")
 
 
+DEFAULT_PAGE_SIZE = 50
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DEALPULSE_", extra="ignore")
 
@@ -39,6 +42,8 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=30, ge=1)
     max_tokens: int = Field(default=2000, ge=10)
     max_page_size: int = Field(default=200, ge=1)
+    # The most a query may cost (schema.query_cost: a field 1, times the page it stands for).
+    max_query_cost: int = Field(default=100_000, ge=1)
     # A larger request body is refused (413) before it is read into memory.
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     # How long one Salesforce HTTP request may take; a write that times out is read back.
@@ -73,6 +78,11 @@ class Settings(BaseSettings):
                 "tokens name any user with the server's own key; production takes OAuth only"
             )
         return self
+
+    @property
+    def default_page_size(self) -> int:
+        """The page of a `first` left out or null: DEFAULT_PAGE_SIZE, within max_page_size."""
+        return min(DEFAULT_PAGE_SIZE, self.max_page_size)
 
     def allowing_dev_tokens(self) -> Settings:
         """These settings with development tokens on (`--dev`, the demo); ValueError in

@@ -24,6 +24,7 @@ from resolvers.context import RequestContext
 from resolvers.errors import ClientError
 from schema.mutation import Mutation
 from schema.query import Query
+from schema.query_cost import CostRules, QueryCostLimit
 from schema.scalars import SCALAR_MAP
 from schema.subscription import Subscription
 from schema.text_guard import RefuseUnstorableText
@@ -38,6 +39,9 @@ class SchemaLimits:
     max_depth: int = 10
     max_aliases: int = 30
     max_tokens: int = 2000
+    max_cost: int = 100_000  # schema.query_cost
+    default_page_size: int = 50
+    max_page_size: int = 200
 
 
 def is_expected(error: GraphQLError) -> bool:
@@ -90,6 +94,9 @@ def build_schema(
         lambda: QueryDepthLimiter(max_depth=limits.max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        lambda: QueryCostLimit(
+            CostRules(limits.max_cost, limits.default_page_size, limits.max_page_size)
+        ),
         RefuseUnstorableText,
         MaskUnexpectedErrors,
     ]

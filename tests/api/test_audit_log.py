@@ -313,7 +313,7 @@ async def test_a_quick_fix_through_salesforce_is_in_the_trail(write_org: WriteOr
         ).json()
     trail = nested["data"]["opportunity"]["auditLog"]
     assert by_admin["data"]["auditLog"] == trail
-    assert hidden == {"data": {"auditLog": []}}
+    assert hidden["data"] == {"auditLog": []}
     by_field = {e["field"]: e for e in trail}
     assert set(by_field) == {"Amount", "NextStep"}
     step, amount = by_field["NextStep"], by_field["Amount"]
