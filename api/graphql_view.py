@@ -19,7 +19,7 @@ import re
 import uuid
 from typing import Any
 
-from cross_web import HTTPException
+from cross_web import HTTPException, StarletteRequestAdapter
 from graphql import GraphQLError
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
@@ -92,7 +92,32 @@ class GraphQLSubResponse(Response):
     media: str = JSON
 
 
+class _RequestAdapter(StarletteRequestAdapter):
+    @property
+    def content_type(self) -> str | None:
+        """A POST body's content type parsed as a media type (case-insensitive, parameters
+        apart), not matched as a substring as strawberry does ("application/jsonx" passed,
+        "Application/JSON" did not): application/json, in UTF-8 if a charset is named, else
+        415."""
+        raw = super().content_type
+        if self.method == "GET" or raw is None:
+            return raw
+        media, *parameters = raw.split(";")
+        if media.strip().lower() != JSON:
+            raise HTTPException(415, f"unsupported content type: send {JSON}")
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in {
+                "utf-8",
+                "utf8",
+            }:
+                raise HTTPException(415, "unsupported charset: JSON bodies are UTF-8")
+        return JSON
+
+
 class GraphQLView(GraphQL[RequestContext, None]):
+    request_adapter_class = _RequestAdapter
+
     def __init__(
         self,
         schema: BaseSchema,
@@ -133,6 +158,10 @@ class GraphQLView(GraphQL[RequestContext, None]):
             raise HTTPException(400, "the JSON is nested too deeply") from None
         except UnicodeDecodeError:  # a ValueError, but no JSONDecodeError strawberry catches
             raise HTTPException(400, "the body is not UTF-8 text") from None
+        except json.JSONDecodeError:
+            raise  # strawberry's own 400
+        except ValueError:  # an integer past Python's digit limit (4300), in a body or a GET
+            raise HTTPException(400, "the JSON holds a number too long to read") from None
         if not isinstance(decoded, dict | list):
             raise HTTPException(400, "expected a JSON object")
         return decoded

@@ -156,7 +156,6 @@ async def test_get_serves_queries_but_refuses_mutations(store_engine: Engine) ->
     ("content", "content_type"),
     [
         ("{not json", "application/json"),
-        ("query=x", "text/plain"),
         ("{}", "application/json"),
         # JSON, but not an object: strawberry would crash on it with a 500.
         *((body, "application/json") for body in ("5", '"query"', "null", "true")),
@@ -164,6 +163,8 @@ async def test_get_serves_queries_but_refuses_mutations(store_engine: Engine) ->
         # Not UTF-8: json.loads raises UnicodeDecodeError, which strawberry does not catch.
         (b'{"query": "{ me { scopes } }\xff"}', "application/json"),
         (b'{"query": "\xc3"}', "application/json; charset=utf-8"),
+        # An integer past Python's 4300-digit limit: json.loads raises a plain ValueError.
+        ('{"query": "{ me { scopes } }", "variables": {"n": ' + "9" * 5000 + "}}", JSON),
     ],
 )
 async def test_malformed_http_bodies_are_400(
@@ -225,12 +226,46 @@ async def test_readiness_fails_when_the_database_is_unreachable() -> None:
     assert response.status_code == 503
 
 
-async def test_deeply_nested_variables_over_get_are_400(store_engine: Engine) -> None:
+@pytest.mark.parametrize("variables", ["[" * 5000, '{"n": ' + "9" * 5000 + "}"])
+async def test_undecodable_variables_over_get_are_400(store_engine: Engine, variables: str) -> None:
     team = f.team(store_engine)
     async with graphql_client(store_engine) as client:
         response = await client.http.get(
             "/graphql",
-            params={"query": "{ me { accessLevel } }", "variables": "[" * 5000},
+            params={"query": "{ me { accessLevel } }", "variables": variables},
             headers=client.headers_for(team.reps[0]),
         )
     assert response.status_code == 400
+    assert response.json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("content_type", "status"),
+    [
+        # parsed as a media type: case-insensitive, parameters apart
+        ("application/json", 200),
+        ("Application/JSON", 200),
+        ('application/json; charset="UTF-8"', 200),
+        # not matched as a substring, and JSON only in UTF-8
+        ("application/jsonx", 415),
+        ("text/json", 415),
+        ("text/plain", 415),
+        ("multipart/mixed; application/json", 415),
+        ("application/json; charset=latin-1", 415),
+    ],
+)
+async def test_content_types_are_media_types(
+    store_engine: Engine, content_type: str, status: int
+) -> None:
+    team = f.team(store_engine)
+    async with graphql_client(store_engine) as client:
+        response = await client.http.post(
+            "/graphql",
+            content=json.dumps({"query": "{ me { accessLevel } }"}),
+            headers=client.headers_for(team.reps[0], content_type=content_type),
+        )
+    assert response.status_code == status, response.text
+    if status == 200:
+        assert response.json()["data"] == {"me": {"accessLevel": "REP"}}
+    else:
+        assert response.json()["errors"][0]["message"].startswith("unsupported")
