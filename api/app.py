@@ -16,6 +16,7 @@ from starlette.routing import Route, WebSocketRoute
 from strawberry.schema.base import BaseSchema
 
 from api.graphql_view import GraphQLView
+from api.http_headers import http_middleware
 from api.oauth_routes import oauth_routes
 from api.settings import Settings
 from auth.dev_tokens import MIN_KEY_LENGTH
@@ -89,6 +90,7 @@ def create_app(
                 max_cost=settings.max_query_cost,
                 default_page_size=settings.default_page_size,
                 max_page_size=settings.max_page_size,
+                introspection=settings.introspection,
             )
         )
     own: OrgRefresher | None = None  # the app's own, closed at shutdown (its gateways' HTTP)
@@ -135,6 +137,7 @@ def create_app(
             *oauth_routes(database, settings),
         ],
         lifespan=lifespan,
+        middleware=http_middleware(settings),
     )
     app.state.freshness = freshness
     return app

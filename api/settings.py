@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 STATE_DIR = Path(".dealpulse")
 
 
 DEFAULT_PAGE_SIZE = 50
+# A browser origin: http(s), a host name or IPv4 or [IPv6] literal, an optional port.
+_ORIGIN = re.compile(r"https?://([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?")
+
+
+def _split(origins: str) -> list[str]:
+    return [origin for origin in re.split(r"[\s,]+", origins) if origin]
 
 
 class Settings(BaseSettings):
@@ -44,6 +51,11 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=200, ge=1)
     # The most a query may cost (schema.query_cost: a field 1, times the page it stands for).
     max_query_cost: int = Field(default=100_000, ge=1)
+    # Whether `__schema` / `__type` are answered (GraphiQL and code generators need them).
+    introspection: bool = True
+    # Browser origins allowed to call the API cross-origin (CORS), space- or comma-separated,
+    # e.g. the org's Lightning domain "https://acme.lightning.force.com"; none by default.
+    cors_origins: str = ""
     # A larger request body is refused (413) before it is read into memory.
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     # How long one Salesforce HTTP request may take; a write that times out is read back.
@@ -69,6 +81,22 @@ class Settings(BaseSettings):
     # DEALPULSE_DEV_TOKENS=true. A production deployment refuses to start with them on.
     environment: Literal["development", "production"] = "development"
     dev_tokens: bool = False
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        for origin in _split(value):
+            if not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"DEALPULSE_CORS_ORIGINS: {origin[:100]!r} is not an origin (scheme://host "
+                    "or scheme://host:port, no path; '*' is not taken: name each origin)"
+                )
+        return value
+
+    @property
+    def allowed_origins(self) -> tuple[str, ...]:
+        """The CORS origins, as the browser sends them in `Origin` (lowercase, no slash)."""
+        return tuple(origin.lower() for origin in _split(self.cors_origins))
 
     @model_validator(mode="after")
     def _no_dev_tokens_in_production(self) -> Settings:

@@ -10,6 +10,7 @@ from pathlib import Path
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    DisableIntrospection,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -42,6 +43,7 @@ class SchemaLimits:
     max_cost: int = 100_000  # schema.query_cost
     default_page_size: int = 50
     max_page_size: int = 200
+    introspection: bool = True  # off: `__schema` and `__type` fail validation
 
 
 def is_expected(error: GraphQLError) -> bool:
@@ -100,6 +102,8 @@ def build_schema(
         RefuseUnstorableText,
         MaskUnexpectedErrors,
     ]
+    if not limits.introspection:
+        extensions.append(DisableIntrospection)
     return Schema(
         query=query,
         mutation=mutation,
