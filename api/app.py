@@ -18,6 +18,7 @@ from strawberry.schema.base import BaseSchema
 from api.graphql_view import GraphQLView
 from api.http_headers import http_middleware
 from api.oauth_routes import oauth_routes
+from api.rate_limits import Rate, buckets
 from api.settings import Settings
 from auth.dev_tokens import MIN_KEY_LENGTH
 from resolvers.context import Gateways, UserGateways
@@ -101,10 +102,18 @@ def create_app(
         gateways = gateways or own.gateway
         user_gateways = user_gateways or own.user_gateway
         alert_events = alert_events or own.alert_events
+    rate_limits = (
+        buckets(
+            Rate(settings.rate_limit_per_second, settings.rate_limit_burst),
+            settings.redis_url.get_secret_value(),
+        )
+        if settings.rate_limit_per_second > 0
+        else None
+    )
     graphql = GraphQLView(
         schema, settings=settings, engine=database, freshness=freshness, evaluator=evaluate,
         gateways=gateways, user_gateways=user_gateways,
-        alert_events=alert_events or LocalBroker(),
+        alert_events=alert_events or LocalBroker(), rate_limits=rate_limits,
     )  # fmt: skip
 
     async def healthz(_: Request) -> JSONResponse:
@@ -123,6 +132,8 @@ def create_app(
         if scheduler is not None:
             await scheduler.stop()
         await freshness.wait_idle()  # request-time passes that went on past their deadline
+        if rate_limits is not None:
+            await rate_limits.close()
         if own is not None:  # nothing runs a pass or a mutation any more
             own.close()
         if owns_engine:
@@ -140,4 +151,5 @@ def create_app(
         middleware=http_middleware(settings),
     )
     app.state.freshness = freshness
+    app.state.rate_limits = rate_limits  # closed by the lifespan (a test without one closes it)
     return app

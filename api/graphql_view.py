@@ -36,6 +36,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
+from api.rate_limits import RATE_LIMITED, Buckets, caller_key, retry_after_seconds
 from api.settings import Settings
 from auth.bearer import verify_bearer
 from auth.credentials import Credentials
@@ -129,6 +130,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
         gateways: Gateways | None = None,
         user_gateways: UserGateways | None = None,
         alert_events: AlertBroker | None = None,
+        rate_limits: Buckets | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -143,6 +145,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
         self.evaluator = evaluator
         self.gateways = gateways
         self.user_gateways = user_gateways
+        self.rate_limits = rate_limits
         self.limits = Limits(
             max_page_size=settings.max_page_size,
             default_page_size=settings.default_page_size,
@@ -221,6 +224,9 @@ class GraphQLView(GraphQL[RequestContext, None]):
     async def execute_single(  # type: ignore[override]
         self, *, request: Request, context: RequestContext, **kwargs: Any
     ) -> ExecutionResult:
+        limited = await self._rate_limited(request, context)
+        if limited is not None:
+            return limited
         refused = context.authentication_error
         if refused is not None:
             # Answered before parsing: an unauthenticated request learns nothing of the
@@ -236,6 +242,26 @@ class GraphQLView(GraphQL[RequestContext, None]):
                 raise HTTPException(405, "only queries are allowed over GET") from rejected
             raise
 
+    async def _rate_limited(
+        self, request: Request, context: RequestContext
+    ) -> ExecutionResult | None:
+        """None, or the answer to a caller whose bucket is empty (429, `Retry-After`)."""
+        if self.rate_limits is None:
+            return None
+        host = request.client.host if request.client else None
+        wait = await self.rate_limits.take(caller_key(context.credentials, host))
+        if wait <= 0:
+            return None
+        seconds = retry_after_seconds(wait)
+        sub: GraphQLSubResponse = request.state.sub_response
+        sub.status_code = 429
+        sub.headers["retry-after"] = str(seconds)
+        error = GraphQLError(
+            f"too many requests: retry in {seconds} s",
+            extensions={"code": RATE_LIMITED, "retryAfter": seconds},
+        )
+        return ExecutionResult(data=None, errors=[error])
+
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
@@ -243,7 +269,9 @@ class GraphQLView(GraphQL[RequestContext, None]):
         errors = result.errors or []
         # Refused before execution started: parse, validation, variables, cost, authentication.
         not_executed = bool(errors) and result.data is None and all(not e.path for e in errors)
-        if sub.media == GRAPHQL_RESPONSE and errors:
+        if sub.status_code == 429:
+            pass  # rate limited, whatever the media type
+        elif sub.media == GRAPHQL_RESPONSE and errors:
             codes = {(e.extensions or {}).get("code") for e in errors}
             if "UNAUTHENTICATED" in codes:
                 sub.status_code = 401

@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=200, ge=1)
     # The most a query may cost (schema.query_cost: a field 1, times the page it stands for).
     max_query_cost: int = Field(default=100_000, ge=1)
+    # Each caller's requests to /graphql (api.rate_limits): refilled at this rate per second up
+    # to the burst; 0 turns the limits off. Shared through Redis when a URL is set.
+    rate_limit_per_second: float = Field(default=20.0, ge=0)
+    rate_limit_burst: int = Field(default=200, ge=1)
+    redis_url: SecretStr = Field(default=SecretStr(""))  # redis://[:password@]host:port/db
     # Whether `__schema` / `__type` are answered (GraphiQL and code generators need them).
     introspection: bool = True
     # Browser origins allowed to call the API cross-origin (CORS), space- or comma-separated,
