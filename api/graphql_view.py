@@ -14,15 +14,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import uuid
-from collections.abc import Awaitable, Callable
-from functools import partial
 from typing import Any
 
-import anyio
 from cross_web import HTTPException, StarletteRequestAdapter
 from graphql import GraphQLError
 from sqlalchemy import Engine
@@ -51,8 +47,6 @@ from services.alert_events import AlertBroker
 from services.evaluation import Evaluate
 from services.freshness import Freshness
 
-# HTTP queries and mutations executing at once (each in its own thread); more wait for one.
-EXECUTION_THREADS = 16
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -97,13 +91,6 @@ def _request_id(request: Request | WebSocket) -> str:
 
 class GraphQLSubResponse(Response):
     media: str = JSON
-
-
-def _on_a_loop_of_its_own(execute: Callable[[], Awaitable[ExecutionResult]]) -> ExecutionResult:
-    async def run() -> ExecutionResult:
-        return await execute()
-
-    return asyncio.run(run())
 
 
 class _RequestAdapter(StarletteRequestAdapter):
@@ -159,9 +146,6 @@ class GraphQLView(GraphQL[RequestContext, None]):
         self.gateways = gateways
         self.user_gateways = user_gateways
         self.rate_limits = rate_limits
-        # Its own threads: an execution's wait on the home loop (a freshness pass) must never
-        # hold one of the threads the home loop's own blocking calls need.
-        self._executions = anyio.CapacityLimiter(EXECUTION_THREADS)
         self.limits = Limits(
             max_page_size=settings.max_page_size,
             default_page_size=settings.default_page_size,
@@ -250,14 +234,8 @@ class GraphQLView(GraphQL[RequestContext, None]):
             return ExecutionResult(
                 data=None, errors=[GraphQLError(str(refused), extensions=refused.extensions)]
             )
-        # Executed on a loop of its own in a worker thread: resolving thousands of objects is
-        # CPU the event loop would otherwise spend, stalling every other request meanwhile.
-        context.home_loop = asyncio.get_running_loop()
-        execute = partial(super().execute_single, request=request, context=context, **kwargs)
         try:
-            return await anyio.to_thread.run_sync(
-                _on_a_loop_of_its_own, execute, limiter=self._executions
-            )
+            return await super().execute_single(request=request, context=context, **kwargs)
         except HTTPException as rejected:
             cause = rejected.__cause__
             if request.method == "GET" and isinstance(cause, InvalidOperationTypeError):

@@ -68,9 +68,6 @@ class RequestContext:
     # A WebSocket's `connection_init` payload (graphql-transport-ws sets it).
     connection_params: dict[str, object] | None = None
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
-    # The loop the request arrived on, when its execution runs on a loop of its own in a worker
-    # thread (api.graphql_view): the freshness passes, shared by every request, live there.
-    home_loop: asyncio.AbstractEventLoop | None = None
     _ready: asyncio.Task[Session] | None = None
 
     async def session(self) -> Session:
@@ -130,19 +127,11 @@ class RequestContext:
     async def loaders(self) -> Loaders:
         return (await self.session()).loaders
 
-    async def _fresh(self, org_id: str) -> datetime | None:
-        """Freshness.ensure_fresh, on the home loop (its passes are asyncio tasks there)."""
-        home = self.home_loop
-        if home is None or home is asyncio.get_running_loop():
-            return await self.freshness.ensure_fresh(org_id)
-        on_home = asyncio.run_coroutine_threadsafe(self.freshness.ensure_fresh(org_id), home)
-        return await asyncio.wrap_future(on_home)
-
     async def _prepare(self) -> Session:
         token = self.credentials
         if isinstance(token, AuthenticationError):
             raise token
-        synced_at = await self._fresh(token.org_id)
+        synced_at = await self.freshness.ensure_fresh(token.org_id)
         principal = await run_in_threadpool(resolve_principal, self.engine, token)
         return Session(
             principal=principal,
