@@ -35,6 +35,8 @@ def graphql_app(database_url: str) -> Starlette:
         database_url=database_url,
         secret_key=SecretStr(SECRET_KEY),
         staleness_seconds=365 * 24 * 3600,
+        rate_limit_per_second=0,  # the benches measure throughput, not the limits
+        dev_tokens=True,  # bench_api and bench_todo load it with development tokens
     )
     return create_app(settings, engine=make_engine(database_url))
 

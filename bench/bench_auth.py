@@ -180,7 +180,7 @@ def main() -> None:
     name = f"n{args.opportunities}-s{args.seed}"
     path = common.CACHE / f"auth-mirror-{name}.sqlite3"
     url = f"sqlite:///{path}"
-    settings = Settings(database_url=url, secret_key=SecretStr(common.SECRET_KEY))
+    settings = Settings(database_url=url, secret_key=SecretStr(common.SECRET_KEY), dev_tokens=True)
     setup = prepare(args, url, settings)
     dev_token = issue_dev_token(settings, setup["org_id"], setup["admin"], scopes=SCOPES)
     with common.api_server("graphql", url) as endpoint:
