@@ -7,7 +7,6 @@ after the library revoked it."""
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from sqlalchemy import Engine
 from api.app import create_app
 from auth.clients import register_client
 from tests import factories as f
+from tests import node_packages
 from tests.api.oauth_client import client
 from tests.devorg_server import free_port
 from tests.graphql_client import make_settings
@@ -33,11 +33,7 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"  # a refused token is the
 
 @pytest.fixture(scope="session")
 def openid_client(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("npm") is None or shutil.which("node") is None:
-        pytest.skip("npm and node are needed to install and run openid-client (npm)")
-    cache = request.config.cache
-    where = cache.mkdir("openid-client") if cache is not None else tmp_path_factory.mktemp("oidc")
-    return client.install(Path(where))
+    return node_packages.installed(request, tmp_path_factory, client.HERE)
 
 
 @contextmanager

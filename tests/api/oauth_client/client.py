@@ -1,39 +1,15 @@
 """Drive dealpulse's OAuth endpoints with openid-client (npm), in one Node process per call: see
 runner.mjs for the steps and their results.
-
-`install(cache_dir)` copies package.json, package-lock.json and runner.mjs into `cache_dir` and
-runs `npm ci` there when the installed openid-client is not the locked one (node_modules lives
-only in the cache, installed from the committed lock, never globally).
-"""
+Installed from the committed lock by tests.node_packages."""
 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-FILES = ("package.json", "package-lock.json", "runner.mjs")
-PACKAGE = "openid-client"
-
-
-def install(cache_dir: Path) -> Path:
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    for name in FILES:
-        shutil.copyfile(HERE / name, cache_dir / name)
-    marker = cache_dir / "node_modules" / PACKAGE / "package.json"
-    wanted = json.loads((HERE / "package.json").read_text())["dependencies"][PACKAGE]
-    if not marker.exists() or json.loads(marker.read_text())["version"] != wanted:
-        subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=cache_dir,
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
-    return cache_dir
 
 
 def run(

@@ -11,7 +11,6 @@ fails the test.
 from __future__ import annotations
 
 import random
-import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -21,6 +20,7 @@ from typing import Any
 import pytest
 
 from rules.formula import FormulaType, compile_formula
+from tests import node_packages
 from tests.rules.formula.formulon import client
 
 NOW = datetime(2026, 6, 15, 14, 30, tzinfo=UTC)
@@ -38,11 +38,7 @@ FIELDS = {
 
 @pytest.fixture(scope="session")
 def formulon(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("npm") is None or shutil.which("node") is None:
-        pytest.skip("npm and node are needed to install and run formulon (npm 'formulon')")
-    cache = request.config.cache
-    where = cache.mkdir("formulon") if cache is not None else tmp_path_factory.mktemp("formulon")
-    return client.install(Path(where))
+    return node_packages.installed(request, tmp_path_factory, client.HERE)
 
 
 def _same(ours: Any, theirs: Any) -> bool:

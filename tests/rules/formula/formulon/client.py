@@ -1,15 +1,13 @@
 """Run formulas through formulon (npm) in one Node process: see runner.js for the protocol.
 
-`install(cache_dir)` copies package.json, package-lock.json and runner.js into `cache_dir`
-and runs `npm install --no-audit --no-fund` there once (node_modules lives only in the cache).
-`to_identifiers` turns a catalog + record into formulon's identifier objects; `from_formulon`
-turns formulon's answer into a dealpulse-shaped value for comparison.
+Installed from the committed lock by tests.node_packages. `to_identifiers` turns a catalog +
+record into formulon's identifier objects; `from_formulon` turns formulon's answer into a
+dealpulse-shaped value for comparison.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -17,26 +15,8 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-FILES = ("package.json", "package-lock.json", "runner.js")
 NUMERIC = {"currency", "number", "double", "int", "integer", "percent"}
 TEXTUAL = {"string", "textarea", "text", "email", "phone", "url", "id", "reference"}
-
-
-def install(cache_dir: Path) -> Path:
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    for name in FILES:
-        shutil.copyfile(HERE / name, cache_dir / name)
-    marker = cache_dir / "node_modules" / "formulon" / "package.json"
-    wanted = json.loads((HERE / "package.json").read_text())["dependencies"]["formulon"]
-    if not marker.exists() or json.loads(marker.read_text())["version"] != wanted:
-        subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=cache_dir,
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
-    return cache_dir
 
 
 def run(cache_dir: Path, cases: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
