@@ -13,7 +13,6 @@ claim present, a well-formed org id and only known scopes. Revocation is a hook
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from joserfc.jwk import GuestProtocol, Key
 from joserfc.jws import JWSRegistry
 from sqlalchemy import Engine
 
+from auth.credentials import ORG_ID
 from auth.errors import AuthenticationError
 from auth.scopes import SCOPE_NAMES
 from auth.signing_keys import (
@@ -50,7 +50,6 @@ IAT_LEEWAY_SECONDS = 30
 # A token longer than this is refused before any parsing (ours are about 600 characters).
 MAX_TOKEN_LENGTH = 4096
 # A Salesforce org id: key prefix 00D, 15 characters or 18 with the case-safe suffix.
-_ORG_ID = re.compile(r"00D[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?")
 _STRING_CLAIMS = ("iss", "sub", "client_id", "org", "jti")
 # Built once: joserfc would otherwise build a registry per decode. Only ES256 is allowed, so
 # `none`, HS256 signed with our public key and every other algorithm are refused up front.
@@ -120,7 +119,7 @@ def issue_access_token(
         raise ValueError("an access token's lifetime must be positive")
     if not subject or not client_id:
         raise ValueError("an access token needs a subject and a client id")
-    if not _ORG_ID.fullmatch(org_id):
+    if not ORG_ID.fullmatch(org_id):
         raise ValueError("org_id must be a Salesforce org id")
     unknown = sorted(set(scopes) - SCOPE_NAMES)
     if unknown or len(set(scopes)) != len(scopes):
@@ -219,7 +218,7 @@ def _checked_claims(
         raise AccessTokenError("issued_in_future", "issued in the future")
     if expires_at - issued_at > settings.access_token_ttl_seconds:
         raise AccessTokenError("lifetime", "lives longer than the maximum")
-    if not _ORG_ID.fullmatch(claims["org"]):
+    if not ORG_ID.fullmatch(claims["org"]):
         raise AccessTokenError("org", "org is not a Salesforce org id")
     return AccessTokenClaims(
         subject=claims["sub"],

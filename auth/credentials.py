@@ -5,7 +5,11 @@ against the mirror."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# A Salesforce org id: key prefix 00D, 15 or 18 characters (what a token's `org` must be).
+ORG_ID = re.compile(r"00D[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?")
 
 
 @dataclass(frozen=True)

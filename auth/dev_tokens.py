@@ -18,13 +18,17 @@ from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
 from pydantic import SecretStr
 
-from auth.credentials import Credentials
+from auth.credentials import ORG_ID, Credentials
 from auth.errors import AuthenticationError
 
 ALGORITHM = "HS256"
 ISSUER = "dealpulse-dev"
 # HS256 wants a key at least as long as the hash; shorter keys are refused, not warned about.
 MIN_KEY_LENGTH = 32
+
+
+# A token's `exp` may be this much later than its lifetime allows (clocks of issuer and server).
+CLOCK_SKEW_SECONDS = 60
 
 
 class TokenSettings(Protocol):
@@ -87,6 +91,11 @@ def verify_dev_token(settings: TokenSettings, token: str | None) -> Credentials:
     org_id, user_id, expires = claims["org"], claims["sub"], claims["exp"]
     if not isinstance(org_id, str) or not isinstance(user_id, str) or not isinstance(expires, int):
         raise DevTokenError("invalid token (claims of the wrong type)")
+    if not ORG_ID.fullmatch(org_id):
+        raise DevTokenError("invalid token (its org is not a Salesforce org id)")  # not quoted
+    if expires > time.time() + settings.dev_token_ttl_seconds + CLOCK_SKEW_SECONDS:
+        # The most a token may live holds whatever `exp` says.
+        raise DevTokenError("invalid token (it would live longer than a development token may)")
     scope = claims.get("scope")
     if scope is not None and not isinstance(scope, str):
         raise DevTokenError("invalid token (claims of the wrong type)")

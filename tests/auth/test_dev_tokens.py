@@ -45,6 +45,25 @@ def test_an_expired_token_is_refused() -> None:
         verify_dev_token(settings(), token)
 
 
+@pytest.mark.parametrize("org", ["not-an-org", "00D000000000001AAA\n", "001000000000001AAA"])
+def test_an_org_claim_that_is_no_org_id_is_refused_and_not_quoted(org: str) -> None:
+    token = issue_dev_token(settings(), org, "005000000000001AAA")
+    with pytest.raises(DevTokenError, match="not a Salesforce org id") as refused:
+        verify_dev_token(settings(), token)
+    assert org.strip() not in str(refused.value)
+
+
+def test_a_token_longer_lived_than_allowed_is_refused_whatever_its_exp() -> None:
+    lifetime = settings().dev_token_ttl_seconds
+    longest = issue_dev_token(settings(), "00D000000000001AAA", "005000000000001AAA",
+                              ttl_seconds=lifetime)  # fmt: skip
+    absurd = issue_dev_token(settings(), "00D000000000001AAA", "005000000000001AAA",
+                             ttl_seconds=lifetime + 3600)  # fmt: skip
+    assert verify_dev_token(settings(), longest).org_id == "00D000000000001AAA"
+    with pytest.raises(DevTokenError, match="longer than"):
+        verify_dev_token(settings(), absurd)
+
+
 def test_alg_none_is_refused() -> None:
     header = _b64({"alg": "none", "typ": "JWT"})
     claims = _b64({"iss": "dealpulse-dev", "org": "00D1", "sub": "0051", "exp": 2**31})
