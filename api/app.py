@@ -145,7 +145,7 @@ def create_app(
             WebSocketRoute("/graphql", graphql),  # subscriptions (graphql-transport-ws)
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
-            *oauth_routes(database, settings),
+            *oauth_routes(database, settings, rate_limits),
         ],
         lifespan=lifespan,
         middleware=http_middleware(settings),

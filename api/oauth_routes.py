@@ -26,7 +26,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from api.oauth_authorize import authorize_routes
+from api.rate_limits import Buckets, caller_key, retry_after_seconds
 from api.settings import Settings
+from auth.errors import AuthenticationError
 from auth.oauth_server import (
     CLIENT_AUTH_METHODS,
     CONFIDENTIAL_METHODS,
@@ -103,15 +105,27 @@ def metadata(settings: Settings) -> dict[str, Any]:
 
 
 _Answer = tuple[int, Any, list[tuple[str, str]]]
+_UNAUTHENTICATED = AuthenticationError("not authenticated yet")  # counts against the address
 
 
 def _form_endpoint(
-    respond: Callable[[FormRequest], _Answer], max_body_bytes: int
+    respond: Callable[[FormRequest], _Answer], max_body_bytes: int, rate_limits: Buckets | None
 ) -> Callable[[Request], Any]:
     """A Starlette endpoint that reads and checks the form, then has `respond` (one of the
-    server's blocking *_response methods) answer it in a worker thread."""
+    server's blocking *_response methods) answer it in a worker thread. Its callers are counted
+    against their address (api.rate_limits): nobody is authenticated yet."""
 
     async def endpoint(request: Request) -> JSONResponse:
+        if rate_limits is not None:
+            host = request.client.host if request.client else None
+            wait = await rate_limits.take(caller_key(_UNAUTHENTICATED, host))
+            if wait > 0:
+                seconds = retry_after_seconds(wait)
+                return JSONResponse(
+                    {"error": "temporarily_unavailable",
+                     "error_description": f"too many requests: retry in {seconds} s"},
+                    status_code=429, headers={"retry-after": str(seconds), **NO_STORE},
+                )  # fmt: skip
         try:
             form = await _read_form(request, max_body_bytes)
         except _BadRequest as error:
@@ -128,12 +142,14 @@ def _form_endpoint(
     return endpoint
 
 
-def oauth_routes(engine: Engine, settings: Settings) -> list[BaseRoute]:
+def oauth_routes(
+    engine: Engine, settings: Settings, rate_limits: Buckets | None = None
+) -> list[BaseRoute]:
     server = DealpulseAuthorizationServer(engine, settings)
     limit = settings.max_body_bytes
-    token = _form_endpoint(server.token_response, limit)
-    revoke = _form_endpoint(server.revocation_response, limit)
-    introspect = _form_endpoint(server.introspection_response, limit)
+    token = _form_endpoint(server.token_response, limit, rate_limits)
+    revoke = _form_endpoint(server.revocation_response, limit, rate_limits)
+    introspect = _form_endpoint(server.introspection_response, limit, rate_limits)
 
     async def keys(_: Request) -> JSONResponse:
         key_set = await run_in_threadpool(jwks, engine, settings, datetime.now(UTC))

@@ -65,6 +65,18 @@ async def test_refused_tokens_are_counted_against_their_address(store_engine: En
     assert valid[0] == 200  # a principal has its own bucket
 
 
+async def test_the_oauth_endpoints_count_their_callers_by_address(store_engine: Engine) -> None:
+    f.team(store_engine)
+    form = {"grant_type": "client_credentials"}
+    async with graphql_client(store_engine, **SLOW) as client:
+        answers = [await client.http.post("/oauth/token", data=form) for _ in range(3)]
+        limited = await client.http.post("/oauth/revoke", data={"token": "x"})
+    assert all(a.status_code in (400, 401) for a in answers)  # refused, but counted
+    assert (limited.status_code, limited.headers["retry-after"]) == (429, "100")
+    assert limited.json()["error"] == "temporarily_unavailable"
+    assert limited.headers["cache-control"] == "no-store"
+
+
 def _clear(*keys: str) -> None:
     with redis.Redis.from_url(REDIS) as server:
         server.delete(*(f"dealpulse:rate:{key}" for key in keys))
