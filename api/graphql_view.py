@@ -194,6 +194,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
             limits=self.limits,
             credentials=credentials,
             request_id=_request_id(request),
+            client_host=request.client.host if request.client else None,
             evaluator=self.evaluator,
             gateways=self.gateways,
             user_gateways=self.user_gateways,
@@ -218,6 +219,11 @@ class GraphQLView(GraphQL[RequestContext, None]):
                 context.credentials = error
         if context.authentication_error is not None:
             raise ConnectionRejectionError({"message": str(context.authentication_error)})
+        seconds = await self._seconds_to_wait(context)
+        if seconds is not None:  # a connection counts as a request of its principal
+            raise ConnectionRejectionError(
+                {"message": f"too many requests: retry in {seconds} s", "retryAfter": seconds}
+            )
         acknowledged: UnsetType = UNSET  # a plain connection_ack
         return acknowledged
 
@@ -242,17 +248,21 @@ class GraphQLView(GraphQL[RequestContext, None]):
                 raise HTTPException(405, "only queries are allowed over GET") from rejected
             raise
 
+    async def _seconds_to_wait(self, context: RequestContext) -> int | None:
+        """None if the caller's bucket had a token (one is taken), else `Retry-After`."""
+        if self.rate_limits is None:
+            return None
+        key = caller_key(context.credentials, context.client_host)
+        wait = await self.rate_limits.take(key)
+        return retry_after_seconds(wait) if wait > 0 else None
+
     async def _rate_limited(
         self, request: Request, context: RequestContext
     ) -> ExecutionResult | None:
         """None, or the answer to a caller whose bucket is empty (429, `Retry-After`)."""
-        if self.rate_limits is None:
+        seconds = await self._seconds_to_wait(context)
+        if seconds is None:
             return None
-        host = request.client.host if request.client else None
-        wait = await self.rate_limits.take(caller_key(context.credentials, host))
-        if wait <= 0:
-            return None
-        seconds = retry_after_seconds(wait)
         sub: GraphQLSubResponse = request.state.sub_response
         sub.status_code = 429
         sub.headers["retry-after"] = str(seconds)

@@ -56,6 +56,7 @@ class RequestContext:
     limits: Limits
     credentials: Credentials | AuthenticationError
     request_id: str
+    client_host: str | None = None  # the caller's address (rate limits of refused tokens)
     # The org's evaluation pass (OrgRefresher.evaluate); None: writes are not evaluated.
     evaluator: Evaluate | None = None
     # The org's Salesforce gateway (OrgRefresher.gateway), for the mutations that read or

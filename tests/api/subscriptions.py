@@ -39,8 +39,10 @@ class Served:
 
 
 @contextmanager
-def served(engine: Engine) -> Iterator[Served]:
-    settings = make_settings()
+def served(engine: Engine, **overrides: Any) -> Iterator[Served]:
+    """The API over real HTTP (uvicorn in a thread); `overrides` of tests.graphql_client's
+    settings."""
+    settings = make_settings(**overrides)
     refresher = OrgRefresher(engine, settings)
     app = create_app(
         settings, engine=engine, evaluate=refresher.evaluate, alert_events=refresher.alert_events

@@ -5,17 +5,21 @@ a Redis that cannot be reached lets requests through. The bucket arithmetic on a
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 import pytest
 import redis
 from sqlalchemy import Engine
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from api.rate_limits import MemoryBuckets, Rate, caller_key
 from auth.credentials import Credentials
 from auth.errors import AuthenticationError
 from tests import factories as f
+from tests.api.subscriptions import PROTOCOL, next_message, served
 from tests.graphql_client import GRAPHQL_RESPONSE, JSON, GraphQLClient, graphql_client
 from tests.store_backends import counting
 
@@ -75,6 +79,29 @@ async def test_the_oauth_endpoints_count_their_callers_by_address(store_engine: 
     assert (limited.status_code, limited.headers["retry-after"]) == (429, "100")
     assert limited.json()["error"] == "temporarily_unavailable"
     assert limited.headers["cache-control"] == "no-store"
+
+
+async def test_a_websocket_connection_counts_as_a_request(store_engine: Engine) -> None:
+    """Past the burst, connection_init is refused: graphql-transport-ws closes with 4403 (its
+    reason "Forbidden": the protocol carries no more), the same token acknowledged before."""
+    team = f.team(store_engine)
+    with served(store_engine, **SLOW) as api:
+        token = api.token(team.reps[0], None)
+        init = json.dumps(
+            {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+        )
+        acknowledged = []
+        for _ in range(3):
+            async with connect(api.url, subprotocols=[PROTOCOL]) as ws:  # type: ignore[list-item]
+                await ws.send(init)
+                acknowledged.append((await next_message(ws))["type"])
+        async with connect(api.url, subprotocols=[PROTOCOL]) as ws:  # type: ignore[list-item]
+            await ws.send(init)
+            with pytest.raises(ConnectionClosed) as closed:
+                await next_message(ws)
+    assert acknowledged == ["connection_ack"] * 3
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4403
 
 
 def _clear(*keys: str) -> None:
