@@ -26,9 +26,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from api.oauth_authorize import authorize_routes
-from api.rate_limits import Buckets, caller_key, retry_after_seconds
+from api.rate_limits import Buckets, address_key, retry_after_seconds
 from api.settings import Settings
-from auth.errors import AuthenticationError
 from auth.oauth_server import (
     CLIENT_AUTH_METHODS,
     CONFIDENTIAL_METHODS,
@@ -105,7 +104,6 @@ def metadata(settings: Settings) -> dict[str, Any]:
 
 
 _Answer = tuple[int, Any, list[tuple[str, str]]]
-_UNAUTHENTICATED = AuthenticationError("not authenticated yet")  # counts against the address
 
 
 def _form_endpoint(
@@ -118,7 +116,7 @@ def _form_endpoint(
     async def endpoint(request: Request) -> JSONResponse:
         if rate_limits is not None:
             host = request.client.host if request.client else None
-            wait = await rate_limits.take(caller_key(_UNAUTHENTICATED, host))
+            wait = await rate_limits.take(address_key(host))
             if wait > 0:
                 seconds = retry_after_seconds(wait)
                 return JSONResponse(

@@ -49,9 +49,15 @@ class Buckets(Protocol):
 
 
 def caller_key(credentials: Credentials | AuthenticationError, client_host: str | None) -> str:
+    """The bucket of a request: its principal's, or its address's when its token was refused."""
     if isinstance(credentials, Credentials):
         who = credentials.user_id or credentials.client_id or "?"
         return f"{credentials.org_id}:{who}"
+    return address_key(client_host)
+
+
+def address_key(client_host: str | None) -> str:
+    """The bucket of a caller known only by its address."""
     return f"address:{client_host or '?'}"
 
 

@@ -49,7 +49,6 @@ ACCEPTED_TYPES = frozenset({"at+jwt", "application/at+jwt"})
 IAT_LEEWAY_SECONDS = 30
 # A token longer than this is refused before any parsing (ours are about 600 characters).
 MAX_TOKEN_LENGTH = 4096
-# A Salesforce org id: key prefix 00D, 15 characters or 18 with the case-safe suffix.
 _STRING_CLAIMS = ("iss", "sub", "client_id", "org", "jti")
 # Built once: joserfc would otherwise build a registry per decode. Only ES256 is allowed, so
 # `none`, HS256 signed with our public key and every other algorithm are refused up front.

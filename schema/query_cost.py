@@ -40,7 +40,6 @@ from graphql import (
     InlineFragmentNode,
     IntValueNode,
     NamedTypeNode,
-    NullValueNode,
     OperationDefinitionNode,
     SelectionNode,
     SelectionSetNode,
@@ -127,14 +126,13 @@ class _Walk:
 
     def _page_size(self, node: FieldNode, field: GraphQLField) -> int:
         sent = next((a.value for a in node.arguments or () if a.name.value == "first"), None)
-        if isinstance(sent, VariableNode):
+        asked: object = None  # a null literal (validation refuses any other for an Int)
+        if sent is None:
+            asked = field.args["first"].default_value  # Undefined when it has none
+        elif isinstance(sent, VariableNode):
             asked = self.variables.get(sent.name.value)
         elif isinstance(sent, IntValueNode):
             asked = int(sent.value)
-        elif sent is None or isinstance(sent, NullValueNode):
-            asked = None if sent is not None else field.args["first"].default_value
-        else:  # validation refuses any other literal for an Int
-            asked = None
         if not isinstance(asked, int) or isinstance(asked, bool):
             return self.rules.default_page_size
         return max(0, min(asked, self.rules.max_page_size))
