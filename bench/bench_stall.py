@@ -23,23 +23,31 @@ from typing import Any
 import common
 import httpx
 from bench_auth import access_token, prepare
+from graphql import parse
 from pydantic import SecretStr
 
 from api.settings import Settings
-from schema.schema import SchemaLimits
+from schema.query_cost import CostRules, operation_cost
+from schema.schema import SchemaLimits, build_schema
 
 RELATIONS = "id name owner { name } account { name } alerts { id message rule { name } }"
-PER_ALIAS = 9602  # the cost of one alias of RELATIONS at first: 200 (schema.query_cost)
 SMALL = "{ me { accessLevel } }"
+LIMITS = SchemaLimits()
+
+
+def _aliases(count: int) -> str:
+    fields = " ".join(
+        f"a{i}: opportunities(first: 200) {{ edges {{ node {{ {RELATIONS} }} }} }}"
+        for i in range(count)
+    )
+    return "{ " + fields + " }"
 
 
 def heavy_query() -> str:
-    aliases = SchemaLimits().max_cost // PER_ALIAS
-    fields = " ".join(
-        f"a{i}: opportunities(first: 200) {{ edges {{ node {{ {RELATIONS} }} }} }}"
-        for i in range(aliases)
-    )
-    return "{ " + fields + " }"
+    """As many aliases as the cost limit accepts, their cost as the server computes it."""
+    rules = CostRules(LIMITS.max_cost, LIMITS.default_page_size, LIMITS.max_page_size)
+    one = operation_cost(build_schema()._schema, parse(_aliases(1)), None, None, rules)
+    return _aliases(LIMITS.max_cost // one)
 
 
 def probe(endpoint: str, token: str, seconds: float) -> dict[str, list[float]]:
@@ -65,10 +73,11 @@ def heavy_load(
     endpoint: str, token: str, stop: threading.Event, runs: list[float], cost: list[int]
 ) -> None:
     headers = {"authorization": f"Bearer {token}"}
+    body = {"query": heavy_query()}  # built once: it builds the schema to cost an alias
     with httpx.Client(timeout=600) as http:
         while not stop.is_set():
             start = time.perf_counter()
-            answer = http.post(endpoint, json={"query": heavy_query()}, headers=headers)
+            answer = http.post(endpoint, json=body, headers=headers)
             body: dict[str, Any] = answer.json()
             if answer.status_code != 200 or "errors" in body:
                 raise SystemExit(f"the heavy query failed: {answer.text[:500]}")
@@ -109,7 +118,7 @@ def main() -> None:
         ])  # fmt: skip
     print(f"\n{common.command_line()}")
     print(f"machine: {common.machine()}; server and load generator share the cores")
-    print(f"heavy query: cost {cost[0]:,} (limit {SchemaLimits().max_cost:,}), ran {len(runs)} "
+    print(f"heavy query: cost {cost[0]:,} (limit {LIMITS.max_cost:,}), ran {len(runs)} "
           f"times, median {statistics.median(runs):.2f} s")  # fmt: skip
     headers = ["probe", "under load", "p50 alone (ms)", "p50 loaded (ms)", "p95 loaded (ms)",
                "max loaded (ms)", "p50 loaded / alone"]  # fmt: skip
